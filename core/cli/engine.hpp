@@ -1,0 +1,61 @@
+// The whole engine in one process: config, plugins, flows, the embedded queue, the
+// workers and the Webhooks Service, wired together and started in that order.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/engine_config.hpp"
+#include "config/config_error.hpp"
+
+namespace flowgate::cli {
+
+// Command-line overrides of engine.json.
+struct EngineOptions {
+    std::filesystem::path configDir = "config";
+    std::optional<int> port;
+    std::optional<std::filesystem::path> dataDir;
+    std::vector<std::filesystem::path> pluginDirs;  // if set, replace engine.json's pluginPath
+};
+
+// The engine cannot start (unreadable engine.json, data directory locked, port taken).
+class StartupError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Engine {
+public:
+    explicit Engine(const EngineOptions& options);
+    ~Engine();
+
+    // Opens the queue, starts the workers, then starts serving. Throws StartupError.
+    void start();
+    // Graceful: stop accepting, let requests in progress finish, let workers finish or
+    // release their items, close the queue. Idempotent.
+    void stop();
+
+    int port() const;
+    const config::EngineConfig& config() const;
+    // "http://host:port"
+    std::string baseUrl() const;
+    std::vector<std::string> flowIds() const;
+
+private:
+    struct Parts;
+    std::unique_ptr<Parts> parts_;
+};
+
+// Loads everything `validate` checks. Errors are collected, never thrown.
+struct ValidationReport {
+    config::ConfigErrors errors;  // config files: file + pointer + reason
+    std::vector<std::string> pluginErrors;
+    std::size_t validFlows = 0;
+};
+ValidationReport validateConfig(const EngineOptions& options);
+
+}  // namespace flowgate::cli

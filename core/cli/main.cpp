@@ -1,0 +1,128 @@
+// The `flowgate` command line: run, validate, plugins, version.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pthread.h>
+
+#include "cli/engine.hpp"
+#include "cli/logging.hpp"
+#include "cli/plugins_command.hpp"
+#include "flowgate/abi.hpp"
+#include "plugin/plugin_library.hpp"
+
+namespace {
+
+using flowgate::cli::EngineOptions;
+
+constexpr const char* kUsage =
+    "usage: flowgate <command> [options]\n"
+    "commands:\n"
+    "  run        start the engine (webhooks, queue, workers)\n"
+    "  validate   check a config directory and list every error\n"
+    "  plugins    list the components the plugins provide\n"
+    "  version    print versions and the plugin ABI key\n"
+    "options:\n"
+    "  --config DIR    config directory (default: config)\n"
+    "  --plugins DIR   plugin directory; repeatable; replaces engine.json's pluginPath\n"
+    "  --port N        listen port (0: any free port)\n"
+    "  --data DIR      data directory (queue)\n";
+
+// A one-line message on stderr and exit code 2: how the CLI refuses bad input.
+[[noreturn]] void usageError(const std::string& message) {
+    std::cerr << "flowgate: " << message << " (see 'flowgate help')\n";
+    std::exit(2);
+}
+
+EngineOptions parseOptions(const std::vector<std::string>& args) {
+    EngineOptions options;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        auto value = [&]() -> const std::string& {
+            if (i + 1 >= args.size()) usageError("option " + arg + " needs a value");
+            return args[++i];
+        };
+        if (arg == "--config") options.configDir = value();
+        else if (arg == "--plugins") options.pluginDirs.emplace_back(value());
+        else if (arg == "--data") options.dataDir = value();
+        else if (arg == "--port") {
+            const std::string& text = value();
+            char* end = nullptr;
+            const long port = std::strtol(text.c_str(), &end, 10);
+            if (text.empty() || *end != '\0' || port < 0 || port > 65535)
+                usageError("--port needs a number from 0 to 65535, not '" + text + "'");
+            options.port = static_cast<int>(port);
+        } else usageError("unknown option '" + arg + "'");
+    }
+    return options;
+}
+
+int runCommand(const EngineOptions& options) {
+    // Block the stop signals in every thread; the main thread waits for them below.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    flowgate::cli::Engine engine(options);
+    flowgate::cli::setUpLogging(engine.config().logLevel);
+    try {
+        engine.start();
+    } catch (const flowgate::cli::StartupError& e) {
+        std::cerr << "flowgate: " << e.what() << '\n';
+        return 1;
+    }
+    std::cout << "Flowgate listening on " << engine.baseUrl() << '\n';
+    for (const auto& id : engine.flowIds())
+        std::cout << "  flow " << id << ": " << engine.baseUrl() << "/hook/" << id << '\n';
+    std::cout << std::flush;
+
+    int signal = 0;
+    sigwait(&signals, &signal);
+    std::cerr << "flowgate: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+              << " received, stopping\n";
+    engine.stop();
+    return 0;
+}
+
+int validateCommand(const EngineOptions& options) {
+    const auto report = flowgate::cli::validateConfig(options);
+    for (const auto& error : report.pluginErrors) std::cout << error << '\n';
+    for (const auto& error : report.errors) std::cout << error.toString() << '\n';
+    const std::size_t problems = report.errors.size() + report.pluginErrors.size();
+    std::cout << report.validFlows << " valid flow(s), " << problems << " error(s)\n";
+    return problems == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        std::cout << kUsage;
+        return args.empty() ? 2 : 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    // Errors while loading config are logged; keep them readable before `run` sets the
+    // configured level.
+    flowgate::cli::setUpLogging("information");
+    try {
+        if (command == "run") return runCommand(parseOptions(args));
+        if (command == "validate") return validateCommand(parseOptions(args));
+        if (command == "plugins") return flowgate::cli::pluginsCommand(parseOptions(args), std::cout);
+        if (command == "version") {
+            std::cout << "flowgate 0.1.0, plugin SDK " FLOWGATE_SDK_VERSION "\nABI key: "
+                      << flowgate::plugin::engineAbiKey() << '\n';
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "flowgate: " << e.what() << '\n';
+        return 1;
+    }
+    usageError("unknown command '" + command + "'");
+}

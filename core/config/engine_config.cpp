@@ -1,0 +1,141 @@
+#include "config/engine_config.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "config/json_file.hpp"
+#include "plugin/config_schema.hpp"
+
+namespace flowgate::config {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::chrono::milliseconds RetryPolicy::delayBeforeRetry(int failedAttempts) const {
+    const int doublings = std::clamp(failedAttempts - 1, 0, 30);
+    const double base = std::min<double>(static_cast<double>(initialDelay.count()) * (1LL << doublings),
+                                         static_cast<double>(maxDelay.count()));
+    // Jitter spreads the retries of items that failed together (an upstream outage).
+    thread_local std::minstd_rand random{std::random_device{}()};
+    std::uniform_real_distribution<double> jitter(0.8, 1.0);
+    return std::chrono::milliseconds(static_cast<long long>(base * jitter(random)));
+}
+
+const json& retryPolicySchema() {
+    static const json schema = json::parse(R"({
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "maxAttempts":    {"type": "integer", "minimum": 1, "maximum": 1000},
+        "initialDelayMs": {"type": "integer", "minimum": 0},
+        "maxDelayMs":     {"type": "integer", "minimum": 0}
+      }
+    })");
+    return schema;
+}
+
+RetryPolicy retryPolicyFrom(const json& retry, RetryPolicy base) {
+    if (!retry.is_object()) return base;
+    base.maxAttempts = retry.value("maxAttempts", base.maxAttempts);
+    base.initialDelay =
+        std::chrono::milliseconds(retry.value("initialDelayMs", base.initialDelay.count()));
+    base.maxDelay = std::chrono::milliseconds(retry.value("maxDelayMs", base.maxDelay.count()));
+    return base;
+}
+
+namespace {
+
+const plugin::ConfigSchema& engineSchema() {
+    static const plugin::ConfigSchema schema = [] {
+        json s = json::parse(R"({
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "dataDir":        {"type": "string", "minLength": 1},
+            "flowsDir":       {"type": "string", "minLength": 1},
+            "credentialsDir": {"type": "string", "minLength": 1},
+            "pluginPath":     {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "logLevel":       {"enum": ["trace", "debug", "information", "notice", "warning", "error"]},
+            "maxQueuedItems": {"type": "integer", "minimum": 1},
+            "http": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "host":                 {"type": "string", "minLength": 1},
+                "port":                 {"type": "integer", "minimum": 0, "maximum": 65535},
+                "maxBodyBytes":         {"type": "integer", "minimum": 1},
+                "threads":              {"type": "integer", "minimum": 2, "maximum": 4096},
+                "maxQueuedConnections": {"type": "integer", "minimum": 1},
+                "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
+                "receiveTimeoutMs":     {"type": "integer", "minimum": 1}
+              }
+            },
+            "workers": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "threads": {"type": "integer", "minimum": 1, "maximum": 256},
+                "batch":   {"type": "integer", "minimum": 1, "maximum": 1000},
+                "leaseMs": {"type": "integer", "minimum": 1000}
+              }
+            }
+          }
+        })");
+        s["properties"]["retry"] = retryPolicySchema();
+        return plugin::ConfigSchema::compile(s);
+    }();
+    return schema;
+}
+
+fs::path resolve(const fs::path& base, const std::string& path) {
+    fs::path p(path);
+    return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+}  // namespace
+
+EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
+    EngineConfig config;
+    config.configDir = fs::absolute(configDir).lexically_normal();
+    config.dataDir = config.configDir / "data";
+    config.flowsDir = config.configDir / "flows";
+    config.credentialsDir = config.configDir / "credentials";
+
+    const fs::path file = config.configDir / "engine.json";
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return config;
+    auto doc = readJsonFile(file, errors);
+    if (!doc) return config;
+    if (!checkSchema(engineSchema(), *doc, file.string(), "", errors)) return config;
+
+    const auto& dir = config.configDir;
+    if (doc->contains("dataDir")) config.dataDir = resolve(dir, doc->at("dataDir"));
+    if (doc->contains("flowsDir")) config.flowsDir = resolve(dir, doc->at("flowsDir"));
+    if (doc->contains("credentialsDir"))
+        config.credentialsDir = resolve(dir, doc->at("credentialsDir"));
+    for (const auto& p : doc->value("pluginPath", json::array()))
+        config.pluginPath.push_back(resolve(dir, p.get<std::string>()));
+    config.logLevel = doc->value("logLevel", config.logLevel);
+    config.maxQueuedItems = doc->value("maxQueuedItems", config.maxQueuedItems);
+
+    const json http = doc->value("http", json::object());
+    auto& h = config.http;
+    h.host = http.value("host", h.host);
+    h.port = http.value("port", h.port);
+    h.maxBodyBytes = http.value("maxBodyBytes", h.maxBodyBytes);
+    h.threads = http.value("threads", h.threads);
+    h.maxQueuedConnections = http.value("maxQueuedConnections", h.maxQueuedConnections);
+    h.keepAliveTimeout =
+        std::chrono::milliseconds(http.value("keepAliveTimeoutMs", h.keepAliveTimeout.count()));
+    h.receiveTimeout =
+        std::chrono::milliseconds(http.value("receiveTimeoutMs", h.receiveTimeout.count()));
+
+    const json workers = doc->value("workers", json::object());
+    auto& w = config.workers;
+    w.threads = workers.value("threads", w.threads);
+    w.batch = workers.value("batch", w.batch);
+    w.lease = std::chrono::milliseconds(workers.value("leaseMs", w.lease.count()));
+
+    config.retry = retryPolicyFrom(doc->value("retry", json::object()), config.retry);
+    return config;
+}
+
+}  // namespace flowgate::config

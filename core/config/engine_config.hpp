@@ -1,0 +1,66 @@
+// Engine settings: the one `engine.json` in a config directory (optional; every field
+// has a default). Paths in it are relative to the config directory.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_error.hpp"
+
+namespace flowgate::config {
+
+// How often a failing step is tried and how long to wait in between: the n-th retry
+// waits initialDelay * 2^(n-1), capped at maxDelay, with up to 20% jitter.
+struct RetryPolicy {
+    int maxAttempts = 5;
+    std::chrono::milliseconds initialDelay{1000};
+    std::chrono::milliseconds maxDelay{300000};
+
+    std::chrono::milliseconds delayBeforeRetry(int failedAttempts) const;
+};
+
+struct HttpSettings {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    std::size_t maxBodyBytes = 1024 * 1024;
+    int threads = 64;             // connections served at once (one thread per connection)
+    int maxQueuedConnections = 1024;
+    std::chrono::milliseconds keepAliveTimeout{5000};
+    std::chrono::milliseconds receiveTimeout{10000};
+};
+
+struct WorkerSettings {
+    int threads = 2;
+    int batch = 32;  // work items leased and settled together
+    std::chrono::milliseconds lease{60000};
+};
+
+struct EngineConfig {
+    std::filesystem::path configDir;
+    std::filesystem::path dataDir;
+    std::filesystem::path flowsDir;
+    std::filesystem::path credentialsDir;
+    std::vector<std::filesystem::path> pluginPath;
+    HttpSettings http;
+    WorkerSettings workers;
+    RetryPolicy retry;
+    long long maxQueuedItems = 1000000;
+    std::string logLevel = "information";
+};
+
+// Reads `<configDir>/engine.json` if it exists. Errors (with file and JSON pointer) are
+// appended to `errors`; the returned config then holds defaults where values were bad.
+EngineConfig loadEngineConfig(const std::filesystem::path& configDir, ConfigErrors& errors);
+
+// Reads a flow's or the engine's "retry" object over `base`.
+RetryPolicy retryPolicyFrom(const nlohmann::json& retry, RetryPolicy base);
+
+// The JSON Schema of a "retry" object, shared by engine.json and flow files.
+const nlohmann::json& retryPolicySchema();
+
+}  // namespace flowgate::config

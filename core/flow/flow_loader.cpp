@@ -1,0 +1,236 @@
+#include "flow/flow_loader.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "config/json_file.hpp"
+#include "plugin/config_schema.hpp"
+
+namespace flowgate::flow {
+
+namespace fs = std::filesystem;
+using config::ConfigErrors;
+using nlohmann::json;
+
+namespace {
+
+const plugin::ConfigSchema& flowSchema() {
+    static const plugin::ConfigSchema schema = [] {
+        json s = json::parse(R"({
+          "type": "object",
+          "required": ["id", "steps"],
+          "additionalProperties": false,
+          "properties": {
+            "id":          {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+            "description": {"type": "string"},
+            "enabled":     {"type": "boolean"},
+            "trigger": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "type":     {"enum": ["webhook"]},
+                "response": {
+                  "type": "object", "additionalProperties": false,
+                  "properties": {"mode": {"enum": ["async"]}}
+                }
+              }
+            },
+            "steps": {
+              "type": "array", "minItems": 1,
+              "items": {
+                "type": "object",
+                "required": ["id", "component", "function"],
+                "additionalProperties": false,
+                "properties": {
+                  "id":         {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                  "component":  {"type": "string", "minLength": 1},
+                  "function":   {"type": "string", "minLength": 1},
+                  "config":     {"type": "object"},
+                  "credential": {"type": "string", "minLength": 1},
+                  "next": {"anyOf": [
+                    {"type": "string"},
+                    {"type": "null"},
+                    {"type": "object", "additionalProperties": {"type": "string"}}
+                  ]}
+                }
+              }
+            }
+          }
+        })");
+        s["properties"]["retry"] = config::retryPolicySchema();
+        return plugin::ConfigSchema::compile(s);
+    }();
+    return schema;
+}
+
+std::string joinNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? "none" : out;
+}
+
+class FlowBuilder {
+public:
+    FlowBuilder(const plugin::ComponentRegistry& components,
+                const config::CredentialStore& credentials, std::string file, ConfigErrors& errors)
+        : components_(components), credentials_(credentials), file_(std::move(file)),
+          errors_(errors) {}
+
+    std::shared_ptr<Flow> build(const json& doc, const config::RetryPolicy& defaultRetry) {
+        auto flow = std::make_shared<Flow>();
+        flow->id = doc.at("id");
+        flow->file = file_;
+        flow->description = doc.value("description", "");
+        flow->enabled = doc.value("enabled", true);
+        flow->retry = config::retryPolicyFrom(doc.value("retry", json::object()), defaultRetry);
+        const json trigger = doc.value("trigger", json::object());
+        flow->trigger.responseMode = trigger.value("response", json::object()).value("mode", "async");
+
+        const json& steps = doc.at("steps");
+        std::set<std::string> ids;
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const std::string id = steps[i].at("id");
+            if (!ids.insert(id).second) error(stepPointer(i) + "/id", "duplicate step id '" + id + "'");
+        }
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            StepDef step = buildStep(steps[i], i);
+            linkNext(step, steps, i, ids);
+            flow->steps.push_back(std::move(step));
+        }
+        return failed_ ? nullptr : flow;
+    }
+
+private:
+    static std::string stepPointer(std::size_t i) { return "/steps/" + std::to_string(i); }
+
+    void error(std::string pointer, std::string reason) {
+        errors_.push_back({file_, std::move(pointer), std::move(reason)});
+        failed_ = true;
+    }
+
+    StepDef buildStep(const json& doc, std::size_t index) {
+        const std::string at = stepPointer(index);
+        StepDef step;
+        step.id = doc.at("id");
+        step.component = doc.at("component");
+        step.function = doc.at("function");
+        step.config = doc.value("config", json::object());
+
+        auto component = components_.find(step.component);
+        if (!component) {
+            std::vector<std::string> known;
+            for (const auto& c : components_.all()) known.push_back(c->manifest.name);
+            error(at + "/component",
+                  "unknown component '" + step.component + "' (loaded: " + joinNames(known) + ")");
+            return step;
+        }
+        const auto* function = component->function(step.function);
+        if (!function) {
+            std::vector<std::string> known;
+            for (const auto& [name, fn] : component->functions) known.push_back(name);
+            error(at + "/function", "component '" + step.component + "' has no function '" +
+                                        step.function + "' (has: " + joinNames(known) + ")");
+            return step;
+        }
+        const std::size_t before = errors_.size();
+        config::checkSchema(function->schema, step.config, file_, at + "/config", errors_);
+        if (errors_.size() != before) failed_ = true;
+
+        if (!checkCredential(doc, step, function->spec, at) || errors_.size() != before)
+            return step;
+
+        auto created = component->component->createStep(step.function, step.config);
+        if (!created.step) {
+            error(at + "/config", created.error);
+            return step;
+        }
+        // The deleter keeps the component, and with it the plugin library, alive.
+        step.step = std::shared_ptr<Step>(created.step.release(),
+                                          [owner = component->component](Step* s) { delete s; });
+        return step;
+    }
+
+    bool checkCredential(const json& doc, StepDef& step, const FunctionSpec& spec,
+                         const std::string& at) {
+        const std::string id = doc.value("credential", "");
+        if (id.empty()) {
+            if (spec.credentialType.empty()) return true;
+            error(at, "function '" + step.component + "." + step.function +
+                          "' needs a credential of type '" + spec.credentialType + "'");
+            return false;
+        }
+        const auto* credential = credentials_.find(id);
+        if (!credential) {
+            error(at + "/credential", "unknown credential '" + id + "'");
+            return false;
+        }
+        if (credential->type != spec.credentialType) {
+            error(at + "/credential", "credential '" + id + "' has type '" + credential->type +
+                                          "', function needs '" +
+                                          (spec.credentialType.empty() ? std::string("none")
+                                                                       : spec.credentialType) +
+                                          "'");
+            return false;
+        }
+        step.credential = credential->data;
+        return true;
+    }
+
+    void linkNext(StepDef& step, const json& steps, std::size_t index,
+                  const std::set<std::string>& ids) {
+        const std::string at = stepPointer(index) + "/next";
+        const json& doc = steps[index];
+        if (!doc.contains("next")) {
+            if (index + 1 < steps.size()) step.next["default"] = steps[index + 1].at("id");
+            return;
+        }
+        const json& next = doc.at("next");
+        auto link = [&](const std::string& output, const std::string& target,
+                        const std::string& pointer) {
+            if (!ids.count(target)) error(pointer, "no step with id '" + target + "'");
+            else step.next[output] = target;
+        };
+        if (next.is_string()) link("default", next, at);
+        else if (next.is_object())
+            for (const auto& [output, target] : next.items())
+                link(output, target, at + "/" + config::pointerToken(output));
+    }
+
+    const plugin::ComponentRegistry& components_;
+    const config::CredentialStore& credentials_;
+    std::string file_;
+    ConfigErrors& errors_;
+    bool failed_ = false;
+};
+
+}  // namespace
+
+FlowLoadResult loadFlows(const fs::path& directory, const plugin::ComponentRegistry& components,
+                         const config::CredentialStore& credentials,
+                         const config::RetryPolicy& defaultRetry) {
+    FlowLoadResult result;
+    auto flows = std::make_shared<FlowSet>();
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(directory, ec))
+        if (entry.path().extension() == ".json") files.push_back(entry.path());
+    if (ec) result.errors.push_back({directory.string(), "", "cannot read flows directory: " + ec.message()});
+    std::sort(files.begin(), files.end());
+
+    for (const auto& path : files) {
+        const std::string file = path.string();
+        auto doc = config::readJsonFile(path, result.errors);
+        if (!doc || !config::checkSchema(flowSchema(), *doc, file, "", result.errors)) continue;
+        auto flow = FlowBuilder(components, credentials, file, result.errors).build(*doc, defaultRetry);
+        if (!flow) continue;
+        if (auto existing = flows->find(flow->id)) {
+            result.errors.push_back({file, "/id", "flow '" + flow->id + "' is already defined in " +
+                                                       existing->file});
+            continue;
+        }
+        flows->add(std::move(flow));
+    }
+    result.flows = std::move(flows);
+    return result;
+}
+
+}  // namespace flowgate::flow

@@ -1,0 +1,15 @@
+// Counters of the Webhooks Service, read by /metrics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace flowgate::http {
+
+struct HttpMetrics {
+    std::atomic<std::uint64_t> accepted{0};      // stored durably, 2xx answered
+    std::atomic<std::uint64_t> clientErrors{0};  // 4xx
+    std::atomic<std::uint64_t> unavailable{0};   // 503: the queue could not take it
+};
+
+}  // namespace flowgate::http

@@ -1,0 +1,26 @@
+#include "http/request_body.hpp"
+
+#include <istream>
+
+namespace flowgate::http {
+
+std::optional<std::string> readBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
+    std::string body;
+    if (request.hasContentLength()) {
+        const auto length = request.getContentLength64();
+        if (length < 0 || static_cast<std::uint64_t>(length) > limit) return std::nullopt;
+        body.reserve(static_cast<std::size_t>(length));
+    }
+    std::istream& in = request.stream();
+    char buffer[16384];
+    while (in) {
+        in.read(buffer, sizeof buffer);
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        if (body.size() + n > limit) return std::nullopt;
+        body.append(buffer, n);
+    }
+    return body;
+}
+
+}  // namespace flowgate::http

@@ -1,0 +1,33 @@
+// A component function's config schema (JSON Schema draft 7), compiled once when the
+// plugin is loaded and used to check every step config that names the function.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace flowgate::plugin {
+
+struct SchemaViolation {
+    std::string pointer;  // JSON pointer into the validated value ("" is the value itself)
+    std::string reason;
+};
+
+// Immutable after compile(); validate() is safe to call from several threads.
+class ConfigSchema {
+public:
+    // Throws std::invalid_argument with the parser's reason if `schema` is not a schema.
+    static ConfigSchema compile(const nlohmann::json& schema);
+
+    // Every violation found, most specific first; empty if `value` conforms.
+    std::vector<SchemaViolation> validate(const nlohmann::json& value) const;
+
+private:
+    struct Compiled;
+    explicit ConfigSchema(std::shared_ptr<const Compiled> compiled);
+    std::shared_ptr<const Compiled> compiled_;
+};
+
+}  // namespace flowgate::plugin

@@ -1,0 +1,107 @@
+// The Queue interface: durable work items, one per step of one execution.
+//
+// The runtime and the Webhooks Service only see this interface; the embedded backend
+// is SQLite (sqlite_queue.hpp), a distributed one can sit behind the same calls. The
+// queue knows nothing of HTTP, flows or plugins: items are opaque strings keyed by flow.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace flowgate::queue {
+
+// A work item to be stored: run step `stepId` of `flowId` on `message`.
+struct NewWorkItem {
+    std::string flowId;
+    std::string executionId;  // groups the items of one execution (the webhook's requestId)
+    std::string stepId;
+    std::string message;      // serialized flowgate::Message JSON
+};
+
+// A leased work item. Only the holder of `leaseToken` can settle it, and only until the
+// lease ends; after that the item is handed out again with a new token.
+struct WorkItem {
+    std::int64_t id = 0;
+    std::uint64_t leaseToken = 0;
+    std::string flowId;
+    std::string executionId;
+    std::string stepId;
+    std::string message;
+    int failedAttempts = 0;  // attempts that failed before this lease
+};
+
+// What became of a leased item. A batch of outcomes is applied in one transaction.
+struct Outcome {
+    enum class Kind {
+        completed,   // remove the item and store `next` (the messages the step emitted)
+        retry,       // run again after `delay`; counts a failed attempt if `failed`
+        deadLetter,  // move to the dead-letter table with `error`
+        release,     // give the lease back unchanged (e.g. on shutdown), ready after `delay`
+    };
+    std::int64_t itemId = 0;
+    std::uint64_t leaseToken = 0;
+    Kind kind = Kind::completed;
+    std::vector<NewWorkItem> next;
+    std::chrono::milliseconds delay{0};
+    bool failed = false;
+    std::string error;
+};
+
+struct DeadLetter {
+    std::int64_t id = 0;
+    std::string flowId;
+    std::string executionId;
+    std::string stepId;
+    std::string message;
+    std::string error;
+    int attempts = 0;
+    std::int64_t failedAtMs = 0;  // Unix epoch, milliseconds
+};
+
+struct QueueStats {
+    std::int64_t ready = 0;    // stored and not leased (including items waiting to retry)
+    std::int64_t leased = 0;
+    std::int64_t deadLetters = 0;
+    std::int64_t commits = 0;        // transactions since start
+    std::int64_t committedOps = 0;   // enqueue/settle/take calls those transactions served
+};
+
+// The store cannot take the request now (full, closed, disk error). Callers answer 503;
+// nothing of the failed call was stored.
+class QueueUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// All methods are thread-safe. Blocking methods return only once their effect is
+// durable (committed), or throw QueueUnavailable and leave nothing behind.
+class Queue {
+public:
+    virtual ~Queue() = default;
+
+    // Stores new items atomically (all or none). Returns after they are durable.
+    virtual void enqueue(std::vector<NewWorkItem> items) = 0;
+
+    // Leases up to `max` ready items for `lease`, oldest first, waiting up to `wait` for
+    // one to become ready. Returns empty on timeout or once close() was called.
+    virtual std::vector<WorkItem> take(std::size_t max, std::chrono::milliseconds lease,
+                                       std::chrono::milliseconds wait) = 0;
+
+    // Applies the outcomes of leased items in one transaction. An outcome whose lease
+    // token no longer matches (the lease ran out and the item went to someone else) is
+    // skipped, together with its `next` items.
+    virtual void settle(std::vector<Outcome> outcomes) = 0;
+
+    // Wakes every take() and makes later ones return empty at once. enqueue() and
+    // settle() keep working until the queue is destroyed, so in-flight work can finish.
+    virtual void close() = 0;
+
+    virtual QueueStats stats() = 0;
+    // The newest dead letters first.
+    virtual std::vector<DeadLetter> deadLetters(std::size_t limit) = 0;
+};
+
+}  // namespace flowgate::queue

@@ -1,0 +1,951 @@
+#include "queue/sqlite_queue.hpp"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "queue/sqlite_db.hpp"
+
+namespace flowgate::queue {
+
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kSchemaVersion = 1;
+
+// WAL frames (pages) after which the checkpointer copies the WAL back into the database;
+// SQLite's own default for its automatic checkpoints.
+constexpr int kCheckpointFrames = 1000;
+
+// One table of live items (ready, waiting to retry, or leased) and one of dead letters.
+// `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
+// leasing pushes it to the lease's end, so an expired lease needs no sweeper.
+// AUTOINCREMENT so an id is never reused: settle matches on (id, lease_token), and a dead
+// letter's item id must name one item forever.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS work_items (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id         TEXT    NOT NULL,
+    execution_id    TEXT    NOT NULL,
+    step_id         TEXT    NOT NULL,
+    message         TEXT    NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    available_at_ms INTEGER NOT NULL,
+    lease_token     INTEGER,
+    last_error      TEXT,
+    created_at_ms   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    seq             INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL,
+    flow_id         TEXT    NOT NULL,
+    execution_id    TEXT    NOT NULL,
+    step_id         TEXT    NOT NULL,
+    message         TEXT    NOT NULL,
+    error           TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL,
+    failed_at_ms    INTEGER NOT NULL,
+    created_at_ms   INTEGER NOT NULL
+);
+)sql";
+
+// Longest take() wait honoured; longer ones are cut to it so deadline arithmetic cannot
+// overflow. A caller asking for more simply gets an empty answer after a year.
+constexpr milliseconds kMaxWait = std::chrono::hours(24 * 365);
+
+std::int64_t wallNowMs() {
+    return std::chrono::duration_cast<milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// now + delay without overflow (a caller may pass milliseconds::max() as "forever").
+std::int64_t addMs(std::int64_t now, milliseconds delay) {
+    const std::int64_t d = std::max<std::int64_t>(delay.count(), 0);
+    constexpr std::int64_t kFar = std::numeric_limits<std::int64_t>::max() / 2;
+    return d > kFar - now ? kFar : now + d;
+}
+
+// SQLite errors that concern one operation's data, not the database: the operation fails
+// alone (its savepoint is rolled back) and the rest of the batch commits. Anything else
+// (FULL, IOERR, NOMEM, BUSY, CORRUPT, ...) fails the whole batch.
+bool isPerOpError(const sqlite::Error& e) {
+    return e.primaryCode() == SQLITE_CONSTRAINT || e.primaryCode() == SQLITE_TOOBIG;
+}
+
+// An exclusive flock on `queue.lock`, held for the life of the queue. flock, not fcntl
+// locks: fcntl locks belong to the process, so a second SqliteQueue in the same process
+// would silently share them; flock locks belong to the open file, so it is refused too.
+// The kernel drops the lock when the process dies, so a crash never leaves it stale.
+class LockFile {
+public:
+    explicit LockFile(const std::filesystem::path& path) {
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) {
+            throw std::runtime_error("cannot open queue lock file " + path.string() + ": " +
+                                     std::strerror(errno));
+        }
+        int rc;
+        do {
+            rc = ::flock(fd_, LOCK_EX | LOCK_NB);
+        } while (rc != 0 && errno == EINTR);
+        if (rc != 0) {
+            const int err = errno;
+            const std::string holder = readHolder();
+            ::close(fd_);
+            if (err == EWOULDBLOCK) {
+                throw std::runtime_error("queue directory " + path.parent_path().string() +
+                                         " is in use: " + path.string() +
+                                         " is locked by another queue" +
+                                         (holder.empty() ? "" : " (pid " + holder + ")"));
+            }
+            throw std::runtime_error("cannot lock " + path.string() + ": " +
+                                     std::strerror(err));
+        }
+        // The holder's pid, for the message above; only a help for whoever reads it.
+        const std::string pid = std::to_string(::getpid());
+        if (::ftruncate(fd_, 0) == 0) {
+            [[maybe_unused]] auto written = ::pwrite(fd_, pid.data(), pid.size(), 0);
+        }
+    }
+    ~LockFile() { ::close(fd_); }
+    LockFile(const LockFile&) = delete;
+    LockFile& operator=(const LockFile&) = delete;
+
+private:
+    std::string readHolder() const {
+        char buf[32];
+        const auto n = ::pread(fd_, buf, sizeof buf, 0);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    }
+
+    int fd_ = -1;
+};
+
+std::filesystem::path prepareDir(const std::filesystem::path& dir) {
+    if (dir.empty()) {
+        throw std::invalid_argument("SqliteQueue: dataDir is empty");
+    }
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+// Everything the writer thread needs. Statements are prepared once on the write
+// connection; only the writer thread touches them after the constructor.
+struct WriteStatements {
+    explicit WriteStatements(sqlite::Db& db)
+        : begin(db, "BEGIN IMMEDIATE"),
+          commit(db, "COMMIT"),
+          rollback(db, "ROLLBACK"),
+          savepoint(db, "SAVEPOINT op"),
+          releaseSavepoint(db, "RELEASE op"),
+          rollbackToSavepoint(db, "ROLLBACK TO op"),
+          insertItem(db,
+                     "INSERT INTO work_items (flow_id, execution_id, step_id, message, "
+                     "failed_attempts, available_at_ms, created_at_ms) "
+                     "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)"),
+          // ORDER BY matches the index (available_at_ms, then rowid), so no sort step.
+          selectReady(db,
+                      "SELECT id, flow_id, execution_id, step_id, message, failed_attempts "
+                      "FROM work_items WHERE available_at_ms <= ?1 "
+                      "ORDER BY available_at_ms, id LIMIT ?2"),
+          leaseItem(db, "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2 "
+                        "WHERE id = ?3"),
+          deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
+          retryLeased(db,
+                      "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
+                      "available_at_ms = ?2, lease_token = NULL, "
+                      "last_error = COALESCE(?3, last_error) "
+                      "WHERE id = ?4 AND lease_token = ?5"),
+          releaseLeased(db, "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL "
+                            "WHERE id = ?2 AND lease_token = ?3"),
+          insertDeadLetter(db,
+                           "INSERT INTO dead_letters (item_id, flow_id, execution_id, "
+                           "step_id, message, error, attempts, failed_at_ms, created_at_ms) "
+                           "SELECT id, flow_id, execution_id, step_id, message, "
+                           "COALESCE(?1, last_error, ''), failed_attempts + ?2, ?3, "
+                           "created_at_ms FROM work_items WHERE id = ?4 AND lease_token = ?5"),
+          earliestFuture(db, "SELECT MIN(available_at_ms) FROM work_items "
+                             "WHERE available_at_ms > ?1") {}
+
+    sqlite::Stmt begin, commit, rollback;
+    sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
+    sqlite::Stmt insertItem, selectReady, leaseItem;
+    sqlite::Stmt deleteLeased, retryLeased, releaseLeased, insertDeadLetter;
+    sqlite::Stmt earliestFuture;
+};
+
+// Statements of the read connection, used under readMutex_ by stats() and deadLetters().
+struct ReadStatements {
+    explicit ReadStatements(sqlite::Db& db)
+        : countLeased(db, "SELECT COUNT(*) FROM work_items "
+                          "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
+          selectDeadLetters(db,
+                            "SELECT item_id, flow_id, execution_id, step_id, message, error, "
+                            "attempts, failed_at_ms FROM dead_letters "
+                            "ORDER BY seq DESC LIMIT ?1") {}
+
+    sqlite::Stmt countLeased;
+    sqlite::Stmt selectDeadLetters;
+};
+
+}  // namespace
+
+class SqliteQueue::Impl {
+public:
+    explicit Impl(SqliteQueueOptions options);
+    ~Impl();
+
+    void enqueue(std::vector<NewWorkItem> items);
+    std::vector<WorkItem> take(std::size_t max, milliseconds lease, milliseconds wait);
+    void settle(std::vector<Outcome> outcomes);
+    void close();
+    QueueStats stats();
+    std::vector<DeadLetter> deadLetters(std::size_t limit);
+
+private:
+    // One caller's request. Shared by the caller (waiting on `done`) and the writer (which
+    // fills the results, then fulfils `done`), so neither depends on the other's stack.
+    struct Op {
+        enum class Kind { enqueue, settle, take };
+        explicit Op(Kind k) : kind(k) {}
+
+        Kind kind;
+        std::vector<NewWorkItem> items;  // enqueue
+        std::vector<Outcome> outcomes;   // settle
+        std::size_t max = 0;             // take
+        milliseconds lease{0};           // take
+
+        // Results; written by the writer before `done` is fulfilled.
+        std::vector<WorkItem> taken;
+        std::uint64_t generation = 0;  // generation_ when the batch started
+        std::promise<void> done;
+    };
+    using Batch = std::vector<std::shared_ptr<Op>>;
+
+    // What a batch changed, applied to the in-memory counters only once it committed.
+    struct Effects {
+        std::int64_t stored = 0;
+        std::int64_t dead = 0;
+        bool madeReady = false;  // some item became ready now: takers should look again
+
+        void add(const Effects& other) {
+            stored += other.stored;
+            dead += other.dead;
+            madeReady = madeReady || other.madeReady;
+        }
+    };
+
+    void openDatabase();
+    std::future<void> submit(const std::shared_ptr<Op>& op);
+    void refuseIfFull(std::int64_t stored, std::size_t adding) const;
+    bool waitForWork(std::uint64_t seenGeneration, SteadyClock::time_point deadline);
+
+    void writerLoop();
+    void checkpointerLoop();
+    void stopCheckpointer();
+    static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
+    void runBatch(Batch& batch, std::uint64_t generation, bool closed);
+    void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
+    void applySettle(Op& op, std::int64_t now, Effects& effects);
+    void applyTake(Op& op, std::int64_t now);
+    std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
+    std::uint64_t newLeaseToken();
+
+    const SqliteQueueOptions options_;
+    LockFile lock_;  // declared first: acquired before the database is touched, freed last
+
+    // Destroyed in reverse order: checkpoint and read connections first, statements before
+    // their connection, and the write connection last so its close checkpoints the WAL
+    // away and removes it.
+    std::unique_ptr<sqlite::Db> writeDb_;
+    std::unique_ptr<WriteStatements> write_;
+    std::unique_ptr<sqlite::Db> readDb_;
+    std::unique_ptr<ReadStatements> read_;
+    std::unique_ptr<sqlite::Db> checkpointDb_;  // checkpointer thread only
+
+    std::mutex readMutex_;  // guards readDb_ and read_
+
+    // Guards the members from here to storedCount_; the two atomics are also read without
+    // it (quick checks in take() and enqueue()) but written only under it.
+    std::mutex mutex_;
+    std::condition_variable writerWake_;  // pending_ grew, or stopping_
+    std::condition_variable takersWake_;  // generation_ or earliestFutureMs_ changed, closed_
+    Batch pending_;
+    bool stopping_ = false;
+    std::atomic<bool> closed_{false};
+    // Bumped after each commit that made items ready now; a taker that saw nothing at
+    // generation g must look again once it is no longer g.
+    std::uint64_t generation_ = 0;
+    // Earliest available time after the last batch's clock (a delayed retry or a lease's
+    // end): sleeping takers wake then, since an item becomes ready by time alone.
+    std::optional<std::int64_t> earliestFutureMs_;
+    std::int64_t commits_ = 0;
+    std::int64_t committedOps_ = 0;
+    std::int64_t deadCount_ = 0;
+    std::atomic<std::int64_t> storedCount_{0};  // rows in work_items, as last committed
+
+    std::uint64_t nextLeaseToken_ = 0;  // writer thread only (after construction)
+
+    // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
+    // (SQLite's default): a checkpoint fsyncs the database file, and every caller of that
+    // batch would wait for it. Measured at 64 callers: same throughput, p99 enqueue
+    // latency ~21 ms -> ~13 ms.
+    std::mutex checkpointMutex_;
+    std::condition_variable checkpointWake_;
+    bool checkpointWanted_ = false;
+    bool checkpointStop_ = false;
+
+    // Last: started once everything above is ready.
+    std::thread checkpointer_;
+    std::thread writer_;
+};
+
+SqliteQueue::Impl::Impl(SqliteQueueOptions options)
+    : options_(std::move(options)),
+      lock_(prepareDir(options_.dataDir) / "queue.lock") {
+    openDatabase();
+
+    // Tokens only need to differ from every token this process handed out before: older
+    // processes' tokens were all cleared on open. A random start makes a token from a
+    // confused caller of another queue instance very unlikely to match; kept below 2^62 so
+    // it survives the trip through SQLite's signed 64-bit integers unchanged.
+    std::random_device random;
+    const std::uint64_t seed = (std::uint64_t{random()} << 32) ^ random();
+    nextLeaseToken_ = (seed & ((std::uint64_t{1} << 61) - 1)) + 1;
+
+    checkpointer_ = std::thread([this] { checkpointerLoop(); });
+    try {
+        writer_ = std::thread([this] { writerLoop(); });
+    } catch (...) {
+        stopCheckpointer();  // a joinable std::thread must not be destroyed
+        throw;
+    }
+}
+
+void SqliteQueue::Impl::openDatabase() {
+    const auto file = options_.dataDir / options_.fileName;
+    writeDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(writeDb_->handle(), static_cast<int>(options_.busyTimeout.count()));
+    if (writeDb_->queryText("PRAGMA journal_mode = WAL") != "wal") {
+        throw std::runtime_error("cannot switch " + file.string() + " to WAL mode");
+    }
+    // FULL: in WAL mode NORMAL skips the fsync at commit, and a power cut could then lose
+    // items whose enqueue already returned.
+    writeDb_->exec("PRAGMA synchronous = FULL");
+    // Shrink a WAL that grew under a burst back to 64 MiB after a checkpoint.
+    writeDb_->exec("PRAGMA journal_size_limit = 67108864");
+    // No checkpoint inside COMMIT; onWalCommit asks the checkpointer thread instead.
+    writeDb_->exec("PRAGMA wal_autocheckpoint = 0");
+    sqlite3_wal_hook(writeDb_->handle(), &Impl::onWalCommit, this);
+    if (options_.maxDatabaseBytes > 0) {
+        const std::int64_t pageSize = writeDb_->queryInt("PRAGMA page_size");
+        const auto pages = std::max<std::uint64_t>(
+            options_.maxDatabaseBytes / static_cast<std::uint64_t>(pageSize), 1);
+        writeDb_->exec(("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
+    }
+
+    writeDb_->exec("BEGIN IMMEDIATE");
+    try {
+        const std::int64_t version = writeDb_->queryInt("PRAGMA user_version");
+        if (version > kSchemaVersion) {
+            throw std::runtime_error(file.string() + " has queue schema version " +
+                                     std::to_string(version) + ", newer than this build's " +
+                                     std::to_string(kSchemaVersion));
+        }
+        writeDb_->exec(kSchema);
+        writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+
+        // The previous owner of the file is gone (we hold the lock), and so is whatever it
+        // had in flight: make those items ready at once, at their original place in line.
+        sqlite::Stmt clear(*writeDb_,
+                           "UPDATE work_items SET lease_token = NULL, "
+                           "available_at_ms = MIN(created_at_ms, ?1) "
+                           "WHERE lease_token IS NOT NULL");
+        {
+            sqlite::Stmt::Use use(clear);
+            use->bind(1, wallNowMs()).run();
+        }
+        storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
+        deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
+        writeDb_->exec("COMMIT");
+    } catch (...) {
+        if (!writeDb_->autocommit()) {
+            try {
+                writeDb_->exec("ROLLBACK");
+            } catch (...) {
+                // The error being thrown says more than this one would.
+            }
+        }
+        throw;
+    }
+
+    write_ = std::make_unique<WriteStatements>(*writeDb_);
+    earliestFutureMs_ = queryEarliestFuture(wallNowMs());
+
+    // Opened after the file is in WAL mode, so this connection reads without blocking the
+    // writer and the writer never waits for it.
+    readDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(readDb_->handle(), static_cast<int>(options_.busyTimeout.count()));
+    readDb_->exec("PRAGMA query_only = 1");
+    read_ = std::make_unique<ReadStatements>(*readDb_);
+
+    checkpointDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(checkpointDb_->handle(),
+                         static_cast<int>(options_.busyTimeout.count()));
+}
+
+SqliteQueue::Impl::~Impl() {
+    close();
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    writerWake_.notify_one();
+    // The writer commits whatever is still pending before it returns.
+    writer_.join();
+    stopCheckpointer();
+    // Closing the write connection last checkpoints what is left and removes the WAL.
+}
+
+void SqliteQueue::Impl::stopCheckpointer() {
+    {
+        std::lock_guard lock(checkpointMutex_);
+        checkpointStop_ = true;
+    }
+    checkpointWake_.notify_one();
+    checkpointer_.join();
+}
+
+// Called by SQLite on the writer thread after each commit, with the WAL's size in frames.
+int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames) {
+    if (frames >= kCheckpointFrames) {
+        auto* impl = static_cast<Impl*>(self);
+        {
+            std::lock_guard lock(impl->checkpointMutex_);
+            impl->checkpointWanted_ = true;
+        }
+        impl->checkpointWake_.notify_one();
+    }
+    return SQLITE_OK;
+}
+
+void SqliteQueue::Impl::checkpointerLoop() {
+    pthread_setname_np(pthread_self(), "fg-queue-ckpt");
+    for (;;) {
+        {
+            std::unique_lock lock(checkpointMutex_);
+            checkpointWake_.wait(lock, [this] { return checkpointWanted_ || checkpointStop_; });
+            if (checkpointStop_) {
+                return;
+            }
+            checkpointWanted_ = false;
+        }
+        // PASSIVE: copies what it can without blocking the writer or readers. Once the
+        // whole WAL is copied, the writer's next transaction starts the WAL over, so the
+        // file stops growing. A failure (BUSY, I/O) just leaves the WAL longer; the next
+        // commit past the threshold asks again.
+        sqlite3_wal_checkpoint_v2(checkpointDb_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+    }
+}
+
+std::future<void> SqliteQueue::Impl::submit(const std::shared_ptr<Op>& op) {
+    auto future = op->done.get_future();
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            throw QueueUnavailable("queue is shutting down");
+        }
+        pending_.push_back(op);
+    }
+    writerWake_.notify_one();
+    return future;
+}
+
+void SqliteQueue::Impl::refuseIfFull(std::int64_t stored, std::size_t adding) const {
+    if (static_cast<std::uint64_t>(stored) + adding > options_.maxReady) {
+        throw QueueUnavailable("queue full: " + std::to_string(stored) + " items stored, limit " +
+                               std::to_string(options_.maxReady) + ", cannot add " +
+                               std::to_string(adding));
+    }
+}
+
+void SqliteQueue::Impl::enqueue(std::vector<NewWorkItem> items) {
+    if (items.empty()) {
+        return;
+    }
+    // Early refusal without waiting for a commit, which matters most when overloaded. The
+    // writer checks again against the exact count.
+    refuseIfFull(storedCount_.load(), items.size());
+    auto op = std::make_shared<Op>(Op::Kind::enqueue);
+    op->items = std::move(items);
+    submit(op).get();
+}
+
+std::vector<WorkItem> SqliteQueue::Impl::take(std::size_t max, milliseconds lease,
+                                              milliseconds wait) {
+    if (lease.count() <= 0) {
+        throw std::invalid_argument("take: lease must be positive");
+    }
+    if (max == 0) {
+        return {};
+    }
+    const auto deadline = SteadyClock::now() + std::clamp(wait, milliseconds(0), kMaxWait);
+    for (;;) {
+        if (closed_) {
+            return {};
+        }
+        auto op = std::make_shared<Op>(Op::Kind::take);
+        op->max = max;
+        op->lease = lease;
+        submit(op).get();
+        if (!op->taken.empty()) {
+            return std::move(op->taken);
+        }
+        if (!waitForWork(op->generation, deadline)) {
+            return {};
+        }
+    }
+}
+
+// Sleeps until taking again may find something: an item became ready (generation moved),
+// or the earliest delayed item or lease comes due. False on close() or at the deadline.
+bool SqliteQueue::Impl::waitForWork(std::uint64_t seenGeneration,
+                                    SteadyClock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (closed_) {
+            return false;
+        }
+        if (generation_ != seenGeneration) {
+            return true;
+        }
+        const auto now = SteadyClock::now();
+        if (now >= deadline) {
+            return false;
+        }
+        auto wakeAt = deadline;
+        if (earliestFutureMs_) {
+            const std::int64_t untilDue = *earliestFutureMs_ - wallNowMs();
+            if (untilDue <= 0) {
+                return true;
+            }
+            // Compared in milliseconds: a far-off due time (a release with a huge delay)
+            // converted to the steady clock's nanoseconds would overflow.
+            if (untilDue < std::chrono::duration_cast<milliseconds>(deadline - now).count()) {
+                wakeAt = now + milliseconds(untilDue);
+            }
+        }
+        takersWake_.wait_until(lock, wakeAt);
+    }
+}
+
+void SqliteQueue::Impl::settle(std::vector<Outcome> outcomes) {
+    if (outcomes.empty()) {
+        return;
+    }
+    for (const auto& outcome : outcomes) {
+        switch (outcome.kind) {
+        case Outcome::Kind::completed:
+            break;
+        case Outcome::Kind::retry:
+        case Outcome::Kind::deadLetter:
+        case Outcome::Kind::release:
+            // Silently dropping them would lose messages a step emitted.
+            if (!outcome.next.empty()) {
+                throw std::invalid_argument("settle: only a completed outcome may carry next "
+                                            "items (item " +
+                                            std::to_string(outcome.itemId) + ")");
+            }
+            break;
+        default:
+            throw std::invalid_argument("settle: unknown outcome kind");
+        }
+    }
+    auto op = std::make_shared<Op>(Op::Kind::settle);
+    op->outcomes = std::move(outcomes);
+    submit(op).get();
+}
+
+void SqliteQueue::Impl::close() {
+    {
+        // Under the mutex so a taker between its check and its wait cannot miss it.
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+    }
+    takersWake_.notify_all();
+}
+
+QueueStats SqliteQueue::Impl::stats() {
+    QueueStats stats;
+    std::int64_t stored = 0;
+    {
+        std::lock_guard lock(mutex_);
+        stats.commits = commits_;
+        stats.committedOps = committedOps_;
+        stats.deadLetters = deadCount_;
+        stored = storedCount_;
+    }
+    std::int64_t leased = 0;
+    try {
+        std::lock_guard lock(readMutex_);
+        sqlite::Stmt::Use use(read_->countLeased);
+        use->bind(1, wallNowMs());
+        if (use->step()) {
+            leased = use->columnInt(0);
+        }
+    } catch (const sqlite::Error& e) {
+        throw QueueUnavailable(std::string("queue stats: ") + e.what());
+    }
+    // The two reads are not one snapshot; keep the numbers consistent with each other.
+    stats.leased = std::min(leased, stored);
+    stats.ready = stored - stats.leased;
+    return stats;
+}
+
+std::vector<DeadLetter> SqliteQueue::Impl::deadLetters(std::size_t limit) {
+    std::vector<DeadLetter> result;
+    if (limit == 0) {
+        return result;
+    }
+    const auto capped = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(limit, std::numeric_limits<std::int64_t>::max()));
+    try {
+        std::lock_guard lock(readMutex_);
+        sqlite::Stmt::Use use(read_->selectDeadLetters);
+        use->bind(1, capped);
+        while (use->step()) {
+            DeadLetter& d = result.emplace_back();
+            d.id = use->columnInt(0);
+            d.flowId = use->columnText(1);
+            d.executionId = use->columnText(2);
+            d.stepId = use->columnText(3);
+            d.message = use->columnText(4);
+            d.error = use->columnText(5);
+            d.attempts = static_cast<int>(use->columnInt(6));
+            d.failedAtMs = use->columnInt(7);
+        }
+    } catch (const sqlite::Error& e) {
+        throw QueueUnavailable(std::string("queue dead letters: ") + e.what());
+    }
+    return result;
+}
+
+void SqliteQueue::Impl::writerLoop() {
+    pthread_setname_np(pthread_self(), "fg-queue-writer");
+    Batch batch;
+    for (;;) {
+        std::uint64_t generation = 0;
+        bool closed = false;
+        {
+            std::unique_lock lock(mutex_);
+            writerWake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
+            if (pending_.empty()) {
+                return;  // stopping, and everything submitted has been served
+            }
+            // Take everything waiting: that is the whole of group commit. No waiting for
+            // more; the callers that arrive during this commit form the next batch.
+            batch.swap(pending_);
+            generation = generation_;
+            closed = closed_;
+        }
+        runBatch(batch, generation, closed);
+        batch.clear();
+    }
+}
+
+void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool closed) {
+    const std::int64_t now = wallNowMs();
+    // Per op: empty if it succeeded, else why it failed alone.
+    std::vector<std::string> failures(batch.size());
+    // A take after close() gets nothing and does not lease, so shutdown strands no item.
+    std::vector<bool> skipped(batch.size(), false);
+    std::size_t active = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->generation = generation;
+        skipped[i] = closed && batch[i]->kind == Op::Kind::take;
+        active += skipped[i] ? 0 : 1;
+    }
+
+    Effects total;
+    std::optional<std::int64_t> earliest;
+    std::string batchError;
+    if (active > 0) {
+        sqlite::Db& db = *writeDb_;
+        try {
+            sqlite::Stmt::Use(write_->begin)->run();
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                Op& op = *batch[i];
+                if (skipped[i]) {
+                    continue;
+                }
+                if (op.kind == Op::Kind::take) {
+                    applyTake(op, now);  // no per-op failure mode: any error is the store's
+                    continue;
+                }
+                if (op.kind == Op::Kind::enqueue) {
+                    try {
+                        refuseIfFull(storedCount_.load() + total.stored, op.items.size());
+                    } catch (const QueueUnavailable& e) {
+                        failures[i] = e.what();
+                        continue;
+                    }
+                }
+                // A savepoint per op: an op that fails on its own data is undone alone.
+                Effects effects;
+                sqlite::Stmt::Use(write_->savepoint)->run();
+                try {
+                    if (op.kind == Op::Kind::enqueue) {
+                        applyEnqueue(op, now, effects);
+                    } else {
+                        applySettle(op, now, effects);
+                    }
+                    sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+                    total.add(effects);
+                } catch (const sqlite::Error& e) {
+                    if (!isPerOpError(e) || db.autocommit()) {
+                        throw;
+                    }
+                    sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+                    sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+                    failures[i] = std::string("queue refused the operation: ") + e.what();
+                }
+            }
+            earliest = queryEarliestFuture(now);
+            sqlite::Stmt::Use(write_->commit)->run();
+        } catch (const std::exception& e) {
+            batchError = e.what();
+        } catch (...) {
+            batchError = "unknown error";
+        }
+        if (!batchError.empty()) {
+            // SQLite may already have rolled back on its own (FULL, IOERR, ...).
+            if (!db.autocommit()) {
+                try {
+                    sqlite::Stmt::Use(write_->rollback)->run();
+                } catch (...) {
+                    // Nothing more to do: the next BEGIN fails too, and reports it.
+                }
+            }
+        }
+    }
+
+    if (!batchError.empty()) {
+        for (auto& op : batch) {
+            op->taken.clear();  // leases that were never committed
+            op->done.set_exception(
+                std::make_exception_ptr(QueueUnavailable("queue store failed: " + batchError)));
+        }
+        return;
+    }
+
+    bool wakeTakers = false;
+    if (active > 0) {
+        std::lock_guard lock(mutex_);
+        ++commits_;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            committedOps_ += (!skipped[i] && failures[i].empty()) ? 1 : 0;
+        }
+        storedCount_ += total.stored;
+        deadCount_ += total.dead;
+        if (total.madeReady) {
+            ++generation_;
+            wakeTakers = true;
+        }
+        // Sleeping takers planned their wake-up on the old earliest time; an earlier one
+        // (a retry with a delay, a new lease) means they must plan again.
+        if (earliest && (!earliestFutureMs_ || *earliest < *earliestFutureMs_)) {
+            wakeTakers = true;
+        }
+        earliestFutureMs_ = earliest;
+    }
+    if (wakeTakers) {
+        takersWake_.notify_all();
+    }
+    // Only now, after COMMIT returned, do callers learn their outcome.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (failures[i].empty()) {
+            batch[i]->done.set_value();
+        } else {
+            batch[i]->done.set_exception(std::make_exception_ptr(QueueUnavailable(failures[i])));
+        }
+    }
+}
+
+void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects) {
+    for (const auto& item : op.items) {
+        sqlite::Stmt::Use use(write_->insertItem);
+        use->bind(1, item.flowId)
+            .bind(2, item.executionId)
+            .bind(3, item.stepId)
+            .bind(4, item.message)
+            .bind(5, now)
+            .run();
+    }
+    effects.stored += static_cast<std::int64_t>(op.items.size());
+    effects.madeReady = true;
+}
+
+void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
+    sqlite::Db& db = *writeDb_;
+    for (const auto& outcome : op.outcomes) {
+        const auto token = static_cast<std::int64_t>(outcome.leaseToken);
+        const std::int64_t failedIncrement = outcome.failed ? 1 : 0;
+        switch (outcome.kind) {
+        case Outcome::Kind::completed: {
+            {
+                sqlite::Stmt::Use use(write_->deleteLeased);
+                use->bind(1, outcome.itemId).bind(2, token).run();
+            }
+            if (db.changes() == 0) {
+                break;  // lease lost: someone else runs this item, its `next` is theirs
+            }
+            effects.stored -= 1;
+            for (const auto& item : outcome.next) {
+                sqlite::Stmt::Use use(write_->insertItem);
+                use->bind(1, item.flowId)
+                    .bind(2, item.executionId)
+                    .bind(3, item.stepId)
+                    .bind(4, item.message)
+                    .bind(5, now)
+                    .run();
+            }
+            effects.stored += static_cast<std::int64_t>(outcome.next.size());
+            effects.madeReady = effects.madeReady || !outcome.next.empty();
+            break;
+        }
+        case Outcome::Kind::retry: {
+            sqlite::Stmt::Use use(write_->retryLeased);
+            use->bind(1, failedIncrement).bind(2, addMs(now, outcome.delay));
+            if (outcome.error.empty()) {
+                use->bindNull(3);
+            } else {
+                use->bind(3, outcome.error);
+            }
+            use->bind(4, outcome.itemId).bind(5, token).run();
+            if (db.changes() > 0 && outcome.delay.count() <= 0) {
+                effects.madeReady = true;
+            }
+            break;
+        }
+        case Outcome::Kind::deadLetter: {
+            {
+                sqlite::Stmt::Use use(write_->insertDeadLetter);
+                if (outcome.error.empty()) {
+                    use->bindNull(1);
+                } else {
+                    use->bind(1, outcome.error);
+                }
+                use->bind(2, failedIncrement)
+                    .bind(3, now)
+                    .bind(4, outcome.itemId)
+                    .bind(5, token)
+                    .run();
+            }
+            if (db.changes() == 0) {
+                break;  // lease lost
+            }
+            sqlite::Stmt::Use use(write_->deleteLeased);
+            use->bind(1, outcome.itemId).bind(2, token).run();
+            effects.stored -= 1;
+            effects.dead += 1;
+            break;
+        }
+        case Outcome::Kind::release: {
+            sqlite::Stmt::Use use(write_->releaseLeased);
+            use->bind(1, addMs(now, outcome.delay))
+                .bind(2, outcome.itemId)
+                .bind(3, token)
+                .run();
+            if (db.changes() > 0 && outcome.delay.count() <= 0) {
+                effects.madeReady = true;
+            }
+            break;
+        }
+        }
+    }
+}
+
+void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
+    const auto limit = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(op.max, std::numeric_limits<std::int64_t>::max()));
+    {
+        // Read first, update after: changing rows under a running SELECT on the same
+        // table can make SQLite visit a row twice.
+        sqlite::Stmt::Use use(write_->selectReady);
+        use->bind(1, now).bind(2, limit);
+        while (use->step()) {
+            WorkItem& item = op.taken.emplace_back();
+            item.id = use->columnInt(0);
+            item.flowId = use->columnText(1);
+            item.executionId = use->columnText(2);
+            item.stepId = use->columnText(3);
+            item.message = use->columnText(4);
+            item.failedAttempts = static_cast<int>(use->columnInt(5));
+        }
+    }
+    const std::int64_t leaseEnd = addMs(now, op.lease);
+    for (auto& item : op.taken) {
+        item.leaseToken = newLeaseToken();
+        sqlite::Stmt::Use use(write_->leaseItem);
+        use->bind(1, static_cast<std::int64_t>(item.leaseToken))
+            .bind(2, leaseEnd)
+            .bind(3, item.id)
+            .run();
+    }
+}
+
+std::optional<std::int64_t> SqliteQueue::Impl::queryEarliestFuture(std::int64_t now) {
+    sqlite::Stmt::Use use(write_->earliestFuture);
+    use->bind(1, now);
+    if (!use->step() || use->columnIsNull(0)) {
+        return std::nullopt;
+    }
+    return use->columnInt(0);
+}
+
+std::uint64_t SqliteQueue::Impl::newLeaseToken() { return nextLeaseToken_++; }
+
+SqliteQueue::SqliteQueue(SqliteQueueOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+SqliteQueue::~SqliteQueue() = default;
+
+void SqliteQueue::enqueue(std::vector<NewWorkItem> items) { impl_->enqueue(std::move(items)); }
+
+std::vector<WorkItem> SqliteQueue::take(std::size_t max, std::chrono::milliseconds lease,
+                                        std::chrono::milliseconds wait) {
+    return impl_->take(max, lease, wait);
+}
+
+void SqliteQueue::settle(std::vector<Outcome> outcomes) { impl_->settle(std::move(outcomes)); }
+
+void SqliteQueue::close() { impl_->close(); }
+
+QueueStats SqliteQueue::stats() { return impl_->stats(); }
+
+std::vector<DeadLetter> SqliteQueue::deadLetters(std::size_t limit) {
+    return impl_->deadLetters(limit);
+}
+
+}  // namespace flowgate::queue

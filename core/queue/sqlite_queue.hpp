@@ -1,0 +1,92 @@
+// The embedded Queue: one SQLite file in WAL mode, owned by one process.
+//
+// Durability comes from synchronous=FULL; speed from group commit. One writer thread owns
+// the write connection: it takes every operation waiting at that moment (enqueue, settle,
+// take), applies them all in one transaction, and only after COMMIT returns does it wake
+// their callers. With many concurrent callers one fsync serves many of them, without any
+// artificial delay to grow batches (PLATFORM.md: ~20k durable enqueues/s at 64 callers).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "queue/queue.hpp"
+
+namespace flowgate::queue {
+
+struct SqliteQueueOptions {
+    // Directory of the queue; created if missing. Holds `fileName` (plus SQLite's -wal and
+    // -shm files) and `queue.lock`, which this process keeps locked while the queue lives.
+    std::filesystem::path dataDir;
+    std::string fileName = "queue.db";
+
+    // enqueue() throws QueueUnavailable("queue full ...") when the work items stored would
+    // pass this count. Stored means not yet finished: ready, waiting to retry, or leased
+    // (a leased item comes back by itself when its lease runs out, so it still counts).
+    // Only enqueue() is refused; settle() may store the `next` items of a completed step
+    // beyond the limit, since refusing them would stall work already accepted.
+    std::size_t maxReady = 100'000;
+
+    // Upper bound on the database file (0: none). Storing past it fails the batch with
+    // QueueUnavailable exactly as a full disk would, so the queue answers 503 before the
+    // disk is full for every other program. The WAL file (bounded by checkpoints) is extra.
+    std::uint64_t maxDatabaseBytes = 0;
+
+    // How long the read connection (stats, deadLetters) waits for a lock held during WAL
+    // recovery or checkpointing before failing.
+    std::chrono::milliseconds busyTimeout{5000};
+};
+
+// Thread safety: every Queue method may be called from any thread at the same time.
+// enqueue(), settle() and take() block until the writer has committed their effect (or
+// failed it: QueueUnavailable, nothing stored). stats() and deadLetters() read through a
+// separate connection and never wait for the writer.
+//
+// Times are wall-clock (Unix epoch milliseconds): they are stored, so they must mean the
+// same thing to the next process. A clock step shifts leases and delays by that much.
+class SqliteQueue : public Queue {
+public:
+    // Opens or creates the queue in `options.dataDir`. Throws std::runtime_error if another
+    // process (or another SqliteQueue in this one) holds the directory's lock, or if the
+    // database cannot be opened. Every lease left in the file is cleared on open: the
+    // process that held them is gone, so their items are ready again at once.
+    explicit SqliteQueue(SqliteQueueOptions options);
+
+    // Wakes blocked take() calls, commits every operation already submitted, stops the
+    // writer and releases the lock. No call may still be running or start on this queue
+    // (the usual rule for destroying an object).
+    ~SqliteQueue() override;
+
+    SqliteQueue(const SqliteQueue&) = delete;
+    SqliteQueue& operator=(const SqliteQueue&) = delete;
+
+    // See Queue. An empty `items` returns at once. Throws QueueUnavailable when full
+    // (see maxReady), on a storage error, or once the queue is being destroyed.
+    void enqueue(std::vector<NewWorkItem> items) override;
+
+    // See Queue. Each leased item gets a fresh lease token; its available time moves to
+    // now + `lease`, so a lease that runs out makes the item ready again without anyone
+    // acting. Throws std::invalid_argument if `lease` is not positive.
+    std::vector<WorkItem> take(std::size_t max, std::chrono::milliseconds lease,
+                               std::chrono::milliseconds wait) override;
+
+    // See Queue. An outcome applies only if its item still carries its lease token (a
+    // late settle after the lease ran out but before anyone re-took the item still
+    // applies). `next` belongs to completed outcomes only: std::invalid_argument for
+    // another kind with `next` items. A negative delay counts as zero.
+    void settle(std::vector<Outcome> outcomes) override;
+
+    void close() override;
+    QueueStats stats() override;
+    std::vector<DeadLetter> deadLetters(std::size_t limit) override;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowgate::queue

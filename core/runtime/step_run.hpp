@@ -1,0 +1,60 @@
+// Running one step on one work item, and what the engine must do afterwards.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <Poco/Logger.h>
+
+#include "flow/flow.hpp"
+#include "flowgate/message.hpp"
+#include "flowgate/step.hpp"
+
+namespace flowgate::runtime {
+
+struct EmittedMessage {
+    std::string output;  // "default" for emit()
+    Message message;
+};
+
+// The StepContext a step sees for one work item. Collects what the step asks for; the
+// worker turns that into a queue outcome after execute() returns.
+class WorkItemContext final : public StepContext {
+public:
+    WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, int attempt,
+                    Poco::Logger& logger)
+        : flow_(flow), step_(step), attempt_(attempt), logger_(logger) {}
+
+    void emit(Message message) override { emitted_.push_back({"default", std::move(message)}); }
+    void emitTo(std::string_view output, Message message) override {
+        emitted_.push_back({std::string(output), std::move(message)});
+    }
+    void retryLater(std::chrono::milliseconds delay, std::string_view reason) override {
+        retryLater_ = true;
+        retryDelay_ = delay;
+        retryReason_ = reason;
+    }
+    const nlohmann::json& credential() const override { return step_.credential; }
+    void log(LogLevel level, std::string_view text) override;
+    std::string_view flowId() const override { return flow_.id; }
+    std::string_view stepId() const override { return step_.id; }
+    int attempt() const override { return attempt_; }
+
+    std::vector<EmittedMessage>& emitted() { return emitted_; }
+    bool retryLaterRequested() const { return retryLater_; }
+    std::chrono::milliseconds retryDelay() const { return retryDelay_; }
+    const std::string& retryReason() const { return retryReason_; }
+
+private:
+    const flow::Flow& flow_;
+    const flow::StepDef& step_;
+    int attempt_;
+    Poco::Logger& logger_;
+    std::vector<EmittedMessage> emitted_;
+    bool retryLater_ = false;
+    std::chrono::milliseconds retryDelay_{0};
+    std::string retryReason_;
+};
+
+}  // namespace flowgate::runtime

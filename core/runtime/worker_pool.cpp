@@ -1,0 +1,148 @@
+#include "runtime/worker_pool.hpp"
+
+#include "runtime/step_run.hpp"
+
+namespace flowgate::runtime {
+
+using queue::Outcome;
+using queue::WorkItem;
+
+namespace {
+
+// Items of a flow that is not loaded (a reload in progress, a plugin still missing)
+// wait instead of failing: the flow may come back.
+constexpr std::chrono::milliseconds kMissingFlowDelay{5000};
+
+Outcome outcomeFor(const WorkItem& item, Outcome::Kind kind) {
+    Outcome outcome;
+    outcome.itemId = item.id;
+    outcome.leaseToken = item.leaseToken;
+    outcome.kind = kind;
+    return outcome;
+}
+
+// A step that builds a fresh message still belongs to the same execution: keep what
+// the engine put in meta (flow, requestId, ...) unless the step set it itself.
+void inheritMeta(Message& out, const Message& in) {
+    if (!out.meta.is_object()) out.meta = nlohmann::json::object();
+    if (!in.meta.is_object()) return;
+    for (const auto& [key, value] : in.meta.items())
+        if (!out.meta.contains(key)) out.meta[key] = value;
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows,
+                       config::WorkerSettings settings, RuntimeMetrics& metrics)
+    : queue_(queue), flows_(flows), settings_(settings), metrics_(metrics),
+      logger_(Poco::Logger::get("flowgate.worker")) {}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::start() {
+    for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+void WorkerPool::stop() {
+    if (stopping_.exchange(true)) return;
+    queue_.close();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+}
+
+void WorkerPool::run() {
+    const auto batch = static_cast<std::size_t>(settings_.batch);
+    while (!stopping_) {
+        std::vector<WorkItem> items = queue_.take(batch, settings_.lease, std::chrono::seconds(1));
+        if (items.empty()) continue;
+        std::vector<Outcome> outcomes;
+        outcomes.reserve(items.size());
+        for (const auto& item : items)
+            outcomes.push_back(stopping_ ? outcomeFor(item, Outcome::Kind::release) : process(item));
+        try {
+            queue_.settle(std::move(outcomes));
+        } catch (const std::exception& e) {
+            // Leases run out and the items run again: at-least-once, never lost.
+            logger_.error("cannot settle %z work items, they will run again: %s", items.size(),
+                          std::string(e.what()));
+        }
+    }
+}
+
+Outcome WorkerPool::process(const WorkItem& item) {
+    Message input;
+    try {
+        input = nlohmann::json::parse(item.message).get<Message>();
+    } catch (const std::exception& e) {
+        Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
+        dead.error = std::string("stored message is not readable: ") + e.what();
+        ++metrics_.stepsDeadLettered;
+        return dead;
+    }
+
+    auto flow = flows_.findEnabled(item.flowId);
+    if (!flow) {
+        Outcome wait = outcomeFor(item, Outcome::Kind::release);
+        wait.delay = kMissingFlowDelay;
+        ++metrics_.stepsDeferred;
+        return wait;
+    }
+    const flow::StepDef* step = flow->findStep(item.stepId);
+    if (!step || !step->step) {
+        Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
+        dead.error = "flow '" + flow->id + "' has no step '" + item.stepId + "' any more";
+        ++metrics_.stepsDeadLettered;
+        logger_.error("flow %s: %s", flow->id, dead.error);
+        return dead;
+    }
+
+    const int attempt = item.failedAttempts + 1;
+    WorkItemContext context(*flow, *step, attempt, logger_);
+    const StepResult result = step->step->execute(input, context);
+
+    if (context.retryLaterRequested()) {
+        Outcome later = outcomeFor(item, Outcome::Kind::retry);
+        later.delay = context.retryDelay();
+        later.error = context.retryReason();
+        ++metrics_.stepsDeferred;
+        return later;
+    }
+    if (!result.ok) {
+        ++metrics_.stepsFailed;
+        if (attempt >= flow->retry.maxAttempts) {
+            Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
+            dead.error = result.error;
+            ++metrics_.stepsDeadLettered;
+            logger_.error("flow %s step %s execution %s: attempt %d failed, dead-lettered: %s",
+                          flow->id, step->id, item.executionId, attempt, result.error);
+            return dead;
+        }
+        Outcome retry = outcomeFor(item, Outcome::Kind::retry);
+        retry.failed = true;
+        retry.error = result.error;
+        retry.delay = flow->retry.delayBeforeRetry(attempt);
+        logger_.warning("flow %s step %s execution %s: attempt %d failed, retry in %?d ms: %s",
+                        flow->id, step->id, item.executionId, attempt,
+                        static_cast<long long>(retry.delay.count()), result.error);
+        return retry;
+    }
+
+    Outcome done = outcomeFor(item, Outcome::Kind::completed);
+    auto& emitted = context.emitted();
+    for (std::size_t i = 0; i < emitted.size(); ++i) {
+        const flow::StepDef* target = flow->nextStep(*step, emitted[i].output);
+        if (!target) continue;  // an output nobody listens to ends that branch
+        Message& out = emitted[i].message;
+        inheritMeta(out, input);
+        // Deterministic ids: a re-run of an in-flight step emits the same ids, which
+        // lets downstream systems drop the duplicates.
+        out.id = item.executionId + "/" + step->id + "/" + std::to_string(i);
+        done.next.push_back({item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
+    }
+    ++metrics_.stepsCompleted;
+    if (done.next.empty()) ++metrics_.branchesEnded;
+    return done;
+}
+
+}  // namespace flowgate::runtime

@@ -1,0 +1,55 @@
+#include "filter_step.hpp"
+
+#include <string>
+#include <utility>
+
+#include "jq_program.hpp"
+
+namespace flowgate::plugins::jq {
+
+namespace {
+
+class FilterStep final : public StepBase {
+public:
+    explicit FilterStep(std::string expression) : program_(std::move(expression)) {}
+
+protected:
+    void run(const Message& input, StepContext& context) override {
+        const JqProgram::DebugSink debug = [&context](std::string_view text) {
+            context.log(LogLevel::debug, text);
+        };
+        if (program_.firstOutputIsTruthy(input.body, debug)) context.emit(input);
+    }
+
+private:
+    JqProgram program_;
+};
+
+}  // namespace
+
+FunctionSpec filterFunction() {
+    return {
+        "filter",
+        "Passes a message on unchanged if the first output of a jq program run on its body is "
+        "neither false nor null; otherwise the message goes no further.",
+        nlohmann::json::parse(R"json({
+            "type": "object",
+            "properties": {
+                "expression": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The jq program (jq 1.6) run on the body, e.g. \".amount > 100\"."
+                }
+            },
+            "required": ["expression"],
+            "additionalProperties": false
+        })json"),
+        {},
+        {}};
+}
+
+std::unique_ptr<Step> makeFilterStep(const nlohmann::json& config) {
+    return std::make_unique<FilterStep>(config.at("expression").get<std::string>());
+}
+
+}  // namespace flowgate::plugins::jq

@@ -1,0 +1,77 @@
+// A component: what a plugin offers (its manifest) and how it turns a validated step
+// config into a Step.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/config.hpp>
+#include <nlohmann/json.hpp>
+
+#include "flowgate/step.hpp"
+
+namespace flowgate {
+
+// One function (action) of a component. The manifest is the single description of a
+// component: the engine validates step configs against `configSchema` (JSON Schema,
+// draft 7), `flowgate plugins` prints it, and fields marked `"writeOnly": true` in the
+// schema are secrets that are never printed or logged.
+struct FunctionSpec {
+    std::string name;
+    std::string description;
+    nlohmann::json configSchema = nlohmann::json::object();
+    std::string credentialType;  // empty: the function takes no credential
+    std::vector<std::string> outputs;  // named outputs for emitTo; empty: just emit
+};
+
+struct Manifest {
+    std::string name;  // the `component` a flow step names; unique across plugins
+    std::string version;
+    std::string description;
+    std::vector<FunctionSpec> functions;
+};
+
+struct CreateStepResult {
+    std::unique_ptr<Step> step;  // null on error
+    std::string error;
+};
+
+// Made once when the plugin is loaded and kept for the life of the engine. Its methods
+// may be called from any thread, one at a time.
+class BOOST_SYMBOL_VISIBLE Component {
+public:
+    virtual ~Component() = default;
+    virtual const Manifest& manifest() const noexcept = 0;
+    // `config` has already passed the function's configSchema. Never throws.
+    virtual CreateStepResult createStep(std::string_view function,
+                                        const nlohmann::json& config) noexcept = 0;
+};
+
+// Base class for plugin components: implement manifest() and create(); throw (e.g.
+// std::invalid_argument) for a config the schema could not catch, such as a jq program
+// that does not compile.
+class ComponentBase : public Component {
+public:
+    CreateStepResult createStep(std::string_view function,
+                                const nlohmann::json& config) noexcept final {
+        try {
+            auto step = create(function, config);
+            if (!step) return {nullptr, "component '" + manifest().name +
+                                            "' has no function '" + std::string(function) + "'"};
+            return {std::move(step), {}};
+        } catch (const std::exception& e) {
+            return {nullptr, e.what()};
+        } catch (...) {
+            return {nullptr, "component threw a non-standard exception"};
+        }
+    }
+
+protected:
+    // Returns null for an unknown function.
+    virtual std::unique_ptr<Step> create(std::string_view function,
+                                         const nlohmann::json& config) = 0;
+};
+
+}  // namespace flowgate

@@ -1,0 +1,82 @@
+// The step interfaces: what a component's step does with one message, and what it may
+// ask of the engine while it runs.
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/config.hpp>
+#include <nlohmann/json.hpp>
+
+#include "flowgate/message.hpp"
+
+namespace flowgate {
+
+enum class LogLevel { debug, info, warning, error };
+
+// What a step may ask of the engine during one run. The engine makes one context per
+// work item and it is valid only for the duration of that Step::execute call; it is not
+// shared between threads. Messages emitted by a step that later fails are discarded.
+class BOOST_SYMBOL_VISIBLE StepContext {
+public:
+    // Passes a message on to the next step of the flow (each emitted message becomes its
+    // own work item). A step that emits nothing ends its branch of the execution.
+    virtual void emit(Message message) = 0;
+    // Like emit, for components with named outputs (a router's branches).
+    virtual void emitTo(std::string_view output, Message message) = 0;
+    // Asks the engine to run this step again with the same input after `delay`, without
+    // counting a failed attempt (e.g. an upstream rate limit). Emitted messages are dropped.
+    virtual void retryLater(std::chrono::milliseconds delay, std::string_view reason) = 0;
+    // The step's credential with every secret resolved; a null JSON value if the step has
+    // none. Never log it.
+    virtual const nlohmann::json& credential() const = 0;
+    virtual void log(LogLevel level, std::string_view text) = 0;
+    virtual std::string_view flowId() const = 0;
+    virtual std::string_view stepId() const = 0;
+    // 1 on the first try of this work item, 2 on the first retry, ...
+    virtual int attempt() const = 0;
+
+protected:
+    ~StepContext() = default;  // owned by the engine, never deleted through this interface
+};
+
+struct StepResult {
+    bool ok = true;
+    std::string error;  // why the attempt failed, when !ok
+};
+
+// One configured step of a flow. Created once per flow load from a validated config and
+// shared by every worker thread: execute() may run concurrently for different messages,
+// so a step keeps its per-run state on the stack and treats its config as read-only.
+class BOOST_SYMBOL_VISIBLE Step {
+public:
+    virtual ~Step() = default;
+    // Never throws: exceptions are turned into a failed StepResult inside the plugin,
+    // so none crosses the library boundary.
+    virtual StepResult execute(const Message& input, StepContext& context) noexcept = 0;
+};
+
+// Base class for plugin steps: implement run() and throw on failure.
+class StepBase : public Step {
+public:
+    StepResult execute(const Message& input, StepContext& context) noexcept final {
+        try {
+            run(input, context);
+            return {};
+        } catch (const std::exception& e) {
+            return {false, e.what()};
+        } catch (...) {
+            return {false, "step threw a non-standard exception"};
+        }
+    }
+
+protected:
+    // Handles one message. Throwing fails this attempt; the engine retries with backoff
+    // and dead-letters the work item after the flow's last attempt.
+    virtual void run(const Message& input, StepContext& context) = 0;
+};
+
+}  // namespace flowgate

@@ -1,0 +1,91 @@
+// The command line as a user runs it: exit codes and what it prints.
+#include <cstdio>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+
+#include "support/engine_process.hpp"
+#include "support/test_config.hpp"
+
+using namespace flowgate::test;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+    int exitCode;
+    std::string output;  // stdout and stderr
+};
+
+Run runFlowgate(const std::string& args) {
+    const std::string command = std::string(FLOWGATE_BINARY) + " " + args + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::string output;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string pluginArgs() {
+    return std::string(" --plugins ") + FLOWGATE_PLUGIN_DIR;
+}
+
+}  // namespace
+
+TEST_CASE("flowgate validate lists every error and exits non-zero", "[cli]") {
+    TestConfig config;
+    config.addFlow({{"id", "ok"}, {"steps", {{{"id", "a"}, {"component", "logger"}, {"function", "log"}}}}});
+    config.addFlow({{"id", "bad1"}, {"steps", {{{"id", "a"}, {"component", "ghost"}, {"function", "x"}}}}});
+    config.addFlow({{"id", "bad2"},
+                    {"steps", {{{"id", "a"}, {"component", "jq"}, {"function", "transform"},
+                                {"config", {{"expression", 42}}}}}}});
+
+    const auto run = runFlowgate("validate --config " + config.configDir().string() + pluginArgs());
+    INFO(run.output);
+    CHECK(run.exitCode == 1);
+    CHECK(run.output.find("bad1.json: /steps/0/component: unknown component 'ghost'") != std::string::npos);
+    CHECK(run.output.find("bad2.json: /steps/0/config/expression") != std::string::npos);
+    CHECK(run.output.find("1 valid flow(s), 2 error(s)") != std::string::npos);
+}
+
+TEST_CASE("flowgate validate passes the shipped config", "[cli]") {
+    const auto run = runFlowgate(std::string("validate --config ") + FLOWGATE_SOURCE_DIR + "/config" +
+                              pluginArgs());
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+    CHECK(run.output.find(" 0 error(s)") != std::string::npos);
+}
+
+TEST_CASE("flowgate plugins lists components from their manifests", "[cli]") {
+    const auto run = runFlowgate("plugins --config /nonexistent" + pluginArgs());
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+    CHECK(run.output.find("jq.transform") != std::string::npos);
+    CHECK(run.output.find("logger.log") != std::string::npos);
+    CHECK(run.output.find("config schema: {") != std::string::npos);
+}
+
+TEST_CASE("bad command lines get one line and a non-zero exit", "[cli]") {
+    auto run = runFlowgate("frobnicate");
+    CHECK(run.exitCode == 2);
+    CHECK(run.output == "flowgate: unknown command 'frobnicate' (see 'flowgate help')\n");
+    run = runFlowgate("run --port http");
+    CHECK(run.exitCode == 2);
+    CHECK(run.output.find("--port needs a number") != std::string::npos);
+    run = runFlowgate("version");
+    CHECK(run.exitCode == 0);
+    CHECK(run.output.find("ABI key: sdk=") != std::string::npos);
+}
+
+TEST_CASE("a second engine on the same data directory refuses to start", "[cli]") {
+    TestConfig config;
+    config.addFlow({{"id", "ok"}, {"steps", {{{"id", "a"}, {"component", "logger"}, {"function", "log"}}}}});
+    EngineProcess running(config.configDir(), {FLOWGATE_PLUGIN_DIR}, config.logFile());
+    const auto second =
+        runFlowgate("run --port 0 --config " + config.configDir().string() + pluginArgs());
+    CHECK(second.exitCode == 1);
+    CHECK(second.output.find("cannot open the queue") != std::string::npos);
+    CHECK(running.terminate() == 0);
+}

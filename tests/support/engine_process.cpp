@@ -1,0 +1,110 @@
+#include "support/engine_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+namespace flowgate::test {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> allPluginDirs() { return {FLOWGATE_PLUGIN_DIR, FLOWGATE_TEST_PLUGIN_DIR}; }
+
+EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
+                             const fs::path& logFile) {
+    std::vector<std::string> args = {FLOWGATE_BINARY, "run", "--config", configDir.string(),
+                                     "--port", "0"};
+    for (const auto& dir : pluginDirs) {
+        args.push_back("--plugins");
+        args.push_back(dir.string());
+    }
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+    const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    pid_ = fork();
+    if (pid_ == 0) {
+        dup2(out[1], STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    ::close(out[1]);
+    ::close(log);
+
+    // Read stdout until the banner is complete (the process prints it at once).
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    std::smatch match;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{out[0], POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            char buf[4096];
+            const ssize_t n = ::read(out[0], buf, sizeof buf);
+            if (n <= 0) break;  // exited
+            text.append(buf, static_cast<std::size_t>(n));
+        }
+        if (port_ == 0 && std::regex_search(text, match, listening)) port_ = std::stoi(match[1]);
+        if (port_ != 0) {
+            // Give the rest of the banner a moment to arrive.
+            pollfd more{out[0], POLLIN, 0};
+            if (poll(&more, 1, 50) <= 0) break;
+        }
+    }
+    ::close(out[0]);
+    if (port_ == 0) {
+        kill9();
+        throw std::runtime_error("engine did not start; its log is " + logFile.string());
+    }
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = text.find('\n', start);
+        banner_.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+}
+
+EngineProcess::~EngineProcess() {
+    if (pid_ > 0) kill9();
+}
+
+int EngineProcess::waitForExit(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (true) {
+        const pid_t r = waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int EngineProcess::terminate(std::chrono::seconds timeout) {
+    ::kill(pid_, SIGTERM);
+    return waitForExit(timeout);
+}
+
+void EngineProcess::kill9() {
+    ::kill(pid_, SIGKILL);
+    waitForExit(std::chrono::seconds(10));
+}
+
+}  // namespace flowgate::test

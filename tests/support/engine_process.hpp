@@ -1,0 +1,55 @@
+// The real `flowgate run` as a child process, for end-to-end tests: started on port 0
+// with a test's config directory, stopped with SIGTERM or killed with SIGKILL.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace flowgate::test {
+
+class EngineProcess {
+public:
+    // Starts the engine and waits (up to 30 s) until it prints its listening address.
+    // Its stderr (the engine log) goes to `logFile`. Throws if it does not come up.
+    EngineProcess(const std::filesystem::path& configDir,
+                  const std::vector<std::filesystem::path>& pluginDirs,
+                  const std::filesystem::path& logFile);
+    ~EngineProcess();  // SIGKILL if still running
+
+    int port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    // What the engine printed on stdout at start: the listening line, then one per flow.
+    const std::vector<std::string>& banner() const { return banner_; }
+
+    // SIGTERM, then waits; returns the exit status (or 128+signal).
+    int terminate(std::chrono::seconds timeout = std::chrono::seconds(30));
+    void kill9();
+
+private:
+    int waitForExit(std::chrono::seconds timeout);
+
+    pid_t pid_ = -1;
+    int port_ = 0;
+    std::vector<std::string> banner_;
+};
+
+// Default plugin directories for tests: the build's plugins, then the test fixtures.
+std::vector<std::filesystem::path> allPluginDirs();
+
+// Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
+template <class F>
+bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        struct timespec ts{0, 20 * 1000 * 1000};
+        nanosleep(&ts, nullptr);
+    }
+}
+
+}  // namespace flowgate::test

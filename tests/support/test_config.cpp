@@ -1,0 +1,39 @@
+#include "support/test_config.hpp"
+
+#include <fstream>
+
+namespace flowgate::test {
+
+using nlohmann::json;
+
+TestConfig::TestConfig(const json& engine) {
+    json doc = {{"dataDir", dataDir().string()},
+                {"workers", {{"threads", 2}, {"batch", 16}}},
+                {"retry", {{"maxAttempts", 3}, {"initialDelayMs", 20}, {"maxDelayMs", 200}}},
+                {"http", {{"host", "127.0.0.1"}}}};
+    doc.merge_patch(engine);
+    writeFile(configDir() / "engine.json", doc.dump(2));
+    std::filesystem::create_directories(configDir() / "flows");
+}
+
+void TestConfig::addFlow(const json& flow) const {
+    writeFile(configDir() / "flows" / (flow.at("id").get<std::string>() + ".json"), flow.dump(2));
+}
+
+void TestConfig::addCredential(const json& credential) const {
+    writeFile(configDir() / "credentials" / (credential.at("id").get<std::string>() + ".json"),
+              credential.dump(2));
+}
+
+std::vector<json> jsonLines(const std::filesystem::path& file) {
+    std::vector<json> lines;
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        json parsed = json::parse(line, nullptr, false);
+        if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
+    }
+    return lines;
+}
+
+}  // namespace flowgate::test

@@ -1,0 +1,35 @@
+// A config directory for one end-to-end test: engine.json, flows and credentials in a
+// temp directory, with the engine's data and log beside them.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace flowgate::test {
+
+class TestConfig {
+public:
+    // engine.json gets `engine` merged over test defaults: data in this directory,
+    // fast retries, two workers.
+    explicit TestConfig(const nlohmann::json& engine = nlohmann::json::object());
+
+    std::filesystem::path configDir() const { return dir_ / "config"; }
+    std::filesystem::path dataDir() const { return dir_ / "data"; }
+    std::filesystem::path logFile() const { return dir_ / "engine.log"; }
+    // A file under this test's directory (for logger output, etc.).
+    std::filesystem::path file(const std::string& name) const { return dir_ / name; }
+
+    void addFlow(const nlohmann::json& flow) const;
+    void addCredential(const nlohmann::json& credential) const;
+
+private:
+    TempDir dir_;
+};
+
+// Lines of a file that parse as JSON (a logger's output); a missing file has none.
+std::vector<nlohmann::json> jsonLines(const std::filesystem::path& file);
+
+}  // namespace flowgate::test

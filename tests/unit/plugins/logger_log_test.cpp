@@ -1,0 +1,224 @@
+// What logger steps write, where, and that they pass messages on unchanged.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/recording_step_context.hpp"
+#include "unit/plugin/scratch_directory.hpp"
+#include "unit/plugins/plugin_under_test.hpp"
+
+using flowgate::LogLevel;
+using flowgate::Message;
+using flowgate::testing::loadRealComponent;
+using flowgate::testing::makeStep;
+using flowgate::testing::RecordingStepContext;
+using flowgate::testing::ScratchDirectory;
+using nlohmann::json;
+
+namespace {
+
+Message sampleMessage(std::string id = "msg-1") {
+    Message message;
+    message.id = std::move(id);
+    message.body = {{"title", "Hello"}, {"n", 1}};
+    message.headers = {{"content-type", "application/json"}};
+    message.meta = {{"flow", "blog"}, {"requestId", "req-42"}};
+    message.attachments.push_back({"a.txt", "text/plain", 5, "abc", "ref-1"});
+    return message;
+}
+
+std::vector<std::string> linesOf(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+void checkLine(const json& line, const Message& input, const std::string& level) {
+    static const std::regex iso8601(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+    INFO(line.dump());
+    CHECK(std::regex_match(line.at("time").get<std::string>(), iso8601));
+    CHECK(line.at("level") == level);
+    CHECK(line.at("flow") == "orders-flow");
+    CHECK(line.at("step") == "log-orders");
+    CHECK(line.at("requestId") == input.meta.at("requestId"));
+    const json& message = line.at("message");
+    CHECK(message.at("id") == input.id);
+    CHECK(message.at("body") == input.body);
+    CHECK(message.at("headers") == input.headers);
+    CHECK(message.at("meta") == input.meta);
+    CHECK(message.at("attachments") == json(input.attachments));
+}
+
+RecordingStepContext ordersContext() {
+    RecordingStepContext context;
+    context.setFlowId("orders-flow").setStepId("log-orders");
+    return context;
+}
+
+// Restores the working directory when a test that changed it ends.
+class WorkingDirectoryGuard {
+public:
+    WorkingDirectoryGuard() : saved_(std::filesystem::current_path()) {}
+    ~WorkingDirectoryGuard() { std::filesystem::current_path(saved_); }
+
+private:
+    std::filesystem::path saved_;
+};
+
+}  // namespace
+
+TEST_CASE("logger appends one JSON line per message to its file", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    ScratchDirectory dir;
+    const auto file = dir / "orders.log";
+    std::ofstream(file) << "kept from before\n";
+    auto step = makeStep(*logger, "log",
+                         {{"file", file.string()}, {"level", "warning"}, {"prefix", "orders"}});
+    auto context = ordersContext();
+    const Message first = sampleMessage("msg-1");
+    const Message second = sampleMessage("msg-2");
+
+    REQUIRE(step->execute(first, context).ok);
+    REQUIRE(step->execute(second, context).ok);
+
+    const auto lines = linesOf(file);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "kept from before");  // appended, never truncated
+    const json line1 = json::parse(lines[1]);
+    checkLine(line1, first, "warning");
+    CHECK(line1.at("prefix") == "orders");
+    checkLine(json::parse(lines[2]), second, "warning");
+    // The fields come in reading order.
+    CHECK(lines[1].rfind("{\"time\":", 0) == 0);
+    CHECK(context.logs().empty());  // the file replaces the engine log
+}
+
+TEST_CASE("logger without a file writes to the engine log", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    auto context = ordersContext();
+    const Message input = sampleMessage();
+
+    SECTION("at info by default, without prefix") {
+        auto step = makeStep(*logger, "log", json::object());
+        REQUIRE(step->execute(input, context).ok);
+        REQUIRE(context.logs().size() == 1);
+        CHECK(context.logs()[0].level == LogLevel::info);
+        const json line = json::parse(context.logs()[0].text);
+        checkLine(line, input, "info");
+        CHECK_FALSE(line.contains("prefix"));
+    }
+    SECTION("at the configured level") {
+        auto step = makeStep(*logger, "log", {{"level", "debug"}});
+        REQUIRE(step->execute(input, context).ok);
+        REQUIRE(context.logs().size() == 1);
+        CHECK(context.logs()[0].level == LogLevel::debug);
+        checkLine(json::parse(context.logs()[0].text), input, "debug");
+    }
+    SECTION("requestId is null when the message has none") {
+        auto step = makeStep(*logger, "log", {{"level", "error"}});
+        Message bare;
+        bare.id = "bare";
+        REQUIRE(step->execute(bare, context).ok);
+        CHECK(context.logs()[0].level == LogLevel::error);
+        CHECK(json::parse(context.logs()[0].text).at("requestId").is_null());
+    }
+}
+
+TEST_CASE("logger passes its input on unchanged", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    ScratchDirectory dir;
+    auto context = ordersContext();
+    const Message input = sampleMessage();
+
+    for (const json& config : {json::object(), json{{"file", (dir / "x.log").string()}}}) {
+        INFO(config.dump());
+        context.clear();
+        auto step = makeStep(*logger, "log", config);
+        REQUIRE(step->execute(input, context).ok);
+        REQUIRE(context.emitted().size() == 1);
+        CHECK(context.emitted()[0].output.empty());
+        CHECK(json(context.emitted()[0].message) == json(input));
+    }
+}
+
+TEST_CASE("logger lines from many threads and steps never interleave", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    ScratchDirectory dir;
+    const auto file = dir / "shared.log";
+    // Two steps on one file, as two flows logging to the same place would be.
+    auto stepA = makeStep(*logger, "log", {{"file", file.string()}, {"prefix", "A"}});
+    auto stepB = makeStep(*logger, "log", {{"file", file.string()}, {"prefix", "B"}});
+    constexpr int kThreads = 8;
+    constexpr int kLines = 250;
+    Message input = sampleMessage();
+    input.body = {{"padding", std::string(3000, 'x')}};  // lines far longer than a pipe's atom
+
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            auto context = ordersContext();
+            auto& step = t % 2 ? stepA : stepB;
+            for (int i = 0; i < kLines; ++i) step->execute(input, context);
+        });
+    }
+    for (auto& thread : threads) thread.join();
+
+    const auto lines = linesOf(file);
+    REQUIRE(lines.size() == kThreads * kLines);
+    int fromA = 0;
+    for (const auto& line : lines) {
+        const json parsed = json::parse(line, nullptr, false);
+        REQUIRE_FALSE(parsed.is_discarded());
+        fromA += parsed.at("prefix") == "A";
+    }
+    CHECK(fromA == kThreads / 2 * kLines);
+}
+
+TEST_CASE("logger resolves a relative file against the working directory",
+          "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    ScratchDirectory dir;
+    WorkingDirectoryGuard guard;
+    std::filesystem::current_path(dir.path());
+    auto step = makeStep(*logger, "log", {{"file", "relative.log"}});
+    auto context = ordersContext();
+
+    REQUIRE(step->execute(sampleMessage(), context).ok);
+
+    REQUIRE(linesOf(dir / "relative.log").size() == 1);
+}
+
+TEST_CASE("logger fails the attempt when it cannot write", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    // /dev/full opens fine and refuses every write with ENOSPC.
+    auto step = makeStep(*logger, "log", {{"file", "/dev/full"}});
+    auto context = ordersContext();
+
+    const auto result = step->execute(sampleMessage(), context);
+
+    CHECK_FALSE(result.ok);
+    CHECK_THAT(result.error, Catch::Contains("cannot write to /dev/full"));
+    CHECK_THAT(result.error, Catch::Contains("No space left on device"));
+    CHECK(context.emitted().empty());
+}
+
+TEST_CASE("logger replaces invalid UTF-8 instead of failing", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    auto step = makeStep(*logger, "log", json::object());
+    auto context = ordersContext();
+    Message input = sampleMessage();
+    input.body = {{"text", "bad \xFF byte"}};
+
+    REQUIRE(step->execute(input, context).ok);
+
+    const json line = json::parse(context.logs().at(0).text);
+    CHECK(line.at("message").at("body").at("text") == "bad \xEF\xBF\xBD byte");
+}

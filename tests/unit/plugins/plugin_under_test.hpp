@@ -1,0 +1,77 @@
+// Tests of the bundled plugins load the real built libraries from FLOWGATE_PLUGIN_DIR
+// through the component registry, as the engine does, and never link plugin sources.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "flowgate/step.hpp"
+#include "plugin/component_registry.hpp"
+#include "plugin/config_schema.hpp"
+
+namespace flowgate::testing {
+
+// The component of the real plugin `file` (e.g. "libflowgate-jq.so"). The registry that
+// loaded it is gone: the component keeps its own library loaded.
+inline std::shared_ptr<const plugin::RegisteredComponent> loadRealComponent(
+    const std::string& file, std::string_view component) {
+    plugin::ComponentRegistry registry;
+    const std::string error = registry.loadFile(std::filesystem::path(FLOWGATE_PLUGIN_DIR) / file);
+    INFO(error);
+    REQUIRE(error.empty());
+    auto found = registry.find(component);
+    REQUIRE(found);
+    return found;
+}
+
+// What `config` breaks in the schema of `component.function`, as the engine checks it.
+inline std::vector<plugin::SchemaViolation> violationsOf(
+    const plugin::RegisteredComponent& component, std::string_view function,
+    const nlohmann::json& config) {
+    const auto* registered = component.function(function);
+    REQUIRE(registered != nullptr);
+    return registered->schema.validate(config);
+}
+
+// "pointer: reason" lines, for failure messages.
+inline std::string describe(const std::vector<plugin::SchemaViolation>& violations) {
+    std::string text;
+    for (const auto& v : violations) text += "'" + v.pointer + "': " + v.reason + "\n";
+    return text;
+}
+
+// Whether one of `violations` is at `pointer` and has `reasonPart` in its reason.
+inline bool hasViolation(const std::vector<plugin::SchemaViolation>& violations,
+                         std::string_view pointer, std::string_view reasonPart) {
+    for (const auto& v : violations)
+        if (v.pointer == pointer && v.reason.find(reasonPart) != std::string::npos) return true;
+    return false;
+}
+
+// The step's refusal, or "" when the step was made.
+inline std::string refusalOf(const plugin::RegisteredComponent& component,
+                             std::string_view function, const nlohmann::json& config) {
+    auto created = component.createStep(function, config);
+    if (auto* error = std::get_if<std::string>(&created)) return *error;
+    return {};
+}
+
+// A step of `function` made from `config`, which must pass the function's schema.
+inline std::shared_ptr<Step> makeStep(const plugin::RegisteredComponent& component,
+                                      std::string_view function, const nlohmann::json& config) {
+    const auto violations = violationsOf(component, function, config);
+    INFO(describe(violations));
+    REQUIRE(violations.empty());
+    auto created = component.createStep(function, config);
+    if (auto* error = std::get_if<std::string>(&created)) FAIL("createStep refused: " << *error);
+    return std::get<std::shared_ptr<Step>>(std::move(created));
+}
+
+}  // namespace flowgate::testing

@@ -1,0 +1,522 @@
+// SqliteQueue on a real file: storing, leasing and settling, one caller at a time.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "queue/sqlite_queue.hpp"
+
+using namespace std::chrono_literals;
+using flowgate::queue::DeadLetter;
+using flowgate::queue::NewWorkItem;
+using flowgate::queue::Outcome;
+using flowgate::queue::QueueUnavailable;
+using flowgate::queue::SqliteQueue;
+using flowgate::queue::SqliteQueueOptions;
+using flowgate::queue::WorkItem;
+
+namespace {
+
+// A fresh directory per test, removed afterwards; unique across processes and tests.
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path_ = std::filesystem::temp_directory_path() /
+                ("flowgate-queue-test-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(counter++));
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+SqliteQueueOptions optionsFor(const TempDir& dir) {
+    SqliteQueueOptions options;
+    options.dataDir = dir.path();
+    return options;
+}
+
+NewWorkItem item(const std::string& message, const std::string& step = "step-1") {
+    return NewWorkItem{"flow-a", "exec-" + message, step, message};
+}
+
+Outcome outcome(const WorkItem& leased, Outcome::Kind kind) {
+    Outcome o;
+    o.itemId = leased.id;
+    o.leaseToken = leased.leaseToken;
+    o.kind = kind;
+    return o;
+}
+
+// Leases everything ready now, without waiting.
+std::vector<WorkItem> takeAll(SqliteQueue& queue, std::chrono::milliseconds lease = 30s) {
+    return queue.take(1000, lease, 0ms);
+}
+
+}  // namespace
+
+TEST_CASE("enqueue then take returns the item with its fields", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({NewWorkItem{"flow-a", "exec-1", "step-9", R"({"body":"hi\u0000"})"}});
+
+    auto stats = queue.stats();
+    CHECK(stats.ready == 1);
+    CHECK(stats.leased == 0);
+
+    const auto items = queue.take(10, 30s, 0ms);
+    REQUIRE(items.size() == 1);
+    const WorkItem& w = items[0];
+    CHECK(w.id > 0);
+    CHECK(w.leaseToken != 0);
+    CHECK(w.flowId == "flow-a");
+    CHECK(w.executionId == "exec-1");
+    CHECK(w.stepId == "step-9");
+    CHECK(w.message == R"({"body":"hi\u0000"})");
+    CHECK(w.failedAttempts == 0);
+
+    stats = queue.stats();
+    CHECK(stats.ready == 0);
+    CHECK(stats.leased == 1);
+    CHECK(stats.commits >= 2);
+    CHECK(stats.committedOps >= 2);
+}
+
+TEST_CASE("messages are stored byte for byte including embedded NULs", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    const std::string binary("a\0b\xff\x01z", 6);
+    queue.enqueue({item(binary), item("")});
+    const auto items = takeAll(queue);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].message == binary);
+    CHECK(items[1].message.empty());
+}
+
+TEST_CASE("take hands out items oldest first and at most max", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("1"), item("2"), item("3")});
+    queue.enqueue({item("4")});
+
+    const auto first = queue.take(2, 30s, 0ms);
+    REQUIRE(first.size() == 2);
+    CHECK(first[0].message == "1");
+    CHECK(first[1].message == "2");
+    const auto rest = takeAll(queue);
+    REQUIRE(rest.size() == 2);
+    CHECK(rest[0].message == "3");
+    CHECK(rest[1].message == "4");
+    CHECK(queue.take(0, 30s, 0ms).empty());
+}
+
+TEST_CASE("items survive closing and reopening the database", "[queue]") {
+    TempDir dir;
+    {
+        SqliteQueue queue(optionsFor(dir));
+        queue.enqueue({item("kept-1"), item("kept-2")});
+    }
+    CHECK(std::filesystem::exists(dir.path() / "queue.db"));
+    SqliteQueue queue(optionsFor(dir));
+    CHECK(queue.stats().ready == 2);
+    const auto items = takeAll(queue);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].message == "kept-1");
+    CHECK(items[1].message == "kept-2");
+}
+
+TEST_CASE("a leased item is handed out again only after its lease ends", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("leased")});
+
+    const auto first = queue.take(1, 300ms, 0ms);
+    REQUIRE(first.size() == 1);
+    CHECK(queue.take(1, 300ms, 0ms).empty());
+    CHECK(queue.stats().leased == 1);
+
+    // Waiting for it wakes when the lease runs out, not at the end of the wait.
+    const auto start = std::chrono::steady_clock::now();
+    const auto second = queue.take(1, 30s, 5s);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    REQUIRE(second.size() == 1);
+    CHECK(waited < 3s);
+    CHECK(second[0].id == first[0].id);
+    CHECK(second[0].leaseToken != first[0].leaseToken);
+    CHECK(second[0].failedAttempts == 0);
+
+    // The first holder lost the lease: its outcome and its next items are ignored.
+    Outcome stale = outcome(first[0], Outcome::Kind::completed);
+    stale.next = {item("from-stale-holder")};
+    queue.settle({stale});
+    auto stats = queue.stats();
+    CHECK(stats.leased == 1);
+    CHECK(stats.ready == 0);
+
+    queue.settle({outcome(second[0], Outcome::Kind::completed)});
+    stats = queue.stats();
+    CHECK(stats.leased == 0);
+    CHECK(stats.ready == 0);
+}
+
+TEST_CASE("reopening clears the leases of the previous owner", "[queue]") {
+    TempDir dir;
+    WorkItem before;
+    {
+        SqliteQueue queue(optionsFor(dir));
+        queue.enqueue({item("in-flight")});
+        const auto items = queue.take(1, 1h, 0ms);
+        REQUIRE(items.size() == 1);
+        before = items[0];
+    }
+    SqliteQueue queue(optionsFor(dir));
+    CHECK(queue.stats().ready == 1);
+    const auto items = queue.take(1, 30s, 0ms);
+    REQUIRE(items.size() == 1);
+    CHECK(items[0].id == before.id);
+    CHECK(items[0].leaseToken != before.leaseToken);
+
+    // The old token means nothing any more.
+    queue.settle({outcome(before, Outcome::Kind::completed)});
+    CHECK(queue.stats().leased == 1);
+}
+
+TEST_CASE("another process holds the lock until it dies and its leases are cleared", "[queue]") {
+    TempDir dir;
+    int ready[2];
+    int proceed[2];
+    REQUIRE(::pipe(ready) == 0);
+    REQUIRE(::pipe(proceed) == 0);
+    // Catch2 runs one test at a time and earlier tests joined their threads, so no other
+    // thread holds a lock the child needs (glibc makes malloc itself fork-safe).
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int status = 1;
+        try {
+            auto* queue = new SqliteQueue(optionsFor(dir));  // never destroyed: a crash
+            queue->enqueue({item("crash-1"), item("crash-2")});
+            status = queue->take(1, 1h, 0ms).size() == 1 ? 0 : 2;
+        } catch (...) {
+            status = 3;
+        }
+        char c = status == 0 ? 'R' : 'F';
+        [[maybe_unused]] auto w = ::write(ready[1], &c, 1);
+        [[maybe_unused]] auto r = ::read(proceed[0], &c, 1);
+        ::_exit(status);  // no destructors, no checkpoint, no unlock: the kernel drops the lock
+    }
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    CHECK(c == 'R');
+    try {
+        SqliteQueue second(optionsFor(dir));
+        FAIL("opened a queue another process holds");
+    } catch (const std::runtime_error& e) {
+        const std::string what = e.what();
+        CHECK(what.find("in use") != std::string::npos);
+        CHECK(what.find("pid " + std::to_string(child)) != std::string::npos);
+    }
+    c = 'X';
+    REQUIRE(::write(proceed[1], &c, 1) == 1);
+    int status = -1;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    for (int fd : {ready[0], ready[1], proceed[0], proceed[1]}) {
+        ::close(fd);
+    }
+
+    SqliteQueue queue(optionsFor(dir));
+    const auto stats = queue.stats();
+    CHECK(stats.ready == 2);
+    CHECK(stats.leased == 0);
+    const auto items = takeAll(queue);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].message == "crash-1");
+    CHECK(items[1].message == "crash-2");
+}
+
+TEST_CASE("completed removes the item and stores its next items", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("start")});
+    const auto leased = takeAll(queue);
+    REQUIRE(leased.size() == 1);
+
+    Outcome done = outcome(leased[0], Outcome::Kind::completed);
+    done.next = {NewWorkItem{"flow-a", "exec-start", "step-2", "out-1"},
+                 NewWorkItem{"flow-a", "exec-start", "step-3", "out-2"}};
+    queue.settle({done});
+
+    auto stats = queue.stats();
+    CHECK(stats.ready == 2);
+    CHECK(stats.leased == 0);
+    const auto next = takeAll(queue);
+    REQUIRE(next.size() == 2);
+    CHECK(next[0].stepId == "step-2");
+    CHECK(next[0].message == "out-1");
+    CHECK(next[1].stepId == "step-3");
+    CHECK(next[1].executionId == "exec-start");
+    CHECK(next[0].id != leased[0].id);
+    CHECK(next[1].id != leased[0].id);
+
+    // Settling the same lease twice does nothing the second time.
+    queue.settle({done});
+    CHECK(queue.stats().leased == 2);
+}
+
+TEST_CASE("one settle call applies several outcomes together", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("a"), item("b"), item("c")});
+    const auto leased = takeAll(queue);
+    REQUIRE(leased.size() == 3);
+
+    Outcome retry = outcome(leased[1], Outcome::Kind::retry);
+    retry.failed = true;
+    retry.error = "flaky";
+    Outcome dead = outcome(leased[2], Outcome::Kind::deadLetter);
+    dead.error = "bad input";
+    queue.settle({outcome(leased[0], Outcome::Kind::completed), retry, dead});
+
+    const auto stats = queue.stats();
+    CHECK(stats.ready == 1);
+    CHECK(stats.leased == 0);
+    CHECK(stats.deadLetters == 1);
+    const auto again = takeAll(queue);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].message == "b");
+    CHECK(again[0].failedAttempts == 1);
+}
+
+TEST_CASE("retry counts failed attempts and respects its delay", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("flaky")});
+    auto leased = takeAll(queue);
+    REQUIRE(leased.size() == 1);
+
+    Outcome retry = outcome(leased[0], Outcome::Kind::retry);
+    retry.failed = true;
+    retry.delay = 300ms;
+    retry.error = "timeout";
+    const auto settledAt = std::chrono::steady_clock::now();
+    queue.settle({retry});
+
+    CHECK(queue.stats().ready == 1);  // waiting to retry counts as ready
+    CHECK(queue.take(1, 30s, 0ms).empty());
+    leased = queue.take(1, 30s, 5s);  // wakes when the delay is over
+    const auto waited = std::chrono::steady_clock::now() - settledAt;
+    REQUIRE(leased.size() == 1);
+    CHECK(waited >= 290ms);
+    CHECK(waited < 3s);
+    CHECK(leased[0].failedAttempts == 1);
+
+    // Not failed (e.g. a rate limit said "later"): no attempt counted.
+    Outcome later = outcome(leased[0], Outcome::Kind::retry);
+    later.failed = false;
+    queue.settle({later});
+    leased = takeAll(queue);
+    REQUIRE(leased.size() == 1);
+    CHECK(leased[0].failedAttempts == 1);
+}
+
+TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({NewWorkItem{"flow-d", "exec-d", "step-d", "payload-1"}});
+    queue.enqueue({NewWorkItem{"flow-d", "exec-e", "step-e", "payload-2"}});
+    auto leased = takeAll(queue);
+    REQUIRE(leased.size() == 2);
+
+    // First a failed retry that leaves a last error behind.
+    Outcome retry = outcome(leased[0], Outcome::Kind::retry);
+    retry.failed = true;
+    retry.error = "first failure";
+    queue.settle({retry});
+    const auto again = takeAll(queue);
+    REQUIRE(again.size() == 1);
+
+    const auto beforeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    Outcome dead = outcome(again[0], Outcome::Kind::deadLetter);
+    dead.failed = true;
+    dead.error = "gave up";
+    queue.settle({dead});
+    // Without an error of its own, the dead letter keeps the last one (none here).
+    queue.settle({outcome(leased[1], Outcome::Kind::deadLetter)});
+
+    const auto stats = queue.stats();
+    CHECK(stats.ready == 0);
+    CHECK(stats.leased == 0);
+    CHECK(stats.deadLetters == 2);
+
+    const auto letters = queue.deadLetters(10);
+    REQUIRE(letters.size() == 2);
+    const DeadLetter& newest = letters[0];
+    CHECK(newest.id == leased[1].id);
+    CHECK(newest.message == "payload-2");
+    CHECK(newest.error.empty());
+    CHECK(newest.attempts == 0);
+    const DeadLetter& older = letters[1];
+    CHECK(older.id == leased[0].id);
+    CHECK(older.flowId == "flow-d");
+    CHECK(older.executionId == "exec-d");
+    CHECK(older.stepId == "step-d");
+    CHECK(older.message == "payload-1");
+    CHECK(older.error == "gave up");
+    CHECK(older.attempts == 2);
+    CHECK(older.failedAtMs >= beforeMs);
+    CHECK(queue.deadLetters(1).size() == 1);
+    CHECK(queue.deadLetters(0).empty());
+
+    // A dead letter is not handed out again, and a stale settle of it changes nothing.
+    CHECK(takeAll(queue).empty());
+    queue.settle({outcome(again[0], Outcome::Kind::deadLetter)});
+    CHECK(queue.stats().deadLetters == 2);
+}
+
+TEST_CASE("release gives the lease back unchanged and ready after its delay", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("released")});
+    auto leased = takeAll(queue);
+    REQUIRE(leased.size() == 1);
+
+    queue.settle({outcome(leased[0], Outcome::Kind::release)});
+    auto again = takeAll(queue);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].id == leased[0].id);
+    CHECK(again[0].failedAttempts == 0);
+
+    Outcome later = outcome(again[0], Outcome::Kind::release);
+    later.delay = 10s;
+    queue.settle({later});
+    CHECK(takeAll(queue).empty());
+    const auto stats = queue.stats();
+    CHECK(stats.ready == 1);
+    CHECK(stats.leased == 0);
+}
+
+TEST_CASE("a second queue on the same directory is refused", "[queue]") {
+    TempDir dir;
+    {
+        SqliteQueue first(optionsFor(dir));
+        try {
+            SqliteQueue second(optionsFor(dir));
+            FAIL("the second queue opened");
+        } catch (const std::runtime_error& e) {
+            CHECK(std::string(e.what()).find("in use") != std::string::npos);
+        }
+        first.enqueue({item("still works")});
+    }
+    // Once the first is gone the directory is free again.
+    SqliteQueue again(optionsFor(dir));
+    CHECK(again.stats().ready == 1);
+}
+
+TEST_CASE("queue full refuses the enqueue and stores none of it", "[queue]") {
+    TempDir dir;
+    auto options = optionsFor(dir);
+    options.maxReady = 3;
+    SqliteQueue queue(options);
+    queue.enqueue({item("1"), item("2")});
+    try {
+        queue.enqueue({item("3"), item("4")});
+        FAIL("enqueue past maxReady succeeded");
+    } catch (const QueueUnavailable& e) {
+        CHECK(std::string(e.what()).find("queue full") != std::string::npos);
+    }
+    CHECK(queue.stats().ready == 2);
+    queue.enqueue({item("3")});
+    CHECK_THROWS_AS(queue.enqueue({item("4")}), QueueUnavailable);
+
+    // Finishing work makes room again.
+    const auto leased = queue.take(1, 30s, 0ms);
+    REQUIRE(leased.size() == 1);
+    queue.settle({outcome(leased[0], Outcome::Kind::completed)});
+    queue.enqueue({item("4")});
+    CHECK(queue.stats().ready == 3);
+}
+
+TEST_CASE("a storage failure fails the whole call and stores nothing", "[queue]") {
+    TempDir dir;
+    auto options = optionsFor(dir);
+    options.maxDatabaseBytes = 128 * 1024;  // SQLite answers SQLITE_FULL past it
+    SqliteQueue queue(options);
+    queue.enqueue({item("small")});
+
+    // About 400 KiB in one call: more than the file may hold.
+    std::vector<NewWorkItem> big;
+    for (int i = 0; i < 100; ++i) {
+        big.push_back(item(std::string(4000, 'x') + std::to_string(i)));
+    }
+    try {
+        queue.enqueue(big);
+        FAIL("enqueue past maxDatabaseBytes succeeded");
+    } catch (const QueueUnavailable& e) {
+        CHECK(std::string(e.what()).find("full") != std::string::npos);
+    }
+    CHECK(queue.stats().ready == 1);
+
+    // The queue goes on working after the failed transaction.
+    queue.enqueue({item("after")});
+    const auto items = takeAll(queue);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].message == "small");
+    CHECK(items[1].message == "after");
+}
+
+TEST_CASE("invalid arguments are refused before anything is stored", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    CHECK_THROWS_AS(queue.take(1, 0ms, 0ms), std::invalid_argument);
+    Outcome release;
+    release.kind = Outcome::Kind::release;
+    release.next = {item("lost?")};
+    CHECK_THROWS_AS(queue.settle({release}), std::invalid_argument);
+    queue.enqueue({});
+    queue.settle({});
+    CHECK(queue.stats().ready == 0);
+}
+
+TEST_CASE("extreme delays and waits are accepted without overflow", "[queue]") {
+    TempDir dir;
+    SqliteQueue queue(optionsFor(dir));
+    queue.enqueue({item("parked")});
+    auto leased = queue.take(1, std::chrono::milliseconds::max(), 0ms);
+    REQUIRE(leased.size() == 1);
+    Outcome park = outcome(leased[0], Outcome::Kind::release);
+    park.delay = std::chrono::milliseconds::max();
+    queue.settle({park});
+
+    // The parked item is due in the far future: the wait ends at its own deadline.
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(queue.take(1, 30s, 100ms).empty());
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+
+    // "Wait forever" still ends on close().
+    std::thread closer([&queue] {
+        std::this_thread::sleep_for(100ms);
+        queue.close();
+    });
+    CHECK(queue.take(1, 30s, std::chrono::milliseconds::max()).empty());
+    closer.join();
+    CHECK(queue.stats().ready == 1);
+}
