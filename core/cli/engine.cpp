@@ -7,6 +7,7 @@
 #include "config/credential_store.hpp"
 #include "flow/flow_catalog.hpp"
 #include "flow/flow_loader.hpp"
+#include "attachments/attachment_store.hpp"
 #include "http/webhook_server.hpp"
 #include "plugin/component_registry.hpp"
 #include "queue/sqlite_queue.hpp"
@@ -57,7 +58,10 @@ struct Engine::Parts {
     flow::FlowCatalog catalog;
     runtime::RuntimeMetrics runtimeMetrics;
     http::HttpMetrics httpMetrics;
+    http::RateLimiter rateLimiter;
+    std::unique_ptr<reply::ReplyChannel> replies = reply::makeInProcessReplyChannel();
     std::unique_ptr<queue::SqliteQueue> queue;
+    std::unique_ptr<attachments::AttachmentStore> attachments;
     std::unique_ptr<runtime::WorkerPool> workers;
     std::unique_ptr<http::WebhookServer> server;
     bool stopped = false;
@@ -87,6 +91,8 @@ struct Engine::Parts {
                 httpMetrics.clientErrors.load());
         counter("flowgate_webhooks_unavailable_total", "Webhook calls answered 503",
                 httpMetrics.unavailable.load());
+        counter("flowgate_webhooks_duplicates_total", "Repeated delivery ids answered 200",
+                httpMetrics.duplicates.load());
         counter("flowgate_steps_completed_total", "Steps that ran to completion",
                 runtimeMetrics.stepsCompleted.load());
         counter("flowgate_steps_failed_total", "Failed step attempts",
@@ -134,23 +140,36 @@ void Engine::start() {
     } catch (const std::exception& e) {
         throw StartupError(std::string("cannot open the queue: ") + e.what());
     }
-    p.workers = std::make_unique<runtime::WorkerPool>(*p.queue, p.catalog, engine.workers,
-                                                      p.runtimeMetrics);
+    try {
+        p.attachments = std::make_unique<attachments::AttachmentStore>(
+            attachments::AttachmentStore::rootFor(engine.dataDir));
+    } catch (const std::exception& e) {
+        throw StartupError(std::string("cannot open the attachment store: ") + e.what());
+    }
     try {
         p.server = std::make_unique<http::WebhookServer>(
-            http::WebhookServices{p.catalog, *p.queue, engine.http, p.httpMetrics},
+            http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
+                                  engine.http, p.httpMetrics, engine.publicBaseUrl},
             http::StatusEndpoints{[&p] { return p.health(); }, [&p] { return p.metrics(); }});
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());
     }
+    const std::string publicBaseUrl =
+        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl;
+    const json engineSettings = {
+        {"network", {{"allowPrivateAddresses", engine.network.allowPrivateAddresses}}},
+        {"publicBaseUrl", publicBaseUrl}};
+    p.workers = std::make_unique<runtime::WorkerPool>(*p.queue, p.catalog, *p.replies,
+                                                      *p.attachments, engine.workers,
+                                                      engineSettings, p.runtimeMetrics);
     p.workers->start();
     p.server->start();
 }
 
 void Engine::stop() {
     auto& p = *parts_;
-    if (p.stopped) return;
+    if (p.stopped || !p.queue) return;
     p.stopped = true;
     p.server.reset();   // no new messages; requests in progress are answered first
     p.workers.reset();  // in-flight steps finish, leased items are released

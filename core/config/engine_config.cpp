@@ -66,8 +66,14 @@ const plugin::ConfigSchema& engineSchema() {
                 "threads":              {"type": "integer", "minimum": 2, "maximum": 4096},
                 "maxQueuedConnections": {"type": "integer", "minimum": 1},
                 "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
-                "receiveTimeoutMs":     {"type": "integer", "minimum": 1}
+                "receiveTimeoutMs":     {"type": "integer", "minimum": 1},
+                "requestTimeoutMs":     {"type": "integer", "minimum": 100}
               }
+            },
+            "publicBaseUrl":  {"type": "string", "pattern": "^https?://"},
+            "network": {
+              "type": "object", "additionalProperties": false,
+              "properties": {"allowPrivateAddresses": {"type": "boolean"}}
             },
             "workers": {
               "type": "object", "additionalProperties": false,
@@ -127,6 +133,11 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
         std::chrono::milliseconds(http.value("keepAliveTimeoutMs", h.keepAliveTimeout.count()));
     h.receiveTimeout =
         std::chrono::milliseconds(http.value("receiveTimeoutMs", h.receiveTimeout.count()));
+    h.requestTimeout =
+        std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
+    config.network.allowPrivateAddresses =
+        doc->value("network", json::object()).value("allowPrivateAddresses", false);
+    config.publicBaseUrl = doc->value("publicBaseUrl", "");
 
     const json workers = doc->value("workers", json::object());
     auto& w = config.workers;

@@ -31,13 +31,21 @@ struct HttpSettings {
     int threads = 64;             // connections served at once (one thread per connection)
     int maxQueuedConnections = 1024;
     std::chrono::milliseconds keepAliveTimeout{5000};
-    std::chrono::milliseconds receiveTimeout{10000};
+    std::chrono::milliseconds receiveTimeout{10000};  // one read of the socket
+    // Receiving one whole request (headers and body); slower clients are cut off.
+    std::chrono::milliseconds requestTimeout{15000};
 };
 
 struct WorkerSettings {
     int threads = 2;
     int batch = 32;  // work items leased and settled together
     std::chrono::milliseconds lease{60000};
+};
+
+struct NetworkSettings {
+    // Steps that call out (http, webhook send, twitter) refuse loopback, private,
+    // link-local and other internal addresses unless this is set.
+    bool allowPrivateAddresses = false;
 };
 
 struct EngineConfig {
@@ -48,6 +56,8 @@ struct EngineConfig {
     std::vector<std::filesystem::path> pluginPath;
     HttpSettings http;
     WorkerSettings workers;
+    NetworkSettings network;
+    std::string publicBaseUrl;  // how callers reach this engine; empty: from http host/port
     RetryPolicy retry;
     long long maxQueuedItems = 1000000;
     std::string logLevel = "information";

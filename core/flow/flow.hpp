@@ -3,14 +3,18 @@
 // threads share it without locks.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "auth/verifier.hpp"
 #include "config/engine_config.hpp"
+#include "flow/ip_range.hpp"
 #include "flowgate/step.hpp"
 
 namespace flowgate::flow {
@@ -27,8 +31,38 @@ struct StepDef {
     std::map<std::string, std::string, std::less<>> next;
 };
 
+// The answer an async flow gives once the message is stored. `body` may contain
+// "{{requestId}}" anywhere in its strings; null means the default
+// {"requestId": ..., "message": ...}.
+struct AcceptedResponse {
+    int status = 202;
+    std::map<std::string, std::string> headers;
+    nlohmann::json body;
+};
+
+struct RateLimit {
+    double requests = 0;   // bucket size and refill per `period`
+    double periodSeconds = 1;
+};
+
+// How a flow's webhook URL behaves: who may call, how, and what they get back.
 struct WebhookTrigger {
-    std::string responseMode = "async";
+    std::string responseMode = "async";  // or "sync": wait for an http-reply step
+    std::chrono::milliseconds syncTimeout{30000};
+    AcceptedResponse accepted;
+    std::string credentialId;  // empty: no auth
+    std::shared_ptr<const auth::Verifier> verifier;  // null: no auth
+    auth::SecretFields secretFields;  // where the credential travels: never stored
+    std::vector<std::string> methods = {"GET", "POST", "PUT", "PATCH"};
+    // Delivery ids (headers naming one delivery) seen within `dedupeWindow` are
+    // answered with the first requestId and not queued again. Empty window: off.
+    std::vector<std::string> dedupeHeaders = {"webhook-id", "x-github-delivery",
+                                              "x-shopify-webhook-id", "idempotency-key"};
+    std::chrono::seconds dedupeWindow{86400};
+    std::vector<std::string> corsOrigins;  // "*" allows any origin
+    std::vector<IpRange> allowIps;         // empty: everyone
+    std::optional<RateLimit> rateLimit;
+    std::size_t maxAttachmentBytes = 10 * 1024 * 1024;
 };
 
 struct Flow {

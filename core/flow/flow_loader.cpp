@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <Poco/String.h>
+
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
 
@@ -27,11 +29,40 @@ const plugin::ConfigSchema& flowSchema() {
             "trigger": {
               "type": "object", "additionalProperties": false,
               "properties": {
-                "type":     {"enum": ["webhook"]},
+                "type":       {"enum": ["webhook"]},
+                "credential": {"type": "string", "minLength": 1},
+                "methods": {"type": "array", "minItems": 1, "uniqueItems": true,
+                            "items": {"enum": ["GET", "POST", "PUT", "PATCH"]}},
                 "response": {
                   "type": "object", "additionalProperties": false,
-                  "properties": {"mode": {"enum": ["async"]}}
-                }
+                  "properties": {
+                    "mode":      {"enum": ["async", "sync"]},
+                    "status":    {"type": "integer", "minimum": 200, "maximum": 299},
+                    "headers":   {"type": "object", "additionalProperties": {"type": "string"}},
+                    "body":      {},
+                    "timeoutMs": {"type": "integer", "minimum": 1, "maximum": 600000}
+                  }
+                },
+                "dedupe": {
+                  "type": "object", "additionalProperties": false,
+                  "properties": {
+                    "headers":       {"type": "array", "items": {"type": "string", "minLength": 1}},
+                    "windowSeconds": {"type": "integer", "minimum": 0}
+                  }
+                },
+                "cors": {
+                  "type": "object", "additionalProperties": false,
+                  "properties": {"origins": {"type": "array", "items": {"type": "string", "minLength": 1}}}
+                },
+                "allowIps": {"type": "array", "items": {"type": "string"}},
+                "rateLimit": {
+                  "type": "object", "additionalProperties": false, "required": ["requests", "perSeconds"],
+                  "properties": {
+                    "requests":   {"type": "integer", "minimum": 1},
+                    "perSeconds": {"type": "number", "exclusiveMinimum": 0}
+                  }
+                },
+                "maxAttachmentBytes": {"type": "integer", "minimum": 0}
               }
             },
             "steps": {
@@ -82,8 +113,7 @@ public:
         flow->description = doc.value("description", "");
         flow->enabled = doc.value("enabled", true);
         flow->retry = config::retryPolicyFrom(doc.value("retry", json::object()), defaultRetry);
-        const json trigger = doc.value("trigger", json::object());
-        flow->trigger.responseMode = trigger.value("response", json::object()).value("mode", "async");
+        buildTrigger(doc.value("trigger", json::object()), flow->trigger);
 
         const json& steps = doc.at("steps");
         std::set<std::string> ids;
@@ -100,6 +130,58 @@ public:
     }
 
 private:
+    void buildTrigger(const json& doc, WebhookTrigger& trigger) {
+        const json response = doc.value("response", json::object());
+        trigger.responseMode = response.value("mode", "async");
+        trigger.syncTimeout = std::chrono::milliseconds(response.value("timeoutMs", 30000));
+        trigger.accepted.status = response.value("status", 202);
+        trigger.accepted.headers =
+            response.value("headers", std::map<std::string, std::string>{});
+        trigger.accepted.body = response.value("body", json());
+        if (doc.contains("methods")) trigger.methods = doc.at("methods");
+
+        const json dedupe = doc.value("dedupe", json::object());
+        if (dedupe.contains("headers")) {
+            trigger.dedupeHeaders.clear();
+            for (const auto& h : dedupe.at("headers"))
+                trigger.dedupeHeaders.push_back(Poco::toLower(h.get<std::string>()));
+        }
+        trigger.dedupeWindow = std::chrono::seconds(dedupe.value("windowSeconds", 86400));
+
+        trigger.corsOrigins = doc.value("cors", json::object())
+                                  .value("origins", std::vector<std::string>{});
+        const json allow = doc.value("allowIps", json::array());
+        for (std::size_t i = 0; i < allow.size(); ++i) {
+            auto range = IpRange::parse(allow[i].get<std::string>());
+            if (!range)
+                error("/trigger/allowIps/" + std::to_string(i),
+                      "'" + allow[i].get<std::string>() + "' is not an IP address or CIDR range");
+            else trigger.allowIps.push_back(*range);
+        }
+        if (doc.contains("rateLimit"))
+            trigger.rateLimit = RateLimit{doc.at("rateLimit").at("requests").get<double>(),
+                                          doc.at("rateLimit").at("perSeconds").get<double>()};
+        trigger.maxAttachmentBytes = doc.value("maxAttachmentBytes", trigger.maxAttachmentBytes);
+
+        trigger.credentialId = doc.value("credential", "");
+        if (trigger.credentialId.empty()) return;
+        const auto* credential = credentials_.find(trigger.credentialId);
+        if (!credential)
+            return error("/trigger/credential", "unknown credential '" + trigger.credentialId + "'");
+        if (!auth::isTriggerCredentialType(credential->type))
+            return error("/trigger/credential",
+                         "credential '" + trigger.credentialId + "' has type '" + credential->type +
+                             "'; a webhook trigger takes basic, apikey or hmac");
+        const std::size_t before = errors_.size();
+        trigger.verifier = auth::makeVerifier(*credential, errors_);
+        if (!trigger.verifier || errors_.size() != before) {
+            error("/trigger/credential",
+                  "credential '" + trigger.credentialId + "' is not usable (see its errors)");
+            return;
+        }
+        trigger.secretFields = trigger.verifier->secretFields();
+    }
+
     static std::string stepPointer(std::size_t i) { return "/steps/" + std::to_string(i); }
 
     void error(std::string pointer, std::string reason) {
@@ -138,14 +220,12 @@ private:
         if (!checkCredential(doc, step, function->spec, at) || errors_.size() != before)
             return step;
 
-        auto created = component->component->createStep(step.function, step.config);
-        if (!created.step) {
-            error(at + "/config", created.error);
+        auto created = component->createStep(step.function, step.config);
+        if (auto* reason = std::get_if<std::string>(&created)) {
+            error(at + "/config", *reason);
             return step;
         }
-        // The deleter keeps the component, and with it the plugin library, alive.
-        step.step = std::shared_ptr<Step>(created.step.release(),
-                                          [owner = component->component](Step* s) { delete s; });
+        step.step = std::get<std::shared_ptr<Step>>(std::move(created));
         return step;
     }
 

@@ -10,6 +10,7 @@ struct HttpMetrics {
     std::atomic<std::uint64_t> accepted{0};      // stored durably, 2xx answered
     std::atomic<std::uint64_t> clientErrors{0};  // 4xx
     std::atomic<std::uint64_t> unavailable{0};   // 503: the queue could not take it
+    std::atomic<std::uint64_t> duplicates{0};    // delivery ids seen before: 200, not queued
 };
 
 }  // namespace flowgate::http

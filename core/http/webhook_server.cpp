@@ -1,6 +1,7 @@
 #include "http/webhook_server.hpp"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -8,6 +9,8 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "http/json_response.hpp"
+
+#include <thread>
 
 namespace flowgate::http {
 
@@ -74,11 +77,52 @@ private:
     const StatusEndpoints& status_;
 };
 
+// Serves one connection with Poco's HTTP/1.1 logic, under the watchdog's deadline.
+class GuardedConnection final : public Poco::Net::TCPServerConnection {
+public:
+    GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                      Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionWatchdog& watchdog)
+        : TCPServerConnection(socket), params_(std::move(params)), factory_(std::move(factory)),
+          watchdog_(watchdog) {}
+
+    void run() override {
+        ConnectionWatchdog::Guard guard(watchdog_, socket());
+        Poco::Net::HTTPServerConnection http(socket(), params_, factory_);
+        http.run();
+    }
+
+private:
+    Poco::Net::HTTPServerParams::Ptr params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    ConnectionWatchdog& watchdog_;
+};
+
+class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+public:
+    GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                             Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                             ConnectionWatchdog& watchdog)
+        : params_(std::move(params)), factory_(std::move(factory)), watchdog_(watchdog) {}
+
+    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+        return new GuardedConnection(socket, params_, factory_, watchdog_);
+    }
+
+private:
+    Poco::Net::HTTPServerParams::Ptr params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    ConnectionWatchdog& watchdog_;
+};
+
+// How long a stop waits for requests in progress (a sync flow's caller, a commit).
+constexpr std::chrono::seconds kStopGrace{10};
+
 }  // namespace
 
 WebhookServer::WebhookServer(WebhookServices services, StatusEndpoints status)
     : services_(services), status_(std::move(status)),
-      pool_(2, services.settings.threads, 60, 256 * 1024) {
+      pool_(2, services.settings.threads, 60, 256 * 1024),
+      watchdog_(services.settings.requestTimeout) {
     const auto& settings = services_.settings;
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings.host, settings.port),
                                    settings.maxQueuedConnections);
@@ -89,8 +133,9 @@ WebhookServer::WebhookServer(WebhookServices services, StatusEndpoints status)
     params->setMaxKeepAliveRequests(0);  // unlimited
     params->setKeepAliveTimeout(Poco::Timespan(settings.keepAliveTimeout.count() * 1000));
     params->setTimeout(Poco::Timespan(settings.receiveTimeout.count() * 1000));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Router(services_, status_), pool_, socket,
-                                                      params);
+    Poco::Net::HTTPRequestHandlerFactory::Ptr router = new Router(services_, status_);
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new GuardedConnectionFactory(params, router, watchdog_), pool_, socket, params);
 }
 
 WebhookServer::~WebhookServer() { stop(); }
@@ -100,7 +145,11 @@ void WebhookServer::start() { server_->start(); }
 void WebhookServer::stop() {
     if (stopped_) return;
     stopped_ = true;
-    server_->stopAll(true);
+    server_->stop();  // no new connections
+    const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+    while (watchdog_.abort(/*includeBusy=*/false) > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    watchdog_.abort(/*includeBusy=*/true);
     pool_.joinAll();
 }
 

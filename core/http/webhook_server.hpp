@@ -1,18 +1,20 @@
-// The Webhooks Service: a Poco HTTP server with its own thread pool.
+// The Webhooks Service: Poco's HTTP connections on a TCP server with its own thread pool.
 //
 // Poco serves each keep-alive connection on one pool thread for the connection's whole
-// life, so the pool is sized from the config (not Poco's default 16) and idle
-// keep-alive connections are closed after a short timeout (see PLATFORM.md).
+// life, so the pool is sized from the config (not Poco's default 16), idle keep-alive
+// connections are closed after a short timeout (see PLATFORM.md), and every request has
+// a deadline (ConnectionWatchdog) so slow clients cannot hold the threads.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <nlohmann/json.hpp>
 
+#include "http/connection_watchdog.hpp"
 #include "http/webhook_handler.hpp"
 
 namespace flowgate::http {
@@ -31,7 +33,8 @@ public:
     ~WebhookServer();
 
     void start();
-    // Stops accepting, closes idle connections and waits for requests in progress.
+    // Stops accepting, closes idle connections, lets requests in progress finish (up to
+    // a grace period) and waits for every connection thread.
     void stop();
 
     int port() const;
@@ -40,7 +43,8 @@ private:
     WebhookServices services_;
     StatusEndpoints status_;
     Poco::ThreadPool pool_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    ConnectionWatchdog watchdog_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;
     bool stopped_ = false;
 };
 

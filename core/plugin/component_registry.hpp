@@ -33,7 +33,8 @@ struct RegisteredComponent {
     // Makes a step of `function` from a config that already passed that function's schema.
     // The step keeps this component, and so its library, loaded for as long as it lives,
     // even after the registry is gone. Returns the component's refusal (an unknown
-    // function, a jq program that does not compile, ...) as a message. Never throws.
+    // function, a jq program that does not compile, ...) as a message. Throws only
+    // std::bad_alloc.
     std::variant<std::shared_ptr<Step>, std::string> createStep(
         std::string_view function, const nlohmann::json& config) const;
 };

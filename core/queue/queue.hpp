@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -66,7 +67,9 @@ struct QueueStats {
     std::int64_t leased = 0;
     std::int64_t deadLetters = 0;
     std::int64_t commits = 0;        // transactions since start
-    std::int64_t committedOps = 0;   // enqueue/settle/take calls those transactions served
+    std::int64_t committedOps = 0;   // enqueue(Once)/settle/take calls they served
+    // De-duplication keys stored (see enqueueOnce), counting expired ones not yet purged.
+    std::int64_t dedupeKeys = 0;
 };
 
 // The store cannot take the request now (full, closed, disk error). Callers answer 503;
@@ -85,6 +88,20 @@ public:
     // Stores new items atomically (all or none). Returns after they are durable.
     virtual void enqueue(std::vector<NewWorkItem> items) = 0;
 
+    // De-duplicated enqueue (a webhook delivery id seen twice). `key` is opaque to the
+    // queue and compared byte for byte. If `key` was stored by an earlier call less than
+    // that call's `window` ago, returns that call's `executionId` and stores nothing.
+    // Otherwise stores `items` and remembers `key` -> `executionId` for `window`, both in
+    // one transaction, and returns nullopt. Of concurrent calls with one key exactly one
+    // stores; the others get its executionId. A full queue refuses the call as it would
+    // enqueue(items), duplicate or not. On QueueUnavailable (full, storage error) nothing
+    // is stored and the key is not remembered. Keys survive restarts; expired ones are
+    // forgotten, and eventually deleted.
+    virtual std::optional<std::string> enqueueOnce(const std::string& key,
+                                                   std::chrono::milliseconds window,
+                                                   std::string executionId,
+                                                   std::vector<NewWorkItem> items) = 0;
+
     // Leases up to `max` ready items for `lease`, oldest first, waiting up to `wait` for
     // one to become ready. Returns empty on timeout or once close() was called.
     virtual std::vector<WorkItem> take(std::size_t max, std::chrono::milliseconds lease,
@@ -98,6 +115,10 @@ public:
     // Wakes every take() and makes later ones return empty at once. enqueue() and
     // settle() keep working until the queue is destroyed, so in-flight work can finish.
     virtual void close() = 0;
+
+    // True while an item of `executionId` is stored: ready, waiting to retry or leased.
+    // Dead letters do not count. Sees the effect of every call that has returned.
+    virtual bool hasPending(const std::string& executionId) = 0;
 
     virtual QueueStats stats() = 0;
     // The newest dead letters first.

@@ -29,6 +29,9 @@ namespace {
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
+// Bumped only for changes an older build cannot safely ignore. Added tables and indexes
+// (deliveries, work_items_execution) are not such a change: an older build opening the
+// file just does not de-duplicate, which is all it ever did.
 constexpr int kSchemaVersion = 1;
 
 // WAL frames (pages) after which the checkpointer copies the WAL back into the database;
@@ -40,6 +43,9 @@ constexpr int kCheckpointFrames = 1000;
 // leasing pushes it to the lease's end, so an expired lease needs no sweeper.
 // AUTOINCREMENT so an id is never reused: settle matches on (id, lease_token), and a dead
 // letter's item id must name one item forever.
+// `deliveries` holds enqueueOnce() keys. A row is live while expires_at_ms > now; an
+// expired row means nothing and is overwritten by the next use of its key or purged.
+// WITHOUT ROWID: the key is the only lookup, so it need not be stored twice.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS work_items (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,6 +60,7 @@ CREATE TABLE IF NOT EXISTS work_items (
     created_at_ms   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
+CREATE INDEX IF NOT EXISTS work_items_execution ON work_items (execution_id);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq             INTEGER PRIMARY KEY,
     item_id         INTEGER NOT NULL,
@@ -66,7 +73,19 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     failed_at_ms    INTEGER NOT NULL,
     created_at_ms   INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    key             TEXT    PRIMARY KEY,
+    execution_id    TEXT    NOT NULL,
+    expires_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_expires ON deliveries (expires_at_ms);
 )sql";
+
+// Expired de-duplication keys deleted per transaction, and how often the writer looks for
+// them. Small, so a purge adds little to the batch it rides on; a purge that hit the limit
+// is repeated in the next batch, so deletion keeps up with any sustained insert rate.
+constexpr std::int64_t kPurgeBatch = 256;
+constexpr std::int64_t kPurgeIntervalMs = 1000;
 
 // Longest take() wait honoured; longer ones are cut to it so deadline arithmetic cannot
 // overflow. A caller asking for more simply gets an empty answer after a year.
@@ -185,26 +204,39 @@ struct WriteStatements {
                            "COALESCE(?1, last_error, ''), failed_attempts + ?2, ?3, "
                            "created_at_ms FROM work_items WHERE id = ?4 AND lease_token = ?5"),
           earliestFuture(db, "SELECT MIN(available_at_ms) FROM work_items "
-                             "WHERE available_at_ms > ?1") {}
+                             "WHERE available_at_ms > ?1"),
+          selectDelivery(db, "SELECT execution_id, expires_at_ms FROM deliveries WHERE key = ?1"),
+          upsertDelivery(db,
+                         "INSERT INTO deliveries (key, execution_id, expires_at_ms) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+                         "execution_id = excluded.execution_id, "
+                         "expires_at_ms = excluded.expires_at_ms"),
+          purgeDeliveries(db,
+                          "DELETE FROM deliveries WHERE key IN (SELECT key FROM deliveries "
+                          "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)") {}
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
     sqlite::Stmt insertItem, selectReady, leaseItem;
     sqlite::Stmt deleteLeased, retryLeased, releaseLeased, insertDeadLetter;
     sqlite::Stmt earliestFuture;
+    sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
 };
 
-// Statements of the read connection, used under readMutex_ by stats() and deadLetters().
+// Statements of the read connection, used under readMutex_ by stats(), hasPending() and
+// deadLetters().
 struct ReadStatements {
     explicit ReadStatements(sqlite::Db& db)
         : countLeased(db, "SELECT COUNT(*) FROM work_items "
                           "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
+          hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
           selectDeadLetters(db,
                             "SELECT item_id, flow_id, execution_id, step_id, message, error, "
                             "attempts, failed_at_ms FROM dead_letters "
                             "ORDER BY seq DESC LIMIT ?1") {}
 
     sqlite::Stmt countLeased;
+    sqlite::Stmt hasExecution;
     sqlite::Stmt selectDeadLetters;
 };
 
@@ -216,9 +248,13 @@ public:
     ~Impl();
 
     void enqueue(std::vector<NewWorkItem> items);
+    std::optional<std::string> enqueueOnce(const std::string& key, milliseconds window,
+                                           std::string executionId,
+                                           std::vector<NewWorkItem> items);
     std::vector<WorkItem> take(std::size_t max, milliseconds lease, milliseconds wait);
     void settle(std::vector<Outcome> outcomes);
     void close();
+    bool hasPending(const std::string& executionId);
     QueueStats stats();
     std::vector<DeadLetter> deadLetters(std::size_t limit);
 
@@ -226,17 +262,21 @@ private:
     // One caller's request. Shared by the caller (waiting on `done`) and the writer (which
     // fills the results, then fulfils `done`), so neither depends on the other's stack.
     struct Op {
-        enum class Kind { enqueue, settle, take };
+        enum class Kind { enqueue, enqueueOnce, settle, take };
         explicit Op(Kind k) : kind(k) {}
 
         Kind kind;
-        std::vector<NewWorkItem> items;  // enqueue
+        std::vector<NewWorkItem> items;  // enqueue, enqueueOnce
+        std::string key;                 // enqueueOnce
+        milliseconds window{0};          // enqueueOnce
+        std::string executionId;         // enqueueOnce
         std::vector<Outcome> outcomes;   // settle
         std::size_t max = 0;             // take
         milliseconds lease{0};           // take
 
         // Results; written by the writer before `done` is fulfilled.
         std::vector<WorkItem> taken;
+        std::optional<std::string> duplicateOf;  // enqueueOnce: the key's stored executionId
         std::uint64_t generation = 0;  // generation_ when the batch started
         std::promise<void> done;
     };
@@ -246,11 +286,13 @@ private:
     struct Effects {
         std::int64_t stored = 0;
         std::int64_t dead = 0;
+        std::int64_t keys = 0;  // rows in deliveries
         bool madeReady = false;  // some item became ready now: takers should look again
 
         void add(const Effects& other) {
             stored += other.stored;
             dead += other.dead;
+            keys += other.keys;
             madeReady = madeReady || other.madeReady;
         }
     };
@@ -266,6 +308,8 @@ private:
     static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
     void runBatch(Batch& batch, std::uint64_t generation, bool closed);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
+    void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
+    void purgeExpiredKeys(std::int64_t now, Effects& effects);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
@@ -302,9 +346,12 @@ private:
     std::int64_t commits_ = 0;
     std::int64_t committedOps_ = 0;
     std::int64_t deadCount_ = 0;
+    std::int64_t keyCount_ = 0;  // rows in deliveries, as last committed
     std::atomic<std::int64_t> storedCount_{0};  // rows in work_items, as last committed
 
-    std::uint64_t nextLeaseToken_ = 0;  // writer thread only (after construction)
+    // Writer thread only (after construction).
+    std::uint64_t nextLeaseToken_ = 0;
+    std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
 
     // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
     // (SQLite's default): a checkpoint fsyncs the database file, and every caller of that
@@ -387,6 +434,7 @@ void SqliteQueue::Impl::openDatabase() {
         }
         storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
         deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
+        keyCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM deliveries");
         writeDb_->exec("COMMIT");
     } catch (...) {
         if (!writeDb_->autocommit()) {
@@ -483,7 +531,8 @@ std::future<void> SqliteQueue::Impl::submit(const std::shared_ptr<Op>& op) {
 }
 
 void SqliteQueue::Impl::refuseIfFull(std::int64_t stored, std::size_t adding) const {
-    if (static_cast<std::uint64_t>(stored) + adding > options_.maxReady) {
+    // Adding nothing never makes the queue fuller, even past a limit settle() overran.
+    if (adding > 0 && static_cast<std::uint64_t>(stored) + adding > options_.maxReady) {
         throw QueueUnavailable("queue full: " + std::to_string(stored) + " items stored, limit " +
                                std::to_string(options_.maxReady) + ", cannot add " +
                                std::to_string(adding));
@@ -500,6 +549,25 @@ void SqliteQueue::Impl::enqueue(std::vector<NewWorkItem> items) {
     auto op = std::make_shared<Op>(Op::Kind::enqueue);
     op->items = std::move(items);
     submit(op).get();
+}
+
+std::optional<std::string> SqliteQueue::Impl::enqueueOnce(const std::string& key,
+                                                         milliseconds window,
+                                                         std::string executionId,
+                                                         std::vector<NewWorkItem> items) {
+    if (window.count() <= 0) {
+        throw std::invalid_argument("enqueueOnce: window must be positive");
+    }
+    // Checked before the key, as the writer does: a full queue refuses duplicates too, so
+    // the answer does not depend on which of the two checks a call happens to reach.
+    refuseIfFull(storedCount_.load(), items.size());
+    auto op = std::make_shared<Op>(Op::Kind::enqueueOnce);
+    op->key = key;
+    op->window = window;
+    op->executionId = std::move(executionId);
+    op->items = std::move(items);
+    submit(op).get();
+    return std::move(op->duplicateOf);
 }
 
 std::vector<WorkItem> SqliteQueue::Impl::take(std::size_t max, milliseconds lease,
@@ -587,6 +655,17 @@ void SqliteQueue::Impl::settle(std::vector<Outcome> outcomes) {
     submit(op).get();
 }
 
+bool SqliteQueue::Impl::hasPending(const std::string& executionId) {
+    try {
+        std::lock_guard lock(readMutex_);
+        sqlite::Stmt::Use use(read_->hasExecution);
+        use->bind(1, executionId);
+        return use->step() && use->columnInt(0) != 0;
+    } catch (const sqlite::Error& e) {
+        throw QueueUnavailable(std::string("queue hasPending: ") + e.what());
+    }
+}
+
 void SqliteQueue::Impl::close() {
     {
         // Under the mutex so a taker between its check and its wait cannot miss it.
@@ -604,6 +683,7 @@ QueueStats SqliteQueue::Impl::stats() {
         stats.commits = commits_;
         stats.committedOps = committedOps_;
         stats.deadLetters = deadCount_;
+        stats.dedupeKeys = keyCount_;
         stored = storedCount_;
     }
     std::int64_t leased = 0;
@@ -703,7 +783,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                     applyTake(op, now);  // no per-op failure mode: any error is the store's
                     continue;
                 }
-                if (op.kind == Op::Kind::enqueue) {
+                if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
                     try {
                         refuseIfFull(storedCount_.load() + total.stored, op.items.size());
                     } catch (const QueueUnavailable& e) {
@@ -717,6 +797,8 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                 try {
                     if (op.kind == Op::Kind::enqueue) {
                         applyEnqueue(op, now, effects);
+                    } else if (op.kind == Op::Kind::enqueueOnce) {
+                        applyEnqueueOnce(op, now, effects);
                     } else {
                         applySettle(op, now, effects);
                     }
@@ -730,6 +812,9 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                     sqlite::Stmt::Use(write_->releaseSavepoint)->run();
                     failures[i] = std::string("queue refused the operation: ") + e.what();
                 }
+            }
+            if (now >= nextPurgeMs_) {
+                purgeExpiredKeys(now, total);
             }
             earliest = queryEarliestFuture(now);
             sqlite::Stmt::Use(write_->commit)->run();
@@ -768,6 +853,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         }
         storedCount_ += total.stored;
         deadCount_ += total.dead;
+        keyCount_ += total.keys;
         if (total.madeReady) {
             ++generation_;
             wakeTakers = true;
@@ -803,7 +889,57 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
             .run();
     }
     effects.stored += static_cast<std::int64_t>(op.items.size());
-    effects.madeReady = true;
+    effects.madeReady = effects.madeReady || !op.items.empty();
+}
+
+// Runs inside the op's savepoint, so the key and the items are kept or undone together.
+void SqliteQueue::Impl::applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects) {
+    bool known = false;
+    {
+        sqlite::Stmt::Use use(write_->selectDelivery);
+        use->bind(1, op.key);
+        if (use->step()) {
+            known = true;
+            if (use->columnInt(1) > now) {
+                op.duplicateOf = use->columnText(0);
+                return;
+            }
+        }
+    }
+    {
+        // An expired row is overwritten in place: its key starts a new window.
+        sqlite::Stmt::Use use(write_->upsertDelivery);
+        use->bind(1, op.key).bind(2, op.executionId).bind(3, addMs(now, op.window)).run();
+    }
+    effects.keys += known ? 0 : 1;
+    applyEnqueue(op, now, effects);
+}
+
+// Deletes up to kPurgeBatch expired keys in the batch's transaction: riding on a commit the
+// batch pays for anyway costs no extra fsync. Its own savepoint, so that a purge failing
+// alone (unlikely: it only deletes) costs only the purge, not the callers of the batch.
+void SqliteQueue::Impl::purgeExpiredKeys(std::int64_t now, Effects& effects) {
+    sqlite::Db& db = *writeDb_;
+    nextPurgeMs_ = now + kPurgeIntervalMs;
+    sqlite::Stmt::Use(write_->savepoint)->run();
+    try {
+        {
+            sqlite::Stmt::Use use(write_->purgeDeliveries);
+            use->bind(1, now).bind(2, kPurgeBatch).run();
+        }
+        const int purged = db.changes();
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+        effects.keys -= purged;
+        if (purged >= kPurgeBatch) {
+            nextPurgeMs_ = now;  // more may be waiting: go on in the next batch
+        }
+    } catch (const sqlite::Error&) {
+        if (db.autocommit()) {
+            throw;  // SQLite rolled the whole transaction back: the batch has failed
+        }
+        sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+    }
 }
 
 void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
@@ -933,6 +1069,13 @@ SqliteQueue::~SqliteQueue() = default;
 
 void SqliteQueue::enqueue(std::vector<NewWorkItem> items) { impl_->enqueue(std::move(items)); }
 
+std::optional<std::string> SqliteQueue::enqueueOnce(const std::string& key,
+                                                    std::chrono::milliseconds window,
+                                                    std::string executionId,
+                                                    std::vector<NewWorkItem> items) {
+    return impl_->enqueueOnce(key, window, std::move(executionId), std::move(items));
+}
+
 std::vector<WorkItem> SqliteQueue::take(std::size_t max, std::chrono::milliseconds lease,
                                         std::chrono::milliseconds wait) {
     return impl_->take(max, lease, wait);
@@ -941,6 +1084,10 @@ std::vector<WorkItem> SqliteQueue::take(std::size_t max, std::chrono::millisecon
 void SqliteQueue::settle(std::vector<Outcome> outcomes) { impl_->settle(std::move(outcomes)); }
 
 void SqliteQueue::close() { impl_->close(); }
+
+bool SqliteQueue::hasPending(const std::string& executionId) {
+    return impl_->hasPending(executionId);
+}
 
 QueueStats SqliteQueue::stats() { return impl_->stats(); }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "queue/queue.hpp"
@@ -43,8 +44,9 @@ struct SqliteQueueOptions {
 
 // Thread safety: every Queue method may be called from any thread at the same time.
 // enqueue(), settle() and take() block until the writer has committed their effect (or
-// failed it: QueueUnavailable, nothing stored). stats() and deadLetters() read through a
-// separate connection and never wait for the writer.
+// failed it: QueueUnavailable, nothing stored); so does enqueueOnce(). stats(),
+// deadLetters() and hasPending() read through a separate connection and never wait for
+// the writer.
 //
 // Times are wall-clock (Unix epoch milliseconds): they are stored, so they must mean the
 // same thing to the next process. A clock step shifts leases and delays by that much.
@@ -68,6 +70,14 @@ public:
     // (see maxReady), on a storage error, or once the queue is being destroyed.
     void enqueue(std::vector<NewWorkItem> items) override;
 
+    // See Queue. Goes through the writer like enqueue() (same group commit, same maxReady
+    // and failure rules). `items` may be empty: the key is still remembered. A window is
+    // measured on the wall clock from the writer's time of the storing commit. Throws
+    // std::invalid_argument if `window` is not positive.
+    std::optional<std::string> enqueueOnce(const std::string& key, std::chrono::milliseconds window,
+                                           std::string executionId,
+                                           std::vector<NewWorkItem> items) override;
+
     // See Queue. Each leased item gets a fresh lease token; its available time moves to
     // now + `lease`, so a lease that runs out makes the item ready again without anyone
     // acting. Throws std::invalid_argument if `lease` is not positive.
@@ -81,6 +91,8 @@ public:
     void settle(std::vector<Outcome> outcomes) override;
 
     void close() override;
+    // See Queue. Reads through the read connection, like stats().
+    bool hasPending(const std::string& executionId) override;
     QueueStats stats() override;
     std::vector<DeadLetter> deadLetters(std::size_t limit) override;
 

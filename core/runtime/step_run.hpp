@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,7 @@
 namespace flowgate::runtime {
 
 struct EmittedMessage {
-    std::string output;  // "default" for emit()
+    std::string output;  // kDefaultOutput for emit()
     Message message;
 };
 
@@ -23,10 +24,13 @@ struct EmittedMessage {
 class WorkItemContext final : public StepContext {
 public:
     WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, int attempt,
-                    Poco::Logger& logger)
-        : flow_(flow), step_(step), attempt_(attempt), logger_(logger) {}
+                    const nlohmann::json& engineSettings, Poco::Logger& logger)
+        : flow_(flow), step_(step), attempt_(attempt), engineSettings_(engineSettings),
+          logger_(logger) {}
 
-    void emit(Message message) override { emitted_.push_back({"default", std::move(message)}); }
+    void emit(Message message) override {
+        emitted_.push_back({std::string(kDefaultOutput), std::move(message)});
+    }
     void emitTo(std::string_view output, Message message) override {
         emitted_.push_back({std::string(output), std::move(message)});
     }
@@ -40,17 +44,24 @@ public:
     std::string_view flowId() const override { return flow_.id; }
     std::string_view stepId() const override { return step_.id; }
     int attempt() const override { return attempt_; }
+    void reply(HttpReply reply) override {
+        if (!reply_) reply_ = std::move(reply);
+    }
+    const nlohmann::json& engineSettings() const override { return engineSettings_; }
 
     std::vector<EmittedMessage>& emitted() { return emitted_; }
     bool retryLaterRequested() const { return retryLater_; }
     std::chrono::milliseconds retryDelay() const { return retryDelay_; }
     const std::string& retryReason() const { return retryReason_; }
+    std::optional<HttpReply>& pendingReply() { return reply_; }
 
 private:
     const flow::Flow& flow_;
     const flow::StepDef& step_;
     int attempt_;
+    const nlohmann::json& engineSettings_;
     Poco::Logger& logger_;
+    std::optional<HttpReply> reply_;
     std::vector<EmittedMessage> emitted_;
     bool retryLater_ = false;
     std::chrono::milliseconds retryDelay_{0};

@@ -30,11 +30,25 @@ void inheritMeta(Message& out, const Message& in) {
         if (!out.meta.contains(key)) out.meta[key] = value;
 }
 
+// A sync flow's caller learns that the execution failed instead of waiting for its
+// timeout. The step's own error stays in the log: it may name internal systems.
+std::optional<HttpReply> failureReply(const flow::Flow& flow, const std::string& reason) {
+    if (flow.trigger.responseMode != "sync") return std::nullopt;
+    HttpReply reply;
+    reply.status = 500;
+    reply.headers["Content-Type"] = "application/json";
+    reply.body = nlohmann::json{{"error", "flow_failed"}, {"message", reason}}.dump();
+    return reply;
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows,
-                       config::WorkerSettings settings, RuntimeMetrics& metrics)
-    : queue_(queue), flows_(flows), settings_(settings), metrics_(metrics),
+                       reply::ReplyChannel& replies, attachments::AttachmentStore& attachments,
+                       config::WorkerSettings settings, nlohmann::json engineSettings,
+                       RuntimeMetrics& metrics)
+    : queue_(queue), flows_(flows), replies_(replies), attachments_(attachments), settings_(settings),
+      engineSettings_(std::move(engineSettings)), metrics_(metrics),
       logger_(Poco::Logger::get("flowgate.worker")) {}
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -57,20 +71,42 @@ void WorkerPool::run() {
         std::vector<WorkItem> items = queue_.take(batch, settings_.lease, std::chrono::seconds(1));
         if (items.empty()) continue;
         std::vector<Outcome> outcomes;
+        std::vector<std::pair<std::string, HttpReply>> replies;
+        std::vector<std::string> endedWithAttachments;
         outcomes.reserve(items.size());
-        for (const auto& item : items)
-            outcomes.push_back(stopping_ ? outcomeFor(item, Outcome::Kind::release) : process(item));
+        for (const auto& item : items) {
+            if (stopping_) {
+                outcomes.push_back(outcomeFor(item, Outcome::Kind::release));
+                continue;
+            }
+            Processed processed = process(item);
+            outcomes.push_back(std::move(processed.outcome));
+            if (processed.reply) replies.emplace_back(item.executionId, std::move(*processed.reply));
+            if (processed.endsBranchWithAttachments) endedWithAttachments.push_back(item.executionId);
+        }
         try {
             queue_.settle(std::move(outcomes));
         } catch (const std::exception& e) {
             // Leases run out and the items run again: at-least-once, never lost.
             logger_.error("cannot settle %z work items, they will run again: %s", items.size(),
                           std::string(e.what()));
+            continue;
         }
+        for (auto& [executionId, reply] : replies) replies_.deliver(executionId, std::move(reply));
+        for (const auto& executionId : endedWithAttachments) releaseAttachments(executionId);
     }
 }
 
-Outcome WorkerPool::process(const WorkItem& item) {
+void WorkerPool::releaseAttachments(const std::string& executionId) {
+    try {
+        if (!queue_.hasPending(executionId)) attachments_.removeExecution(executionId);
+    } catch (const std::exception& e) {
+        logger_.error("execution %s: cannot remove its attachments: %s", executionId,
+                      std::string(e.what()));
+    }
+}
+
+WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
     Message input;
     try {
         input = nlohmann::json::parse(item.message).get<Message>();
@@ -78,7 +114,7 @@ Outcome WorkerPool::process(const WorkItem& item) {
         Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
         dead.error = std::string("stored message is not readable: ") + e.what();
         ++metrics_.stepsDeadLettered;
-        return dead;
+        return {dead, std::nullopt, false};
     }
 
     auto flow = flows_.findEnabled(item.flowId);
@@ -86,7 +122,7 @@ Outcome WorkerPool::process(const WorkItem& item) {
         Outcome wait = outcomeFor(item, Outcome::Kind::release);
         wait.delay = kMissingFlowDelay;
         ++metrics_.stepsDeferred;
-        return wait;
+        return {wait, std::nullopt, false};
     }
     const flow::StepDef* step = flow->findStep(item.stepId);
     if (!step || !step->step) {
@@ -94,11 +130,11 @@ Outcome WorkerPool::process(const WorkItem& item) {
         dead.error = "flow '" + flow->id + "' has no step '" + item.stepId + "' any more";
         ++metrics_.stepsDeadLettered;
         logger_.error("flow %s: %s", flow->id, dead.error);
-        return dead;
+        return {dead, failureReply(*flow, dead.error), false};
     }
 
     const int attempt = item.failedAttempts + 1;
-    WorkItemContext context(*flow, *step, attempt, logger_);
+    WorkItemContext context(*flow, *step, attempt, engineSettings_, logger_);
     const StepResult result = step->step->execute(input, context);
 
     if (context.retryLaterRequested()) {
@@ -106,7 +142,7 @@ Outcome WorkerPool::process(const WorkItem& item) {
         later.delay = context.retryDelay();
         later.error = context.retryReason();
         ++metrics_.stepsDeferred;
-        return later;
+        return {later, std::nullopt, false};
     }
     if (!result.ok) {
         ++metrics_.stepsFailed;
@@ -116,7 +152,9 @@ Outcome WorkerPool::process(const WorkItem& item) {
             ++metrics_.stepsDeadLettered;
             logger_.error("flow %s step %s execution %s: attempt %d failed, dead-lettered: %s",
                           flow->id, step->id, item.executionId, attempt, result.error);
-            return dead;
+            return {dead, failureReply(*flow, "step '" + step->id + "' failed after " +
+                                                  std::to_string(attempt) + " attempt(s)"),
+                    false};
         }
         Outcome retry = outcomeFor(item, Outcome::Kind::retry);
         retry.failed = true;
@@ -125,7 +163,7 @@ Outcome WorkerPool::process(const WorkItem& item) {
         logger_.warning("flow %s step %s execution %s: attempt %d failed, retry in %?d ms: %s",
                         flow->id, step->id, item.executionId, attempt,
                         static_cast<long long>(retry.delay.count()), result.error);
-        return retry;
+        return {retry, std::nullopt, false};
     }
 
     Outcome done = outcomeFor(item, Outcome::Kind::completed);
@@ -141,8 +179,9 @@ Outcome WorkerPool::process(const WorkItem& item) {
         done.next.push_back({item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
     }
     ++metrics_.stepsCompleted;
-    if (done.next.empty()) ++metrics_.branchesEnded;
-    return done;
+    const bool ends = done.next.empty();
+    if (ends) ++metrics_.branchesEnded;
+    return {std::move(done), std::move(context.pendingReply()), ends && !input.attachments.empty()};
 }
 
 }  // namespace flowgate::runtime

@@ -5,23 +5,28 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include <Poco/Logger.h>
 
+#include "attachments/attachment_store.hpp"
 #include "config/engine_config.hpp"
 #include "flow/flow_catalog.hpp"
 #include "queue/queue.hpp"
+#include "reply/reply_channel.hpp"
 #include "runtime/runtime_metrics.hpp"
 
 namespace flowgate::runtime {
 
 class WorkerPool {
 public:
-    // `queue`, `flows` and `metrics` must outlive the pool.
-    WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows, config::WorkerSettings settings,
-               RuntimeMetrics& metrics);
+    // `queue`, `flows`, `replies` and `metrics` must outlive the pool. `engineSettings` is
+    // what steps see through StepContext::engineSettings().
+    WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows, reply::ReplyChannel& replies,
+               attachments::AttachmentStore& attachments, config::WorkerSettings settings,
+               nlohmann::json engineSettings, RuntimeMetrics& metrics);
     ~WorkerPool();
 
     void start();
@@ -30,15 +35,25 @@ public:
     // take(). Idempotent; called from one thread.
     void stop();
 
+    struct Processed {
+        queue::Outcome outcome;
+        std::optional<HttpReply> reply;  // for a sync flow's caller, sent after settling
+        bool endsBranchWithAttachments = false;  // maybe the execution's last step
+    };
     // Runs one leased item and says what became of it. Public for tests of step semantics.
-    queue::Outcome process(const queue::WorkItem& item);
+    Processed process(const queue::WorkItem& item);
 
 private:
     void run();
+    // Removes the attachments of an execution once none of its work items is left.
+    void releaseAttachments(const std::string& executionId);
 
     queue::Queue& queue_;
     const flow::FlowCatalog& flows_;
+    reply::ReplyChannel& replies_;
+    attachments::AttachmentStore& attachments_;
     config::WorkerSettings settings_;
+    nlohmann::json engineSettings_;
     RuntimeMetrics& metrics_;
     Poco::Logger& logger_;
     std::atomic<bool> stopping_{false};

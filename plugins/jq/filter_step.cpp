@@ -28,24 +28,23 @@ private:
 }  // namespace
 
 FunctionSpec filterFunction() {
-    return {
-        "filter",
-        "Passes a message on unchanged if the first output of a jq program run on its body is "
-        "neither false nor null; otherwise the message goes no further.",
-        nlohmann::json::parse(R"json({
-            "type": "object",
-            "properties": {
-                "expression": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "The jq program (jq 1.6) run on the body, e.g. \".amount > 100\"."
-                }
-            },
-            "required": ["expression"],
-            "additionalProperties": false
-        })json"),
-        {},
-        {}};
+    using json = nlohmann::json;
+    json schema = {
+        {"type", "object"},
+        {"properties",
+         {{"expression",
+           {{"type", "string"},
+            {"minLength", 1},
+            {"description",
+             "The jq program (jq 1.6) run on the body, e.g. \".amount > 100\"."}}}}},
+        {"required", json::array({"expression"})},
+        {"additionalProperties", false}};
+    return {"filter",
+            "Passes a message on unchanged if the first output of a jq program run on its body "
+            "is neither false nor null; otherwise the message goes no further.",
+            std::move(schema),
+            {},
+            {}};
 }
 
 std::unique_ptr<Step> makeFilterStep(const nlohmann::json& config) {

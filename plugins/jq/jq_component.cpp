@@ -1,27 +1,13 @@
 // The jq component: reshaping (transform) and filtering (filter) messages with jq programs.
-#include <dlfcn.h>
-
 #include <array>
 
 #include "filter_step.hpp"
 #include "flowgate/plugin.hpp"
-#include "libjq.hpp"
 #include "transform_step.hpp"
 
 namespace flowgate::plugins::jq {
 
 namespace {
-
-// libjq registers pthread keys whose destructors live in its own code. Were it unloaded
-// along with this plugin, every thread that ever ran a jq program would crash on exit;
-// so libjq stays for the life of the process, while this plugin may still be unloaded.
-void keepLibjqLoaded() {
-    Dl_info info;
-    if (dladdr(reinterpret_cast<void*>(&jq_init), &info) == 0 || info.dli_fname == nullptr)
-        return;
-    // Only marks the copy already mapped; the handle is deliberately never closed.
-    dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-}
 
 struct Function {
     FunctionSpec spec;
@@ -33,7 +19,6 @@ public:
     JqComponent()
         : functions_{{{transformFunction(), &makeTransformStep},
                       {filterFunction(), &makeFilterStep}}} {
-        keepLibjqLoaded();
         manifest_.name = "jq";
         manifest_.version = "0.1.0";
         manifest_.description = "Reshapes and filters messages with jq programs (libjq 1.6).";

@@ -11,9 +11,9 @@ namespace flowgate::plugins::jq {
 
 namespace {
 
-// libjq 1.6 promises nothing about threads. Compiled states share nothing, but compiling
-// goes through libjq's process-wide set-up; doing it one at a time costs little, as a
-// step compiles only as many states as it has runs in flight.
+// libjq 1.6 promises nothing about threads. Runs on separate states share nothing (the
+// concurrency test checks it); compiling is rare, as a step compiles only as many states as
+// it has runs in flight, so it is done one at a time rather than trusted as well.
 std::mutex compileMutex;
 
 std::string dump(const Jv& value) {
@@ -104,6 +104,13 @@ public:
     }
 
     ~Lease() {
+        // jq 1.6 frees a halted state's exit code and message on every reset without
+        // forgetting them, so the next reset frees them again: a state that ran halt_error
+        // is torn down (one reset) and never reused.
+        if (jq_halted(state_)) {
+            jq_teardown(&state_);
+            return;
+        }
         jq_set_debug_cb(state_, nullptr, nullptr);
         // Drops the values of the last run now, so an idle state does not pin a large message.
         jq_start(state_, jv_null(), 0);

@@ -79,30 +79,30 @@ private:
 }  // namespace
 
 FunctionSpec transformFunction() {
-    return {
-        "transform",
-        "Runs a jq program on each message; every output of the program becomes a message "
-        "(none: the message goes no further).",
-        nlohmann::json::parse(R"json({
-            "type": "object",
-            "properties": {
-                "expression": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "The jq program (jq 1.6), e.g. \"{text: .title}\"."
-                },
-                "scope": {
-                    "type": "string",
-                    "enum": ["body", "message"],
-                    "default": "body",
-                    "description": "What the program sees: the body, or the whole message {id, body, headers, attachments, meta}. With \"message\", each output must be an object whose body, headers and meta replace the message's."
-                }
-            },
-            "required": ["expression"],
-            "additionalProperties": false
-        })json"),
-        {},
-        {}};
+    using json = nlohmann::json;
+    json schema = {
+        {"type", "object"},
+        {"properties",
+         {{"expression",
+           {{"type", "string"},
+            {"minLength", 1},
+            {"description", "The jq program (jq 1.6), e.g. \"{text: .title}\"."}}},
+          {"scope",
+           {{"type", "string"},
+            {"enum", json::array({"body", "message"})},
+            {"default", "body"},
+            {"description",
+             "What the program sees: the body, or the whole message {id, body, headers, "
+             "attachments, meta}. With \"message\", each output must be an object whose "
+             "body, headers and meta replace the message's."}}}}},
+        {"required", json::array({"expression"})},
+        {"additionalProperties", false}};
+    return {"transform",
+            "Runs a jq program on each message; every output of the program becomes a message "
+            "(none: the message goes no further).",
+            std::move(schema),
+            {},
+            {}};
 }
 
 std::unique_ptr<Step> makeTransformStep(const nlohmann::json& config) {

@@ -79,34 +79,33 @@ private:
 }  // namespace
 
 FunctionSpec logFunction() {
-    return {
-        "log",
-        "Logs each message as one JSON line {time, level, flow, step, requestId, prefix, "
-        "message} and passes it on unchanged.",
-        nlohmann::json::parse(R"json({
-            "type": "object",
-            "properties": {
-                "level": {
-                    "type": "string",
-                    "enum": ["debug", "info", "warning", "error"],
-                    "default": "info",
-                    "description": "The level of the lines."
-                },
-                "file": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Append the lines to this file (absolute, or relative to the engine's working directory) instead of the engine log."
-                },
-                "prefix": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Added to every line as its \"prefix\" field, to tell loggers apart."
-                }
-            },
-            "additionalProperties": false
-        })json"),
-        {},
-        {}};
+    using json = nlohmann::json;
+    json schema = {
+        {"type", "object"},
+        {"properties",
+         {{"level",
+           {{"type", "string"},
+            {"enum", json::array({"debug", "info", "warning", "error"})},
+            {"default", "info"},
+            {"description", "The level of the lines."}}},
+          {"file",
+           {{"type", "string"},
+            {"minLength", 1},
+            {"description",
+             "Append the lines to this file (absolute, or relative to the engine's working "
+             "directory) instead of the engine log."}}},
+          {"prefix",
+           {{"type", "string"},
+            {"minLength", 1},
+            {"description",
+             "Added to every line as its \"prefix\" field, to tell loggers apart."}}}}},
+        {"additionalProperties", false}};
+    return {"log",
+            "Logs each message as one JSON line {time, level, flow, step, requestId, prefix, "
+            "message} and passes it on unchanged.",
+            std::move(schema),
+            {},
+            {}};
 }
 
 std::unique_ptr<Step> makeLogStep(const nlohmann::json& config) {

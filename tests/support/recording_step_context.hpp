@@ -18,7 +18,7 @@ namespace flowgate::testing {
 class RecordingStepContext final : public StepContext {
 public:
     struct Emitted {
-        std::string output;  // "" for emit(), the output's name for emitTo()
+        std::string output;  // kDefaultOutput for emit(), the output's name for emitTo()
         Message message;
     };
     struct RetryRequest {
@@ -30,7 +30,9 @@ public:
         std::string text;
     };
 
-    void emit(Message message) override { emitted_.push_back({"", std::move(message)}); }
+    void emit(Message message) override {
+        emitted_.push_back({std::string(kDefaultOutput), std::move(message)});
+    }
     void emitTo(std::string_view output, Message message) override {
         emitted_.push_back({std::string(output), std::move(message)});
     }
@@ -44,6 +46,8 @@ public:
     std::string_view flowId() const override { return flowId_; }
     std::string_view stepId() const override { return stepId_; }
     int attempt() const override { return attempt_; }
+    void reply(HttpReply reply) override { replies_.push_back(std::move(reply)); }
+    const nlohmann::json& engineSettings() const override { return engineSettings_; }
 
     RecordingStepContext& setCredential(nlohmann::json credential) {
         credential_ = std::move(credential);
@@ -65,12 +69,18 @@ public:
     const std::vector<Emitted>& emitted() const { return emitted_; }
     const std::vector<RetryRequest>& retries() const { return retries_; }
     const std::vector<LogLine>& logs() const { return logs_; }
+    const std::vector<HttpReply>& replies() const { return replies_; }
+    RecordingStepContext& setEngineSettings(nlohmann::json settings) {
+        engineSettings_ = std::move(settings);
+        return *this;
+    }
 
     // Forgets what was recorded (not the settings), to reuse the context for another run.
     void clear() {
         emitted_.clear();
         retries_.clear();
         logs_.clear();
+        replies_.clear();
     }
 
 private:
@@ -78,6 +88,8 @@ private:
     std::string flowId_ = "test-flow";
     std::string stepId_ = "test-step";
     int attempt_ = 1;
+    std::vector<HttpReply> replies_;
+    nlohmann::json engineSettings_ = {{"network", {{"allowPrivateAddresses", false}}}};
     std::vector<Emitted> emitted_;
     std::vector<RetryRequest> retries_;
     std::vector<LogLine> logs_;

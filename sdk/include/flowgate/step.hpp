@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,16 @@
 namespace flowgate {
 
 enum class LogLevel { debug, info, warning, error };
+
+// The output emit() sends to; a flow step's "next" names it "default".
+inline constexpr std::string_view kDefaultOutput = "default";
+
+// The answer to the caller of a sync flow.
+struct HttpReply {
+    int status = 200;
+    std::map<std::string, std::string> headers;
+    std::string body;
+};
 
 // What a step may ask of the engine during one run. The engine makes one context per
 // work item and it is valid only for the duration of that Step::execute call; it is not
@@ -38,6 +49,13 @@ public:
     virtual std::string_view stepId() const = 0;
     // 1 on the first try of this work item, 2 on the first retry, ...
     virtual int attempt() const = 0;
+    // Answers the webhook caller that started this execution, if its flow is sync and
+    // the caller still waits; only an execution's first reply counts. Sent once the
+    // step's outcome is stored.
+    virtual void reply(HttpReply reply) = 0;
+    // Engine settings a component may need, e.g.
+    //   {"network": {"allowPrivateAddresses": false}, "publicBaseUrl": "http://host:port"}
+    virtual const nlohmann::json& engineSettings() const = 0;
 
 protected:
     ~StepContext() = default;  // owned by the engine, never deleted through this interface

@@ -11,7 +11,7 @@
 #include "plugin/component_registry.hpp"
 #include "plugin/plugin_library.hpp"
 #include "support/recording_step_context.hpp"
-#include "unit/plugin/scratch_directory.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using flowgate::plugin::ComponentRegistry;
@@ -19,7 +19,7 @@ using flowgate::plugin::engineAbiKey;
 using flowgate::plugin::LoadedPlugin;
 using flowgate::plugin::loadPlugin;
 using flowgate::testing::RecordingStepContext;
-using flowgate::testing::ScratchDirectory;
+using flowgate::test::TempDir;
 using nlohmann::json;
 
 namespace {
@@ -69,7 +69,7 @@ TEST_CASE("loadPlugin refuses another ABI key, naming both keys", "[plugin]") {
 }
 
 TEST_CASE("loadPlugin refuses files that are not plugins, without crashing", "[plugin]") {
-    ScratchDirectory dir;
+    TempDir dir;
     std::ofstream(dir / "x.so") << "\x7f" "ELF but not really";
 
     CHECK_THAT(errorOf(dir / "x.so"), Catch::Contains("x.so: cannot load"));

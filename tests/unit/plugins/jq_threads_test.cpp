@@ -1,5 +1,5 @@
-// jq steps under threads: one step run from many threads at once, and libjq outliving
-// the plugin for threads that used it.
+// jq steps under threads: one step run from many threads at once, and threads that ran
+// jq programs living on after the plugin is unloaded.
 #include <dlfcn.h>
 
 #include <atomic>
@@ -60,6 +60,9 @@ TEST_CASE("one jq step runs correctly from 8 threads at once", "[plugins][jq]") 
     CHECK(passed == kThreads * kRuns / 2);
 }
 
+// libjq keeps per-thread state (its number formatting context, ...). Were any of it
+// cleaned up by code that goes away with the plugin, such as pthread key destructors in
+// builds of libjq that use them, a worker thread would crash when it exits.
 TEST_CASE("threads that ran jq programs outlive the unloaded jq plugin", "[plugins][jq]") {
     const std::string file = std::string(FLOWGATE_PLUGIN_DIR) + "/libflowgate-jq.so";
     std::mutex mutex;
@@ -70,8 +73,8 @@ TEST_CASE("threads that ran jq programs outlive the unloaded jq plugin", "[plugi
 
     auto step = makeStep(*loadRealComponent("libflowgate-jq.so", "jq"), "transform",
                          {{"expression", ".n | tostring"}});
-    // The worker keeps running after the plugin is gone; it exits only then, which is when
-    // the C library runs the destructors libjq registered for its thread.
+    // The worker keeps running after the plugin is gone and exits only then, when the C
+    // library runs whatever was registered for the end of its thread.
     std::thread worker([&] {
         RecordingStepContext context;
         Message input;
@@ -97,7 +100,7 @@ TEST_CASE("threads that ran jq programs outlive the unloaded jq plugin", "[plugi
         unloaded = true;
     }
     changed.notify_all();
-    worker.join();  // crashes here if libjq went away with the plugin
+    worker.join();  // crashes here if the thread's clean-up code was unloaded
 
     CHECK(ok);
     CHECK(stillLoaded == nullptr);  // the plugin itself was unloaded

@@ -48,7 +48,7 @@ TEST_CASE("jq transform reshapes the body", "[plugins][jq]") {
     INFO(result.error);
     REQUIRE(result.ok);
     REQUIRE(context.emitted().size() == 1);
-    CHECK(context.emitted()[0].output.empty());
+    CHECK(context.emitted()[0].output == "default");
     CHECK(context.emitted()[0].message.body == json{{"text", "Hello"}});
     requireSameExceptBody(context.emitted()[0].message, input);
 }
@@ -191,20 +191,26 @@ TEST_CASE("jq transform run-time errors fail the attempt with jq's message",
         CHECK_FALSE(result.ok);
         CHECK(result.error == "jq: error: program halted with exit code 5: bye");
     }
-    SECTION("a failed run leaves the step usable") {
+    SECTION("failed and halted runs leave the step usable") {
+        // A halted jq 1.6 state cannot be reset safely; the step must replace it.
         auto step = makeStep(*jq, "transform",
-                             {{"expression", "if .fail then error(\"asked to\") else .n end"}});
+                             {{"expression", "if .fail then error(\"asked to\") "
+                                             "elif .halt then \"bye\" | halt_error else .n end"}});
         for (int i = 0; i < 3; ++i) {
             context.clear();
-            CHECK_FALSE(step->execute(sampleMessage({{"fail", true}}), context).ok);
-            context.clear();
+            CHECK(step->execute(sampleMessage({{"fail", true}}), context).error ==
+                  "jq: error: asked to");
+            CHECK(step->execute(sampleMessage({{"halt", true}}), context).error ==
+                  "jq: error: program halted with exit code 5: bye");
+            REQUIRE(context.emitted().empty());
             REQUIRE(step->execute(sampleMessage({{"n", i}}), context).ok);
             REQUIRE(context.emitted().size() == 1);
             CHECK(context.emitted()[0].message.body == i);
         }
     }
     SECTION("nesting too deep for the conversion fails cleanly") {
-        auto step = makeStep(*jq, "transform", {{"expression", "reduce range(5000) as $i (0; [.])"}});
+        auto step =
+            makeStep(*jq, "transform", {{"expression", "reduce range(5000) as $i (0; [.])"}});
         const auto result = step->execute(input, context);
         CHECK_FALSE(result.ok);
         CHECK_THAT(result.error, Catch::Contains("nested deeper than"));

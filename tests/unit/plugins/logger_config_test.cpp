@@ -1,14 +1,14 @@
 // The logger plugin's manifest and config checks.
 #include <catch2/catch.hpp>
 
-#include "unit/plugin/scratch_directory.hpp"
+#include "support/temp_dir.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::testing::describe;
 using flowgate::testing::hasViolation;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::refusalOf;
-using flowgate::testing::ScratchDirectory;
+using flowgate::test::TempDir;
 using flowgate::testing::violationsOf;
 using nlohmann::json;
 
@@ -62,7 +62,7 @@ TEST_CASE("logger log config: valid, invalid and empty", "[plugins][logger]") {
 
 TEST_CASE("logger createStep refuses a file it cannot open", "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
-    ScratchDirectory dir;
+    TempDir dir;
     const std::string file = (dir / "missing-dir" / "out.log").string();
 
     const std::string error = refusalOf(*logger, "log", {{"file", file}});

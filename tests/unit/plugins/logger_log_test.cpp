@@ -11,7 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/recording_step_context.hpp"
-#include "unit/plugin/scratch_directory.hpp"
+#include "support/temp_dir.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::LogLevel;
@@ -19,7 +19,7 @@ using flowgate::Message;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
 using flowgate::testing::RecordingStepContext;
-using flowgate::testing::ScratchDirectory;
+using flowgate::test::TempDir;
 using nlohmann::json;
 
 namespace {
@@ -77,7 +77,7 @@ private:
 
 TEST_CASE("logger appends one JSON line per message to its file", "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
-    ScratchDirectory dir;
+    TempDir dir;
     const auto file = dir / "orders.log";
     std::ofstream(file) << "kept from before\n";
     auto step = makeStep(*logger, "log",
@@ -134,7 +134,7 @@ TEST_CASE("logger without a file writes to the engine log", "[plugins][logger]")
 
 TEST_CASE("logger passes its input on unchanged", "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
-    ScratchDirectory dir;
+    TempDir dir;
     auto context = ordersContext();
     const Message input = sampleMessage();
 
@@ -144,14 +144,14 @@ TEST_CASE("logger passes its input on unchanged", "[plugins][logger]") {
         auto step = makeStep(*logger, "log", config);
         REQUIRE(step->execute(input, context).ok);
         REQUIRE(context.emitted().size() == 1);
-        CHECK(context.emitted()[0].output.empty());
+        CHECK(context.emitted()[0].output == "default");
         CHECK(json(context.emitted()[0].message) == json(input));
     }
 }
 
 TEST_CASE("logger lines from many threads and steps never interleave", "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
-    ScratchDirectory dir;
+    TempDir dir;
     const auto file = dir / "shared.log";
     // Two steps on one file, as two flows logging to the same place would be.
     auto stepA = makeStep(*logger, "log", {{"file", file.string()}, {"prefix", "A"}});
@@ -185,7 +185,7 @@ TEST_CASE("logger lines from many threads and steps never interleave", "[plugins
 TEST_CASE("logger resolves a relative file against the working directory",
           "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
-    ScratchDirectory dir;
+    TempDir dir;
     WorkingDirectoryGuard guard;
     std::filesystem::current_path(dir.path());
     auto step = makeStep(*logger, "log", {{"file", "relative.log"}});

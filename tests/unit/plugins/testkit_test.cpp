@@ -28,7 +28,7 @@ std::shared_ptr<const flowgate::plugin::RegisteredComponent> loadTestkit() {
 
 Message sample() {
     Message message;
-    message.id = "m";
+    message.id = std::string("testkit-sample");
     message.body = {{"x", 1}};
     return message;
 }
