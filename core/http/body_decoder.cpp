@@ -189,20 +189,23 @@ std::variant<DecodedBody, DecodeError> storeAll(json body, const std::vector<Pen
         } catch (const std::exception&) {
             // Nothing better to do: the files are unreferenced and the message is not queued.
         }
-        return DecodeError{503, "attachment_store_unavailable",
-                           std::string("the attachment could not be stored: ") + e.what()};
+        DecodeError error{503, "attachment_store_unavailable",
+                          "the attachment could not be stored; nothing was kept, try again later"};
+        error.detail = e.what();
+        return error;
     }
     return decoded;
 }
 
 }  // namespace
 
-std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
-                                                  std::string_view contentDisposition,
-                                                  std::string_view body,
-                                                  std::string_view executionId,
-                                                  attachments::AttachmentStore* store,
-                                                  const DecodeLimits& limits) {
+namespace {
+
+std::variant<DecodedBody, DecodeError> decode(std::string_view contentType,
+                                              std::string_view contentDisposition,
+                                              std::string_view body, std::string_view executionId,
+                                              attachments::AttachmentStore* store,
+                                              const DecodeLimits& limits) {
     const std::string type = mediaType(contentType);
     if (type.empty() && body.empty()) return DecodedBody{};
 
@@ -246,6 +249,23 @@ std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
     }
     if (pending.empty()) return DecodedBody{std::move(fields), {}};
     return storeAll(std::move(fields), pending, executionId, *store, limits);
+}
+
+}  // namespace
+
+std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
+                                                  std::string_view contentDisposition,
+                                                  std::string_view body,
+                                                  std::string_view executionId,
+                                                  attachments::AttachmentStore* store,
+                                                  const DecodeLimits& limits) {
+    auto result = decode(contentType, contentDisposition, body, executionId, store, limits);
+    // Parser messages may quote the offending bytes (nlohmann's "last read: '…'"), which
+    // would make the JSON answer itself unserialisable.
+    if (auto* error = std::get_if<DecodeError>(&result); error && !isValidUtf8(error->message))
+        for (char& c : error->message)
+            if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    return result;
 }
 
 std::variant<json, DecodeError> decodeBody(std::string_view contentType, std::string_view body) {

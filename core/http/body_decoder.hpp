@@ -49,6 +49,7 @@ struct DecodeError {
     std::string message;
     int line = 0;    // malformed_xml (and the other XML errors): 1-based position, 0 if unknown
     int column = 0;
+    std::string detail;  // for the server log only (e.g. why storing failed); never sent
 };
 
 // Deeper documents are refused: serialising them would recurse that deep.
@@ -81,7 +82,8 @@ struct DecodedBody {
 // Attachments are written through `store` under `executionId` (the request/message id) as
 // the body is decoded, and are durable when this returns. On any error, nothing stays
 // stored for `executionId`. A null `store` refuses every body that needs an attachment
-// with 415. Thread-safe (no shared state besides the store).
+// with 415. Thread-safe (no shared state besides the store). Error messages are always
+// valid UTF-8 (safe to put in a JSON answer) and never contain server paths.
 //
 // Throws std::invalid_argument if an attachment must be stored and `executionId` is not
 // a valid execution id (AttachmentStore::isValidExecutionId): a caller bug, not a request

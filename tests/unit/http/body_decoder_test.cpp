@@ -65,6 +65,14 @@ TEST_CASE("form bodies become properties; repeated keys become arrays", "[http][
     CHECK(out == json{{"x", "1"}});
 }
 
+TEST_CASE("error messages are UTF-8 even when they quote the body", "[http][decoder]") {
+    for (const char* bad : {"\xFF", "{\"a\": tru\xC3", "[\"\xFF\"]"}) {
+        const DecodeError e = fails("application/json", bad);
+        CHECK(e.code == "malformed_json");
+        CHECK_NOTHROW(json{{"error", e.code}, {"message", e.message}}.dump());
+    }
+}
+
 TEST_CASE("form values must be UTF-8", "[http][decoder]") {
     CHECK(fails("application/x-www-form-urlencoded", "a=%FF").code == "malformed_form");
     CHECK(fails("application/x-www-form-urlencoded", "%C3=1").code == "malformed_form");
@@ -352,6 +360,8 @@ TEST_CASE("a store failure half-way is a 503 and leaves nothing stored", "[http]
     const DecodeError& e = std::get<DecodeError>(result);
     CHECK(e.status == 503);
     CHECK(e.code == "attachment_store_unavailable");
+    CHECK(e.message.find(decoder.dir.path().string()) == std::string::npos);  // no server paths
+    CHECK(e.detail.find("big.pdf") != std::string::npos);                      // but the log has them
     CHECK(decoder.storedFiles() == 0);
     CHECK_FALSE(decoder.executionDirExists());
 }
