@@ -49,7 +49,7 @@ struct DecodeError {
     std::string message;
     int line = 0;    // malformed_xml (and the other XML errors): 1-based position, 0 if unknown
     int column = 0;
-    std::string detail;  // for the server log only (e.g. why storing failed); never sent
+    std::string detail = {};  // for the server log only (e.g. why storing failed); never sent
 };
 
 // Deeper documents are refused: serialising them would recurse that deep.

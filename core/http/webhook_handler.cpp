@@ -204,7 +204,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     json query;
     if (!parseFormEncoded(uri.getRawQuery(), query))
         return refuse(HTTPResponse::HTTP_BAD_REQUEST, "malformed_query",
-                      "invalid percent-escape in the query string");
+                      "the query string has an invalid percent-escape or is not UTF-8");
 
     const bool isGet = method == HTTPRequest::HTTP_GET;
     std::string raw;
@@ -255,9 +255,17 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                   DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
                                                              trigger.maxAttachmentBytes));
         if (auto* error = std::get_if<DecodeError>(&decoded)) {
-            ++services_.metrics.clientErrors;
-            return sendError(response, static_cast<HTTPResponse::HTTPStatus>(error->status),
-                             error->code, error->message);
+            json answer = {{"error", error->code}, {"message", error->message}};
+            if (error->line > 0) answer["line"] = error->line;
+            if (error->column > 0) answer["column"] = error->column;
+            if (error->status == 503) {  // our storage failed, not the caller
+                ++services_.metrics.unavailable;
+                log.error("flow %s: attachment not stored: %s", flow->id, error->detail);
+                response.set("Retry-After", "5");
+            } else {
+                ++services_.metrics.clientErrors;
+            }
+            return sendJson(response, static_cast<HTTPResponse::HTTPStatus>(error->status), answer);
         }
         auto& body = std::get<DecodedBody>(decoded);
         message.body = std::move(body.body);

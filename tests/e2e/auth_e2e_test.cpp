@@ -138,11 +138,17 @@ TEST_CASE("HMAC presets: valid calls pass, tampered, stale and missing ones get 
     refuse(f.post("f-slack", form,
                   {{"X-Slack-Signature", slack}, {"X-Slack-Request-Timestamp", std::to_string(std::stol(ts) + 1)}},
                   "application/x-www-form-urlencoded"));
+    const std::string slackStale =
+        "v0=" + hex(hmac(EVP_sha256(), "8f742231b10e8888abcd99yyyzzz85a5", "v0:" + old + ":" + form));
+    refuse(f.post("f-slack", form, {{"X-Slack-Signature", slackStale}, {"X-Slack-Request-Timestamp", old}},
+                  "application/x-www-form-urlencoded"));
+    refuse(f.post("f-slack", form, {}, "application/x-www-form-urlencoded"));
 
     // Shopify
     const std::string shopify = base64(hmac(EVP_sha256(), "hush", body));
     accept(f.post("f-shopify", body, {{"X-Shopify-Hmac-Sha256", shopify}}));
     refuse(f.post("f-shopify", body, {{"X-Shopify-Hmac-Sha256", base64(hmac(EVP_sha256(), "hush!", body))}}));
+    refuse(f.post("f-shopify", body, {}));
 
     // Standard Webhooks
     const std::string svix = "v1," + base64(hmac(EVP_sha256(), "standard-key-bytes",
@@ -151,6 +157,11 @@ TEST_CASE("HMAC presets: valid calls pass, tampered, stale and missing ones get 
                   {{"webhook-id", "msg_1"}, {"webhook-timestamp", ts}, {"webhook-signature", "v1,bm9wZQ== " + svix}}));
     refuse(f.post("f-svix", body,
                   {{"webhook-id", "msg_2"}, {"webhook-timestamp", ts}, {"webhook-signature", svix}}));
+    const std::string svixStale = "v1," + base64(hmac(EVP_sha256(), "standard-key-bytes",
+                                                      "msg_3." + old + "." + body));
+    refuse(f.post("f-svix", body,
+                  {{"webhook-id", "msg_3"}, {"webhook-timestamp", old}, {"webhook-signature", svixStale}}));
+    refuse(f.post("f-svix", body, {}));
 
     // Twilio: the URL as called plus the sorted POST parameters
     const std::string url = "http://127.0.0.1:" + std::to_string(f.engine->port()) + "/hook/f-twilio";
@@ -159,11 +170,14 @@ TEST_CASE("HMAC presets: valid calls pass, tampered, stale and missing ones get 
                   "application/x-www-form-urlencoded"));
     refuse(f.post("f-twilio", "From=%2B1556&Body=hi", {{"X-Twilio-Signature", twilio}},
                   "application/x-www-form-urlencoded"));
+    refuse(f.post("f-twilio", "From=%2B1555&Body=hi", {}, "application/x-www-form-urlencoded"));
 
     // elastic.io default: x-eio-signature, HMAC-SHA512, hex
     const std::string eioBody = R"({"msg":"Hello, world"})";
     accept(f.post("f-eio", eioBody, {{"x-eio-signature", hex(hmac(EVP_sha512(), "my_secret", eioBody))}}));
     refuse(f.post("f-eio", eioBody, {{"x-eio-signature", hex(hmac(EVP_sha512(), "my_secreT", eioBody))}}));
+    refuse(f.post("f-eio", eioBody, {}));
+    refuse(f.post("f-stripe", body, {}));
 
     // Only the accepted calls reached a step; no stored message keeps a signature.
     REQUIRE(eventually([&] { return f.stored() == accepted; }));
