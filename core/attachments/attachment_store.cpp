@@ -11,6 +11,8 @@
 
 #include <openssl/evp.h>
 
+#include "text/utf8.hpp"
+
 namespace flowgate::attachments {
 
 namespace fs = std::filesystem;
@@ -29,33 +31,6 @@ bool isSafeChar(unsigned char c) {
 
 std::string errnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is not one
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char c = byte(i);
-    if (c < 0x80) return 1;
-    std::size_t length;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) length = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < length; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    return length;
-}
-
 // Valid UTF-8 without control characters, at most `limit` bytes (cut at a character
 // boundary); invalid bytes become '_'.
 std::string cleanText(std::string_view text, std::size_t limit) {
@@ -63,7 +38,7 @@ std::string cleanText(std::string_view text, std::size_t limit) {
     out.reserve(std::min(text.size(), limit));
     for (std::size_t i = 0; i < text.size();) {
         const unsigned char c = static_cast<unsigned char>(text[i]);
-        std::size_t length = utf8SequenceLength(text, i);
+        std::size_t length = text::utf8SequenceLength(text, i);
         std::string_view piece = text.substr(i, length);
         if (length == 0) {
             piece = "_";

@@ -93,37 +93,6 @@ void addField(json& fields, const std::string& name, std::string value) {
 
 }  // namespace
 
-bool isValidUtf8(std::string_view text) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    for (std::size_t i = 0; i < text.size();) {
-        const unsigned char c = byte(i);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t length;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            if (c == 0xE0) lo = 0xA0;
-            if (c == 0xED) hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            if (c == 0xF0) lo = 0x90;
-            if (c == 0xF4) hi = 0x8F;
-        } else {
-            return false;
-        }
-        if (i + length > text.size() || byte(i + 1) < lo || byte(i + 1) > hi) return false;
-        for (std::size_t k = 2; k < length; ++k)
-            if ((byte(i + k) & 0xC0) != 0x80) return false;
-        i += length;
-    }
-    return true;
-}
-
 ContentDisposition parseContentDisposition(std::string_view value) {
     // Not Poco's splitParameters: it takes every backslash in a quoted string as an escape,
     // while browsers send file names with raw backslashes (old Windows ones a whole

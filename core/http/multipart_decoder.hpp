@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/utf8.hpp"
+
 namespace flowgate::http {
 
 // "attachment; filename=\"a.pdf\"" and the like. Parameter names are case-insensitive;
@@ -58,7 +60,7 @@ struct MultipartError {
 std::variant<MultipartBody, MultipartError> decodeMultipart(std::string_view contentType,
                                                             std::string_view body);
 
-// True if `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool isValidUtf8(std::string_view text);
+// Well-formed UTF-8 check, shared with attachments (see text/utf8.hpp).
+using text::isValidUtf8;
 
 }  // namespace flowgate::http

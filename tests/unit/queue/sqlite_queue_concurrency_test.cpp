@@ -1,11 +1,8 @@
 // SqliteQueue under concurrent callers: group commit, blocking take(), close().
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <set>
@@ -14,52 +11,25 @@
 #include <vector>
 
 #include "queue/sqlite_queue.hpp"
+#include "unit/queue/queue_test_support.hpp"
 
 using namespace std::chrono_literals;
 using flowgate::queue::NewWorkItem;
 using flowgate::queue::Outcome;
 using flowgate::queue::QueueUnavailable;
 using flowgate::queue::SqliteQueue;
-using flowgate::queue::SqliteQueueOptions;
 using flowgate::queue::WorkItem;
+using flowgate::test::item;
+using flowgate::test::QueueTempDir;
 
 namespace {
-
-// A fresh directory per test, removed afterwards; unique across processes and tests.
-class ConcurrencyTempDir {
-public:
-    ConcurrencyTempDir() {
-        static std::atomic<int> counter{0};
-        path_ = std::filesystem::temp_directory_path() /
-                ("flowgate-queue-conc-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++));
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~ConcurrencyTempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    SqliteQueueOptions options() const {
-        SqliteQueueOptions options;
-        options.dataDir = path_;
-        return options;
-    }
-
-private:
-    std::filesystem::path path_;
-};
-
-NewWorkItem concurrentItem(const std::string& message) {
-    return NewWorkItem{"flow-c", "exec-" + message, "step-1", message};
-}
 
 using SteadyClock = std::chrono::steady_clock;
 
 }  // namespace
 
 TEST_CASE("concurrent enqueues all land exactly once in few commits", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     constexpr int kThreads = 32;
     constexpr int kPerThread = 200;
@@ -70,7 +40,7 @@ TEST_CASE("concurrent enqueues all land exactly once in few commits", "[queue]")
         threads.emplace_back([&queue, &failures, t] {
             for (int i = 0; i < kPerThread; ++i) {
                 try {
-                    queue.enqueue({concurrentItem(std::to_string(t) + ":" + std::to_string(i))});
+                    queue.enqueue({item(std::to_string(t) + ":" + std::to_string(i))});
                 } catch (...) {
                     ++failures;
                 }
@@ -105,7 +75,7 @@ TEST_CASE("concurrent enqueues all land exactly once in few commits", "[queue]")
 }
 
 TEST_CASE("concurrent enqueues against the limit are each all or nothing", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     auto options = dir.options();
     options.maxReady = 100;
     SqliteQueue queue(options);
@@ -116,7 +86,7 @@ TEST_CASE("concurrent enqueues against the limit are each all or nothing", "[que
         calls.push_back(std::async(std::launch::async, [&queue, t] {
             std::vector<NewWorkItem> items;
             for (int i = 0; i < 10; ++i) {
-                items.push_back(concurrentItem(std::to_string(t)));
+                items.push_back(item(std::to_string(t)));
             }
             try {
                 queue.enqueue(items);
@@ -147,14 +117,14 @@ TEST_CASE("concurrent enqueues against the limit are each all or nothing", "[que
 }
 
 TEST_CASE("take waits for an item and wakes when one is enqueued", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
 
     const auto start = SteadyClock::now();
     auto taker = std::async(std::launch::async, [&queue] { return queue.take(5, 30s, 10s); });
     std::this_thread::sleep_for(150ms);
     CHECK(taker.wait_for(0ms) == std::future_status::timeout);
-    queue.enqueue({concurrentItem("wake-up")});
+    queue.enqueue({item("wake-up")});
 
     REQUIRE(taker.wait_for(5s) == std::future_status::ready);
     const auto items = taker.get();
@@ -165,7 +135,7 @@ TEST_CASE("take waits for an item and wakes when one is enqueued", "[queue]") {
 }
 
 TEST_CASE("take returns empty when its wait passes", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     const auto start = SteadyClock::now();
     CHECK(queue.take(1, 30s, 200ms).empty());
@@ -175,7 +145,7 @@ TEST_CASE("take returns empty when its wait passes", "[queue]") {
 }
 
 TEST_CASE("many takers share the items and each is handed out once", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     constexpr int kItems = 300;
 
@@ -203,7 +173,7 @@ TEST_CASE("many takers share the items and each is handed out once", "[queue]") 
     for (int i = 0; i < kItems; i += 10) {
         std::vector<NewWorkItem> batch;
         for (int j = i; j < i + 10; ++j) {
-            batch.push_back(concurrentItem(std::to_string(j)));
+            batch.push_back(item(std::to_string(j)));
         }
         queue.enqueue(std::move(batch));
     }
@@ -224,9 +194,9 @@ TEST_CASE("many takers share the items and each is handed out once", "[queue]") 
 }
 
 TEST_CASE("close wakes a blocked take and enqueue and settle keep working", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
-    queue.enqueue({concurrentItem("before-close")});
+    queue.enqueue({item("before-close")});
     const auto leased = queue.take(1, 30s, 0ms);
     REQUIRE(leased.size() == 1);
 
@@ -241,7 +211,7 @@ TEST_CASE("close wakes a blocked take and enqueue and settle keep working", "[qu
     CHECK(SteadyClock::now() - closedAt < 2s);
 
     // Later takes return at once, even with items ready.
-    queue.enqueue({concurrentItem("after-close")});
+    queue.enqueue({item("after-close")});
     const auto start = SteadyClock::now();
     CHECK(queue.take(1, 30s, 10s).empty());
     CHECK(SteadyClock::now() - start < 1s);
@@ -250,7 +220,7 @@ TEST_CASE("close wakes a blocked take and enqueue and settle keep working", "[qu
     Outcome done;
     done.itemId = leased[0].id;
     done.leaseToken = leased[0].leaseToken;
-    done.next = {concurrentItem("next-after-close")};
+    done.next = {item("next-after-close")};
     queue.settle({done});
     const auto stats = queue.stats();
     CHECK(stats.ready == 2);
@@ -258,14 +228,14 @@ TEST_CASE("close wakes a blocked take and enqueue and settle keep working", "[qu
 }
 
 TEST_CASE("destroying the queue commits what was submitted", "[queue]") {
-    ConcurrencyTempDir dir;
+    QueueTempDir dir;
     {
         SqliteQueue queue(dir.options());
         std::vector<std::thread> threads;
         for (int t = 0; t < 8; ++t) {
             threads.emplace_back([&queue, t] {
                 for (int i = 0; i < 20; ++i) {
-                    queue.enqueue({concurrentItem(std::to_string(t * 100 + i))});
+                    queue.enqueue({item(std::to_string(t * 100 + i))});
                 }
             });
         }

@@ -1,52 +1,27 @@
 // SqliteQueue de-duplication (enqueueOnce) and per-execution queries (hasPending).
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "queue/sqlite_queue.hpp"
+#include "unit/queue/queue_test_support.hpp"
 
 using namespace std::chrono_literals;
 using flowgate::queue::NewWorkItem;
 using flowgate::queue::Outcome;
 using flowgate::queue::QueueUnavailable;
 using flowgate::queue::SqliteQueue;
-using flowgate::queue::SqliteQueueOptions;
 using flowgate::queue::WorkItem;
+using flowgate::test::outcome;
+using flowgate::test::QueueTempDir;
+using flowgate::test::takeAll;
 
 namespace {
-
-// A fresh directory per test, removed afterwards; unique across processes and tests.
-class DedupeTempDir {
-public:
-    DedupeTempDir() {
-        static std::atomic<int> counter{0};
-        path_ = std::filesystem::temp_directory_path() /
-                ("flowgate-queue-dedupe-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++));
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~DedupeTempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    SqliteQueueOptions options() const {
-        SqliteQueueOptions options;
-        options.dataDir = path_;
-        return options;
-    }
-
-private:
-    std::filesystem::path path_;
-};
 
 // The key as the Webhooks Service builds it: flow, header name, delivery id.
 std::string deliveryKey(const std::string& flow, const std::string& id) {
@@ -58,21 +33,11 @@ std::vector<NewWorkItem> firstStep(const std::string& executionId,
     return {NewWorkItem{"flow-a", executionId, "step-1", message}};
 }
 
-Outcome outcome(const WorkItem& leased, Outcome::Kind kind) {
-    Outcome o;
-    o.itemId = leased.id;
-    o.leaseToken = leased.leaseToken;
-    o.kind = kind;
-    return o;
-}
-
-std::vector<WorkItem> takeAll(SqliteQueue& queue) { return queue.take(1000, 30s, 0ms); }
-
 }  // namespace
 
 TEST_CASE("enqueueOnce stores a first delivery and answers a repeat with its execution",
           "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     const auto key = deliveryKey("flow-a", "d-1");
 
@@ -103,7 +68,7 @@ TEST_CASE("enqueueOnce stores a first delivery and answers a repeat with its exe
 }
 
 TEST_CASE("enqueueOnce forgets a key once its window has passed", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     const auto key = deliveryKey("flow-a", "d-window");
 
@@ -124,7 +89,7 @@ TEST_CASE("enqueueOnce forgets a key once its window has passed", "[queue]") {
 }
 
 TEST_CASE("enqueueOnce keys survive closing and reopening the database", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     const auto key = deliveryKey("flow-a", "d-restart");
     {
         SqliteQueue queue(dir.options());
@@ -143,7 +108,7 @@ TEST_CASE("enqueueOnce keys survive closing and reopening the database", "[queue
 }
 
 TEST_CASE("concurrent deliveries with one key store exactly once", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     const auto key = deliveryKey("flow-a", "d-race");
     constexpr int kThreads = 16;
@@ -189,7 +154,7 @@ TEST_CASE("concurrent deliveries with one key store exactly once", "[queue]") {
 }
 
 TEST_CASE("enqueueOnce keys are independent of each other", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     // Same delivery id on another flow, another id on the same flow, and a key that is a
     // prefix of another: all different deliveries.
@@ -210,7 +175,7 @@ TEST_CASE("enqueueOnce keys are independent of each other", "[queue]") {
 }
 
 TEST_CASE("enqueueOnce with no items still remembers its key", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     const auto key = deliveryKey("flow-empty", "d-1");
     CHECK_FALSE(queue.enqueueOnce(key, 1h, "exec-1", {}));
@@ -222,7 +187,7 @@ TEST_CASE("enqueueOnce with no items still remembers its key", "[queue]") {
 }
 
 TEST_CASE("a refused enqueueOnce does not remember its key", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     auto options = dir.options();
     options.maxReady = 1;
     SqliteQueue queue(options);
@@ -254,7 +219,7 @@ TEST_CASE("a refused enqueueOnce does not remember its key", "[queue]") {
 }
 
 TEST_CASE("a storage failure in enqueueOnce stores neither items nor key", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     auto options = dir.options();
     options.maxDatabaseBytes = 128 * 1024;  // SQLite answers SQLITE_FULL past it
     SqliteQueue queue(options);
@@ -274,7 +239,7 @@ TEST_CASE("a storage failure in enqueueOnce stores neither items nor key", "[que
 }
 
 TEST_CASE("enqueueOnce refuses a window that is not positive", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     CHECK_THROWS_AS(queue.enqueueOnce("k", 0ms, "exec-1", firstStep("exec-1")),
                     std::invalid_argument);
@@ -285,7 +250,7 @@ TEST_CASE("enqueueOnce refuses a window that is not positive", "[queue]") {
 }
 
 TEST_CASE("expired keys are purged a few hundred at a time", "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     constexpr int kThreads = 10;
     constexpr int kPerThread = 40;
@@ -331,7 +296,7 @@ TEST_CASE("expired keys are purged a few hundred at a time", "[queue]") {
 
 TEST_CASE("hasPending follows an execution's items until the last one is finished",
           "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     CHECK_FALSE(queue.hasPending("exec-x"));
 
@@ -376,7 +341,7 @@ TEST_CASE("hasPending follows an execution's items until the last one is finishe
 
 TEST_CASE("hasPending turns false when the last item is completed or dead-lettered",
           "[queue]") {
-    DedupeTempDir dir;
+    QueueTempDir dir;
     SqliteQueue queue(dir.options());
     queue.enqueueOnce(deliveryKey("flow-a", "d-1"), 1h, "exec-1", firstStep("exec-1"));
     queue.enqueue(firstStep("exec-2"));

@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "queue/sqlite_queue.hpp"
+#include "unit/queue/queue_test_support.hpp"
 
 using namespace std::chrono_literals;
 using flowgate::queue::DeadLetter;
@@ -19,60 +19,15 @@ using flowgate::queue::NewWorkItem;
 using flowgate::queue::Outcome;
 using flowgate::queue::QueueUnavailable;
 using flowgate::queue::SqliteQueue;
-using flowgate::queue::SqliteQueueOptions;
 using flowgate::queue::WorkItem;
-
-namespace {
-
-// A fresh directory per test, removed afterwards; unique across processes and tests.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = std::filesystem::temp_directory_path() /
-                ("flowgate-queue-test-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++));
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-SqliteQueueOptions optionsFor(const TempDir& dir) {
-    SqliteQueueOptions options;
-    options.dataDir = dir.path();
-    return options;
-}
-
-NewWorkItem item(const std::string& message, const std::string& step = "step-1") {
-    return NewWorkItem{"flow-a", "exec-" + message, step, message};
-}
-
-Outcome outcome(const WorkItem& leased, Outcome::Kind kind) {
-    Outcome o;
-    o.itemId = leased.id;
-    o.leaseToken = leased.leaseToken;
-    o.kind = kind;
-    return o;
-}
-
-// Leases everything ready now, without waiting.
-std::vector<WorkItem> takeAll(SqliteQueue& queue, std::chrono::milliseconds lease = 30s) {
-    return queue.take(1000, lease, 0ms);
-}
-
-}  // namespace
+using flowgate::test::item;
+using flowgate::test::outcome;
+using flowgate::test::QueueTempDir;
+using flowgate::test::takeAll;
 
 TEST_CASE("enqueue then take returns the item with its fields", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({NewWorkItem{"flow-a", "exec-1", "step-9", R"({"body":"hi\u0000"})"}});
 
     auto stats = queue.stats();
@@ -98,8 +53,8 @@ TEST_CASE("enqueue then take returns the item with its fields", "[queue]") {
 }
 
 TEST_CASE("messages are stored byte for byte including embedded NULs", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     const std::string binary("a\0b\xff\x01z", 6);
     queue.enqueue({item(binary), item("")});
     const auto items = takeAll(queue);
@@ -109,8 +64,8 @@ TEST_CASE("messages are stored byte for byte including embedded NULs", "[queue]"
 }
 
 TEST_CASE("take hands out items oldest first and at most max", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("1"), item("2"), item("3")});
     queue.enqueue({item("4")});
 
@@ -126,13 +81,13 @@ TEST_CASE("take hands out items oldest first and at most max", "[queue]") {
 }
 
 TEST_CASE("items survive closing and reopening the database", "[queue]") {
-    TempDir dir;
+    QueueTempDir dir;
     {
-        SqliteQueue queue(optionsFor(dir));
+        SqliteQueue queue(dir.options());
         queue.enqueue({item("kept-1"), item("kept-2")});
     }
     CHECK(std::filesystem::exists(dir.path() / "queue.db"));
-    SqliteQueue queue(optionsFor(dir));
+    SqliteQueue queue(dir.options());
     CHECK(queue.stats().ready == 2);
     const auto items = takeAll(queue);
     REQUIRE(items.size() == 2);
@@ -141,8 +96,8 @@ TEST_CASE("items survive closing and reopening the database", "[queue]") {
 }
 
 TEST_CASE("a leased item is handed out again only after its lease ends", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("leased")});
 
     const auto first = queue.take(1, 300ms, 0ms);
@@ -175,16 +130,16 @@ TEST_CASE("a leased item is handed out again only after its lease ends", "[queue
 }
 
 TEST_CASE("reopening clears the leases of the previous owner", "[queue]") {
-    TempDir dir;
+    QueueTempDir dir;
     WorkItem before;
     {
-        SqliteQueue queue(optionsFor(dir));
+        SqliteQueue queue(dir.options());
         queue.enqueue({item("in-flight")});
         const auto items = queue.take(1, 1h, 0ms);
         REQUIRE(items.size() == 1);
         before = items[0];
     }
-    SqliteQueue queue(optionsFor(dir));
+    SqliteQueue queue(dir.options());
     CHECK(queue.stats().ready == 1);
     const auto items = queue.take(1, 30s, 0ms);
     REQUIRE(items.size() == 1);
@@ -197,7 +152,7 @@ TEST_CASE("reopening clears the leases of the previous owner", "[queue]") {
 }
 
 TEST_CASE("another process holds the lock until it dies and its leases are cleared", "[queue]") {
-    TempDir dir;
+    QueueTempDir dir;
     int ready[2];
     int proceed[2];
     REQUIRE(::pipe(ready) == 0);
@@ -209,7 +164,7 @@ TEST_CASE("another process holds the lock until it dies and its leases are clear
     if (child == 0) {
         int status = 1;
         try {
-            auto* queue = new SqliteQueue(optionsFor(dir));  // never destroyed: a crash
+            auto* queue = new SqliteQueue(dir.options());  // never destroyed: a crash
             queue->enqueue({item("crash-1"), item("crash-2")});
             status = queue->take(1, 1h, 0ms).size() == 1 ? 0 : 2;
         } catch (...) {
@@ -224,7 +179,7 @@ TEST_CASE("another process holds the lock until it dies and its leases are clear
     REQUIRE(::read(ready[0], &c, 1) == 1);
     CHECK(c == 'R');
     try {
-        SqliteQueue second(optionsFor(dir));
+        SqliteQueue second(dir.options());
         FAIL("opened a queue another process holds");
     } catch (const std::runtime_error& e) {
         const std::string what = e.what();
@@ -241,7 +196,7 @@ TEST_CASE("another process holds the lock until it dies and its leases are clear
         ::close(fd);
     }
 
-    SqliteQueue queue(optionsFor(dir));
+    SqliteQueue queue(dir.options());
     const auto stats = queue.stats();
     CHECK(stats.ready == 2);
     CHECK(stats.leased == 0);
@@ -252,8 +207,8 @@ TEST_CASE("another process holds the lock until it dies and its leases are clear
 }
 
 TEST_CASE("completed removes the item and stores its next items", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("start")});
     const auto leased = takeAll(queue);
     REQUIRE(leased.size() == 1);
@@ -281,8 +236,8 @@ TEST_CASE("completed removes the item and stores its next items", "[queue]") {
 }
 
 TEST_CASE("one settle call applies several outcomes together", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("a"), item("b"), item("c")});
     const auto leased = takeAll(queue);
     REQUIRE(leased.size() == 3);
@@ -305,8 +260,8 @@ TEST_CASE("one settle call applies several outcomes together", "[queue]") {
 }
 
 TEST_CASE("retry counts failed attempts and respects its delay", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("flaky")});
     auto leased = takeAll(queue);
     REQUIRE(leased.size() == 1);
@@ -337,8 +292,8 @@ TEST_CASE("retry counts failed attempts and respects its delay", "[queue]") {
 }
 
 TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({NewWorkItem{"flow-d", "exec-d", "step-d", "payload-1"}});
     queue.enqueue({NewWorkItem{"flow-d", "exec-e", "step-e", "payload-2"}});
     auto leased = takeAll(queue);
@@ -393,8 +348,8 @@ TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queu
 }
 
 TEST_CASE("release gives the lease back unchanged and ready after its delay", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("released")});
     auto leased = takeAll(queue);
     REQUIRE(leased.size() == 1);
@@ -415,11 +370,11 @@ TEST_CASE("release gives the lease back unchanged and ready after its delay", "[
 }
 
 TEST_CASE("a second queue on the same directory is refused", "[queue]") {
-    TempDir dir;
+    QueueTempDir dir;
     {
-        SqliteQueue first(optionsFor(dir));
+        SqliteQueue first(dir.options());
         try {
-            SqliteQueue second(optionsFor(dir));
+            SqliteQueue second(dir.options());
             FAIL("the second queue opened");
         } catch (const std::runtime_error& e) {
             CHECK(std::string(e.what()).find("in use") != std::string::npos);
@@ -427,13 +382,13 @@ TEST_CASE("a second queue on the same directory is refused", "[queue]") {
         first.enqueue({item("still works")});
     }
     // Once the first is gone the directory is free again.
-    SqliteQueue again(optionsFor(dir));
+    SqliteQueue again(dir.options());
     CHECK(again.stats().ready == 1);
 }
 
 TEST_CASE("queue full refuses the enqueue and stores none of it", "[queue]") {
-    TempDir dir;
-    auto options = optionsFor(dir);
+    QueueTempDir dir;
+    auto options = dir.options();
     options.maxReady = 3;
     SqliteQueue queue(options);
     queue.enqueue({item("1"), item("2")});
@@ -456,8 +411,8 @@ TEST_CASE("queue full refuses the enqueue and stores none of it", "[queue]") {
 }
 
 TEST_CASE("a storage failure fails the whole call and stores nothing", "[queue]") {
-    TempDir dir;
-    auto options = optionsFor(dir);
+    QueueTempDir dir;
+    auto options = dir.options();
     options.maxDatabaseBytes = 128 * 1024;  // SQLite answers SQLITE_FULL past it
     SqliteQueue queue(options);
     queue.enqueue({item("small")});
@@ -484,8 +439,8 @@ TEST_CASE("a storage failure fails the whole call and stores nothing", "[queue]"
 }
 
 TEST_CASE("invalid arguments are refused before anything is stored", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     CHECK_THROWS_AS(queue.take(1, 0ms, 0ms), std::invalid_argument);
     Outcome release;
     release.kind = Outcome::Kind::release;
@@ -497,8 +452,8 @@ TEST_CASE("invalid arguments are refused before anything is stored", "[queue]") 
 }
 
 TEST_CASE("extreme delays and waits are accepted without overflow", "[queue]") {
-    TempDir dir;
-    SqliteQueue queue(optionsFor(dir));
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
     queue.enqueue({item("parked")});
     auto leased = queue.take(1, std::chrono::milliseconds::max(), 0ms);
     REQUIRE(leased.size() == 1);

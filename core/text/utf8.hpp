@@ -1,0 +1,15 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace flowgate::text {
+
+// Length of the valid UTF-8 sequence starting at text[i] (i < text.size()), or 0 if it
+// is not one (overlong forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8SequenceLength(std::string_view text, std::size_t i);
+
+// True if `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool isValidUtf8(std::string_view text);
+
+}  // namespace flowgate::text
