@@ -268,10 +268,4 @@ std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
     return result;
 }
 
-std::variant<json, DecodeError> decodeBody(std::string_view contentType, std::string_view body) {
-    auto decoded = decodeBody(contentType, {}, body, {}, nullptr, DecodeLimits{});
-    if (auto* error = std::get_if<DecodeError>(&decoded)) return std::move(*error);
-    return std::move(std::get<DecodedBody>(decoded).body);
-}
-
 }  // namespace flowgate::http

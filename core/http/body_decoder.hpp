@@ -95,11 +95,6 @@ std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
                                                   attachments::AttachmentStore* store,
                                                   const DecodeLimits& limits);
 
-// Transitional form for callers without an attachment store: the message body only, with
-// default limits; a body that would need an attachment is a 415.
-std::variant<nlohmann::json, DecodeError> decodeBody(std::string_view contentType,
-                                                     std::string_view body);
-
 // Parses "a=1&b=2&a=3" into {"a": ["1","3"], "b": "2"}: repeated keys become arrays,
 // '+' is a space, percent-escapes are decoded. Returns false on a bad escape or when a
 // decoded key or value is not UTF-8 (it could not be serialised as JSON).

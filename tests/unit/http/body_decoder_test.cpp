@@ -22,6 +22,12 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
+// Bodies that need no attachment store: the message body, or the error.
+std::variant<json, DecodeError> decodeBody(std::string_view type, std::string_view body) {
+    auto decoded = flowgate::http::decodeBody(type, {}, body, {}, nullptr, {});
+    if (auto* error = std::get_if<DecodeError>(&decoded)) return std::move(*error);
+    return std::move(std::get<flowgate::http::DecodedBody>(decoded).body);
+}
 json ok(std::string_view type, std::string_view body) {
     auto result = decodeBody(type, body);
     REQUIRE(std::holds_alternative<json>(result));
