@@ -29,14 +29,4 @@ bool checkSchema(const plugin::ConfigSchema& schema, const nlohmann::json& value
     return violations.empty();
 }
 
-std::string pointerToken(std::string_view token) {
-    std::string out;
-    for (char c : token) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
-    }
-    return out;
-}
-
 }  // namespace flowgate::config

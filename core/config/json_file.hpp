@@ -20,7 +20,6 @@ std::optional<nlohmann::json> readJsonFile(const std::filesystem::path& file, Co
 bool checkSchema(const plugin::ConfigSchema& schema, const nlohmann::json& value,
                  const std::string& file, const std::string& pointerPrefix, ConfigErrors& errors);
 
-// Escapes one JSON pointer reference token (RFC 6901).
-std::string pointerToken(std::string_view token);
+using plugin::pointerToken;
 
 }  // namespace flowgate::config

@@ -28,12 +28,7 @@ std::string toJsonPointer(const std::vector<std::string>& context) {
         std::string token = part;
         if (token.size() >= 2 && token.front() == '[' && token.back() == ']')
             token = token.substr(1, token.size() - 2);
-        pointer += '/';
-        for (char c : token) {
-            if (c == '~') pointer += "~0";
-            else if (c == '/') pointer += "~1";
-            else pointer += c;
-        }
+        pointer += '/' + pointerToken(token);
     }
     return pointer;
 }
@@ -47,6 +42,16 @@ bool isSummaryOfChild(const std::string& description) {
 }
 
 }  // namespace
+
+std::string pointerToken(std::string_view token) {
+    std::string out;
+    for (char c : token) {
+        if (c == '~') out += "~0";
+        else if (c == '/') out += "~1";
+        else out += c;
+    }
+    return out;
+}
 
 ConfigSchema::ConfigSchema(std::shared_ptr<const Compiled> compiled)
     : compiled_(std::move(compiled)) {}

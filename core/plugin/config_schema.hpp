@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,9 @@ struct SchemaViolation {
     std::string pointer;  // JSON pointer into the validated value ("" is the value itself)
     std::string reason;
 };
+
+// Escapes one JSON pointer reference token (RFC 6901: "~" as "~0", "/" as "~1").
+std::string pointerToken(std::string_view token);
 
 // Immutable after compile(); validate() is safe to call from several threads.
 class ConfigSchema {
