@@ -71,6 +71,7 @@ struct Engine::Parts {
         return {{"status", "ok"},
                 {"flows", catalog.snapshot()->all().size()},
                 {"queue", {{"ready", stats.ready}, {"leased", stats.leased},
+                           {"waiting", stats.waiting},
                            {"deadLetters", stats.deadLetters}}}};
     }
 
@@ -93,6 +94,8 @@ struct Engine::Parts {
                 httpMetrics.unavailable.load());
         counter("flowgate_webhooks_duplicates_total", "Repeated delivery ids answered 200",
                 httpMetrics.duplicates.load());
+        counter("flowgate_executions_resumed_total", "Paused executions resumed by their URL",
+                httpMetrics.resumed.load());
         counter("flowgate_steps_completed_total", "Steps that ran to completion",
                 runtimeMetrics.stepsCompleted.load());
         counter("flowgate_steps_failed_total", "Failed step attempts",
@@ -101,8 +104,12 @@ struct Engine::Parts {
                 runtimeMetrics.stepsDeadLettered.load());
         counter("flowgate_branches_ended_total", "Completed steps that passed nothing on",
                 runtimeMetrics.branchesEnded.load());
+        counter("flowgate_steps_paused_total", "Steps that paused their execution to wait",
+                runtimeMetrics.stepsWaiting.load());
         gauge("flowgate_queue_ready", "Work items stored and waiting", stats.ready);
         gauge("flowgate_queue_leased", "Work items being run", stats.leased);
+        gauge("flowgate_queue_waiting", "Work items paused until resumed or timed out",
+              stats.waiting);
         gauge("flowgate_dead_letters", "Work items in the dead-letter table", stats.deadLetters);
         counter("flowgate_queue_commits_total", "Queue transactions (group commits)", stats.commits);
         counter("flowgate_queue_committed_ops_total", "Queue operations those commits served",

@@ -124,6 +124,7 @@ public:
         for (std::size_t i = 0; i < steps.size(); ++i) {
             StepDef step = buildStep(steps[i], i);
             linkNext(step, steps, i, ids);
+            flow->resumable = flow->resumable || step.pausesExecution;
             flow->steps.push_back(std::move(step));
         }
         return failed_ ? nullptr : flow;
@@ -213,6 +214,7 @@ private:
                                         step.function + "' (has: " + joinNames(known) + ")");
             return step;
         }
+        step.pausesExecution = function->spec.pausesExecution;
         const std::size_t before = errors_.size();
         config::checkSchema(function->schema, step.config, file_, at + "/config", errors_);
         if (errors_.size() != before) failed_ = true;

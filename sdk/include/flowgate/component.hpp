@@ -24,6 +24,9 @@ struct FunctionSpec {
     nlohmann::json configSchema = nlohmann::json::object();
     std::string credentialType;  // empty: the function takes no credential
     std::vector<std::string> outputs;  // named outputs for emitTo; empty: just emit
+    // The function may call StepContext::waitForResume. Messages of a flow with such a
+    // step carry meta.resumeUrl, the URL that resumes their execution.
+    bool pausesExecution = false;
 };
 
 struct Manifest {
