@@ -23,6 +23,12 @@ int pluginsCommand(const EngineOptions& options, std::ostream& out) {
             if (!fn.credentialType.empty()) out << "  [credential: " << fn.credentialType << ']';
             out << '\n';
             if (!fn.description.empty()) out << "    " << fn.description << '\n';
+            if (!fn.outputs.empty()) {
+                out << "    outputs: default";
+                for (const auto& output : fn.outputs) out << ", " << output;
+                out << '\n';
+            }
+            if (fn.pausesExecution) out << "    pauses the execution until meta.resumeUrl is called\n";
             out << "    config schema: " << fn.configSchema.dump() << '\n';
         }
     }
