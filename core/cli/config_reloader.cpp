@@ -39,11 +39,17 @@ struct ConfigReloader::PluginChanges {
 ConfigReloader::ConfigReloader(const config::EngineConfig& engine,
                                plugin::ComponentRegistry& components, flow::FlowCatalog& catalog,
                                ReloadMetrics& metrics)
-    : engine_(engine), components_(components), catalog_(catalog), metrics_(metrics),
-      logger_(Poco::Logger::get("flowgate.reload")), config_(configStamps()),
+    : engine_(engine),
+      components_(components),
+      catalog_(catalog),
+      metrics_(metrics),
+      logger_(Poco::Logger::get("flowgate.reload")),
+      config_(configStamps()),
       plugins_(pluginStamps()) {}
 
-ConfigReloader::~ConfigReloader() { stop(); }
+ConfigReloader::~ConfigReloader() {
+    stop();
+}
 
 void ConfigReloader::start() {
     if (thread_.joinable()) return;
@@ -72,8 +78,10 @@ void ConfigReloader::run() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         auto ready = [this] { return stopping_ || requested_; };
-        if (interval.count() > 0) wake_.wait_for(lock, interval, ready);
-        else wake_.wait(lock, ready);
+        if (interval.count() > 0)
+            wake_.wait_for(lock, interval, ready);
+        else
+            wake_.wait(lock, ready);
         if (stopping_) break;
         const bool forced = requested_;
         requested_ = false;
@@ -191,8 +199,10 @@ void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
 
     ++metrics_.reloads;
     if (problems > 0) ++metrics_.failures;
-    if (problems > 0) logger_.warning(line);
-    else logger_.information(line);
+    if (problems > 0)
+        logger_.warning(line);
+    else
+        logger_.information(line);
 }
 
 }  // namespace flowgate::cli

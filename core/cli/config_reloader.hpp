@@ -77,8 +77,8 @@ private:
     Poco::Logger& logger_;
 
     // Owned by the reloading thread.
-    FileStamps config_;                            // flows + credentials at the last reload
-    FileStamps plugins_;                           // plugin files handled, as handled
+    FileStamps config_;   // flows + credentials at the last reload
+    FileStamps plugins_;  // plugin files handled, as handled
     std::map<std::filesystem::path, PendingPlugin> pending_;  // new plugin files settling
 
     std::mutex mutex_;

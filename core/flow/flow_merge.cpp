@@ -11,8 +11,7 @@ MergedFlows mergeFlows(const FlowSet& running, const FlowLoadResult& fresh) {
 
     for (const auto& [id, flow] : fresh.flows->all()) {
         auto previous = running.find(id);
-        const bool same = previous && previous->file == flow->file &&
-                          !flow->fingerprint.empty() &&
+        const bool same = previous && previous->file == flow->file && !flow->fingerprint.empty() &&
                           previous->fingerprint == flow->fingerprint;
         if (same) {
             // Keep the running object: its steps (and any state they hold) carry on.

@@ -82,9 +82,12 @@ TEST_CASE("flow files are picked up by a running engine", "[e2e][reload]") {
         broken["steps"][0]["component"] = "no-such-component";
         config.addFlow(broken);
         const std::string file = (config.configDir() / "flows" / "orders.json").string();
-        REQUIRE(eventually([&] {
-            return logContains(config, file + ": /steps/0/component: unknown component 'no-such-component'");
-        }, std::chrono::seconds(5)));
+        REQUIRE(eventually(
+            [&] {
+                return logContains(
+                    config, file + ": /steps/0/component: unknown component 'no-such-component'");
+            },
+            std::chrono::seconds(5)));
         CHECK(logContains(config, "kept previous version (file refused): orders"));
         CHECK(versionAnswering(engine, "orders", out) == 1);
 

@@ -24,7 +24,9 @@ void run(const std::string& command, const fs::path& log) {
     REQUIRE(status == 0);
 }
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path) {
+    return "'" + path.string() + "'";
+}
 
 }  // namespace
 
@@ -73,8 +75,9 @@ TEST_CASE("a plugin built against the installed SDK is picked up by a running en
     // Copied under another name, then renamed: the engine never sees a half-written file.
     fs::copy_file(built, drop / "libflowgate-shout.so.part");
     fs::rename(drop / "libflowgate-shout.so.part", drop / "libflowgate-shout.so");
-    REQUIRE(eventually([&] { return postJson(engine.port(), "/hook/loud", R"({"a":1})").status == 202; },
-                       std::chrono::seconds(5)));
+    REQUIRE(eventually(
+        [&] { return postJson(engine.port(), "/hook/loud", R"({"a":1})").status == 202; },
+        std::chrono::seconds(5)));
     REQUIRE(eventually([&] { return !jsonLines(out).empty(); }));
     CHECK(jsonLines(out).at(0).at("message").at("body") == json{{"a", 1}, {"shout", true}});
     const std::string log_ = readFile(config.logFile());

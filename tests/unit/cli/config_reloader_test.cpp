@@ -43,14 +43,18 @@ struct ReloadFixture {
     void loadFlows() {
         config::ConfigErrors errors;
         auto credentials = config::CredentialStore::load(engine.credentialsDir, errors);
-        catalog.replace(flow::loadFlows(engine.flowsDir, components, credentials, engine.retry).flows);
+        catalog.replace(
+            flow::loadFlows(engine.flowsDir, components, credentials, engine.retry).flows);
     }
 };
 
 json sleepFlow() {
     return {{"id", "sleepy"},
-            {"steps", {{{"id", "s"}, {"component", "testkit"}, {"function", "sleep"},
-                        {"config", {{"ms", 1}}}}}}};
+            {"steps",
+             {{{"id", "s"},
+               {"component", "testkit"},
+               {"function", "sleep"},
+               {"config", {{"ms", 1}}}}}}};
 }
 
 }  // namespace
@@ -69,7 +73,8 @@ TEST_CASE("a plugin dropped in is loaded once settled, and the flow waiting for 
     // Seen for the first time: it might still be being copied, so it waits.
     CHECK_FALSE(reloader.check(false));
     CHECK(f.components.find("testkit") == nullptr);
-    std::this_thread::sleep_for(cli::ConfigReloader::kPluginSettleTime + std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(cli::ConfigReloader::kPluginSettleTime +
+                                std::chrono::milliseconds(50));
     CHECK(reloader.check(false));
     CHECK(f.components.find("testkit") != nullptr);
     auto flow = f.catalog.snapshot()->find("sleepy");
@@ -127,8 +132,9 @@ TEST_CASE("the reload thread answers a request at once even with polling off", "
     REQUIRE(f.engine.reload.interval.count() == 0);
     cli::ConfigReloader reloader(f.engine, f.components, f.catalog, f.metrics);
     reloader.start();
-    f.writeFlow("logged.json", {{"id", "logged"},
-                                {"steps", {{{"id", "l"}, {"component", "logger"}, {"function", "log"}}}}});
+    f.writeFlow("logged.json",
+                {{"id", "logged"},
+                 {"steps", {{{"id", "l"}, {"component", "logger"}, {"function", "log"}}}}});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(f.catalog.snapshot()->find("logged") == nullptr);  // no polling
     reloader.requestReload();
