@@ -69,6 +69,9 @@ struct WebhookTrigger {
 struct Flow {
     std::string id;
     std::string file;
+    // Digest of the flow's document and of the credentials it uses: a reload that
+    // builds a flow with the same fingerprint keeps the running one (and its steps).
+    std::string fingerprint;
     std::string description;
     bool enabled = true;
     WebhookTrigger trigger;

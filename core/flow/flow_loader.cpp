@@ -5,6 +5,7 @@
 
 #include <Poco/String.h>
 
+#include "auth/hmac_signer.hpp"
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
 
@@ -127,10 +128,25 @@ public:
             flow->resumable = flow->resumable || step.pausesExecution;
             flow->steps.push_back(std::move(step));
         }
-        return failed_ ? nullptr : flow;
+        if (failed_) return nullptr;
+        flow->fingerprint = fingerprint(doc);
+        return flow;
     }
 
 private:
+    // Hex SHA-256 over the document and every credential the flow resolved; the digest
+    // (not the secrets) is what the flow keeps. "" if OpenSSL failed: never equal.
+    std::string fingerprint(const json& doc) const {
+        std::string inputs = doc.dump() + '\n' + usedCredentials_.dump();
+        const auto digest = auth::sha256(inputs);
+        auth::wipe(inputs);
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (unsigned char c : digest.value_or(std::string{}))
+            hex += {kHex[c >> 4], kHex[c & 15]};
+        return hex;
+    }
+
     void buildTrigger(const json& doc, WebhookTrigger& trigger) {
         const json response = doc.value("response", json::object());
         trigger.responseMode = response.value("mode", "async");
@@ -181,6 +197,7 @@ private:
             return;
         }
         trigger.secretFields = trigger.verifier->secretFields();
+        usedCredentials_[trigger.credentialId] = credential->data;
     }
 
     static std::string stepPointer(std::size_t i) { return "/steps/" + std::to_string(i); }
@@ -254,6 +271,7 @@ private:
             return false;
         }
         step.credential = credential->data;
+        usedCredentials_[id] = credential->data;
         return true;
     }
 
@@ -282,6 +300,7 @@ private:
     std::string file_;
     ConfigErrors& errors_;
     bool failed_ = false;
+    json usedCredentials_ = json::object();
 };
 
 }  // namespace
