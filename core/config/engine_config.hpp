@@ -48,6 +48,12 @@ struct NetworkSettings {
     bool allowPrivateAddresses = false;
 };
 
+// Picking up changed config while the engine runs (see cli/config_reloader.hpp).
+struct ReloadSettings {
+    // How often plugin, flow and credential directories are checked; 0: only on SIGHUP.
+    std::chrono::milliseconds interval{2000};
+};
+
 struct EngineConfig {
     std::filesystem::path configDir;
     std::filesystem::path dataDir;
@@ -59,6 +65,7 @@ struct EngineConfig {
     NetworkSettings network;
     std::string publicBaseUrl;  // how callers reach this engine; empty: from http host/port
     RetryPolicy retry;
+    ReloadSettings reload;
     long long maxQueuedItems = 1000000;
     std::string logLevel = "information";
 };
