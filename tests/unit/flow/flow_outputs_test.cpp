@@ -67,9 +67,10 @@ TEST_CASE("declaredOutputs reads names and JSON pointers into the config", "[flo
     CHECK(plugin::declaredOutputs(spec, json::object()).empty());
 
     spec.outputs = {"ok", "/branches/*/name", "/default", "/a~1b/~0c", "/list/1"};
-    const json config = {{"branches", {{{"name", "x"}}, {{"name", 7}}, {{"other", "y"}}, {{"name", "z"}}}},
-                         {"a/b", {{"~c", "escaped"}}},
-                         {"list", {"first", "second"}}};
+    const json config = {
+        {"branches", {{{"name", "x"}}, {{"name", 7}}, {{"other", "y"}}, {{"name", "z"}}}},
+        {"a/b", {{"~c", "escaped"}}},
+        {"list", {"first", "second"}}};
     CHECK(plugin::declaredOutputs(spec, config) == Names{"ok", "x", "z", "escaped", "second"});
 
     // A `*` also walks an object's members; pointers that lead nowhere name nothing.
@@ -103,8 +104,9 @@ TEST_CASE("a router step's next must name its configured outputs", "[flow][route
               "'smal' is not an output of router.route (its outputs: default, big, odd, small)");
         CHECK(result.flows->find("f") == nullptr);
     }
-    SECTION("'default' always exists (emit()); a router sends nothing there unless a branch "
-            "is named so") {
+    SECTION(
+        "'default' always exists (emit()); a router sends nothing there unless a branch "
+        "is named so") {
         CHECK(load(json{{"default", "a"}, {"big", "b"}}).errors.empty());
         CHECK(load(json("a")).errors.empty());
     }
