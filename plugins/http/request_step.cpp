@@ -84,7 +84,10 @@ protected:
         policy.verifyTls = c.verifyTls;
         policy.caFile = c.caFile;
 
-        const net::OutboundResponse answer = net::send(buildRequest(input, context), policy);
+        std::string secretHeader;
+        const net::OutboundRequest request = buildRequest(input, context, secretHeader);
+        if (!secretHeader.empty()) policy.secretHeaders.push_back(secretHeader);
+        const net::OutboundResponse answer = net::send(request, policy);
         const std::string from = "HTTP " + std::to_string(answer.status) + " " + answer.reason +
                                  " from " + net::parseOutboundUrl(c.url).redacted();
         if (answer.status == 429) {
@@ -112,7 +115,9 @@ protected:
     }
 
 private:
-    net::OutboundRequest buildRequest(const Message& input, const StepContext& context) const {
+    // `secretHeader` is set to the name of the credential's header, if any.
+    net::OutboundRequest buildRequest(const Message& input, const StepContext& context,
+                                      std::string& secretHeader) const {
         const RequestConfig& c = *config_;
         net::OutboundRequest request;
         request.method = c.method;
@@ -127,7 +132,7 @@ private:
         }
         if (authorized_) {
             AuthHeader auth = authHeaderFrom(context.credential());
-            request.secretHeaders.push_back(auth.name);
+            secretHeader = auth.name;
             request.headers.emplace_back(std::move(auth.name), std::move(auth.value));
         }
         return request;

@@ -88,7 +88,7 @@ OutboundResponse send(const OutboundRequest& request, const OutboundPolicy& poli
                                                     " redirects, starting at " +
                                                     parseOutboundUrl(request.url).redacted());
         followTo(exchange, response.status, resolveRedirect(exchange.url, location),
-                 request.secretHeaders);
+                 policy.secretHeaders);
     }
 }
 

@@ -21,9 +21,6 @@ struct OutboundRequest {
     std::string url;                                          // http:// or https://
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    // Headers that carry secrets besides Authorization, Proxy-Authorization and Cookie
-    // (e.g. "X-API-Key"): all of them are dropped when a redirect leaves the origin.
-    std::vector<std::string> secretHeaders;
 };
 
 struct OutboundResponse {
@@ -44,6 +41,9 @@ struct OutboundPolicy {
     std::size_t maxResponseBytes = 10 * 1024 * 1024;
     bool verifyTls = true;
     std::string caFile;                        // extra trust anchors (PEM); empty: system store
+    // Request headers that carry secrets besides Authorization, Proxy-Authorization and
+    // Cookie (e.g. "X-API-Key"): all of them are dropped when a redirect leaves the origin.
+    std::vector<std::string> secretHeaders;
 };
 
 // Reads network.* of StepContext::engineSettings(). Throws std::invalid_argument for an
