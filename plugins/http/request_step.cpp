@@ -25,7 +25,8 @@ using nlohmann::json;
 constexpr std::chrono::hours kMaxRetryAfter{1};
 
 bool isJsonType(const std::string& contentType) {
-    const std::string type = Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
+    const std::string type =
+        Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
     return type == "application/json" ||
            (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
 }
@@ -60,8 +61,10 @@ json responseObject(const net::OutboundResponse& answer) {
     json headers = json::object();
     for (const auto& [name, value] : answer.headers) {
         auto it = headers.find(name);
-        if (it == headers.end()) headers[name] = value;
-        else *it = it->get<std::string>() + ", " + value;
+        if (it == headers.end())
+            headers[name] = value;
+        else
+            *it = it->get<std::string>() + ", " + value;
     }
     json response = {{"status", answer.status}, {"headers", std::move(headers)}};
     putBody(response, answer);
@@ -105,8 +108,9 @@ protected:
         json response = responseObject(answer);
         if (c.output == OutputMode::merge) {
             if (!out.body.is_object())
-                throw std::runtime_error(std::string("output \"merge\" needs an object message body, not ") +
-                                         out.body.type_name());
+                throw std::runtime_error(
+                    std::string("output \"merge\" needs an object message body, not ") +
+                    out.body.type_name());
             out.body["response"] = std::move(response);
         } else {
             out.body = std::move(response);

@@ -22,7 +22,8 @@ OutboundPolicy loopback() {
     return policy;
 }
 
-Kind failureOf(const std::string& url, const OutboundPolicy& policy, std::string* message = nullptr) {
+Kind failureOf(const std::string& url, const OutboundPolicy& policy,
+               std::string* message = nullptr) {
     try {
         auto response = send({"GET", url, {{"Authorization", "Bearer never-sent"}}, ""}, policy);
         FAIL("answered " << response.status);
@@ -52,7 +53,8 @@ TEST_CASE("HTTPS: caFile makes the test CA trusted", "[outbound]") {
     policy.caFile = testCaFile();
     auto byAddress = send({"GET", server.url("/a"), {}, ""}, policy);
     CHECK(byAddress.status == 200);
-    auto byName = send({"GET", "https://localhost:" + std::to_string(server.port()) + "/b", {}, ""}, policy);
+    auto byName =
+        send({"GET", "https://localhost:" + std::to_string(server.port()) + "/b", {}, ""}, policy);
     CHECK(byName.status == 200);
     CHECK(nlohmann::json::parse(byName.body)["headers"]["host"] ==
           "localhost:" + std::to_string(server.port()));
