@@ -1,9 +1,7 @@
 // End to end: router and split steps in the real engine, over real HTTP, with the real
-// plugins; and the shipped example flows (config/flows/orders.json, order-lines.json)
-// running from a copy of the real config directory.
+// plugins.
 #include <filesystem>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,7 +9,6 @@
 
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
-#include "support/temp_dir.hpp"
 #include "support/test_config.hpp"
 
 using namespace flowgate::test;
@@ -33,19 +30,6 @@ std::vector<json> bodiesIn(const std::filesystem::path& file) {
     return bodies;
 }
 
-// The JSON lines the logger step `flow/step` wrote to the engine log.
-std::vector<json> engineLogLines(const std::filesystem::path& log, const std::string& flowStep) {
-    std::vector<json> lines;
-    std::istringstream in(readFile(log));
-    const std::string marker = flowStep + ": ";
-    for (std::string line; std::getline(in, line);) {
-        const auto at = line.find(marker);
-        if (at == std::string::npos) continue;
-        json parsed = json::parse(line.substr(at + marker.size()), nullptr, false);
-        if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
-    }
-    return lines;
-}
 
 }  // namespace
 
@@ -160,36 +144,4 @@ TEST_CASE("split of a body that has no array there dead-letters with the reason"
               .find("split: the value at path '/items' is an object, not an array") !=
           std::string::npos);
     CHECK(jsonLines(out).empty());
-}
-
-TEST_CASE("the shipped example flows route and split", "[e2e][router][split]") {
-    TempDir dir;
-    std::filesystem::copy(std::filesystem::path(FLOWGATE_SOURCE_DIR) / "config", dir / "config",
-                          std::filesystem::copy_options::recursive);
-    const auto log = dir / "engine.log";
-    EngineProcess engine(dir / "config", allPluginDirs(), log);
-    const int port = engine.port();
-
-    REQUIRE(postJson(port, "/hook/orders", R"({"id":1,"priority":"high","total":5000})").status ==
-            202);
-    REQUIRE(postJson(port, "/hook/orders", R"({"id":2,"total":1500})").status == 202);
-    REQUIRE(postJson(port, "/hook/orders", R"({"id":3,"total":20})").status == 202);
-    REQUIRE(postJson(port, "/hook/order-lines",
-                     R"({"order":7,"items":[{"sku":"a","qty":1},{"sku":"b","qty":2}]})")
-                .status == 202);
-
-    REQUIRE(eventually([&] {
-        return engineLogLines(log, "orders/log-urgent").size() == 1 &&
-               engineLogLines(log, "orders/log-large").size() == 1 &&
-               engineLogLines(log, "orders/log-standard").size() == 1 &&
-               engineLogLines(log, "order-lines/log-line").size() == 2;
-    }));
-    CHECK(engineLogLines(log, "orders/log-urgent")[0].at("message").at("body").at("id") == 1);
-    CHECK(engineLogLines(log, "orders/log-urgent")[0].at("prefix") == "urgent order");
-    CHECK(engineLogLines(log, "orders/log-large")[0].at("message").at("body").at("id") == 2);
-    CHECK(engineLogLines(log, "orders/log-standard")[0].at("message").at("body").at("id") == 3);
-    std::set<std::string> skus;
-    for (const auto& line : engineLogLines(log, "order-lines/log-line"))
-        skus.insert(line.at("message").at("body").at("sku").get<std::string>());
-    CHECK(skus == std::set<std::string>{"a", "b"});
 }

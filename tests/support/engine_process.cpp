@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <regex>
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <stdexcept>
 #include <thread>
 
@@ -14,12 +17,17 @@ namespace flowgate::test {
 
 namespace fs = std::filesystem;
 
+int freePort() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
 std::vector<fs::path> allPluginDirs() { return {FLOWGATE_PLUGIN_DIR, FLOWGATE_TEST_PLUGIN_DIR}; }
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
-                             const fs::path& logFile) {
+                             const fs::path& logFile, int port) {
     std::vector<std::string> args = {FLOWGATE_BINARY, "run", "--config", configDir.string(),
-                                     "--port", "0"};
+                                     "--port", std::to_string(port)};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());

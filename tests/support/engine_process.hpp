@@ -15,9 +15,10 @@ class EngineProcess {
 public:
     // Starts the engine and waits (up to 30 s) until it prints its listening address.
     // Its stderr (the engine log) goes to `logFile`. Throws if it does not come up.
+    // `port` 0: any free port (see port()).
     EngineProcess(const std::filesystem::path& configDir,
                   const std::vector<std::filesystem::path>& pluginDirs,
-                  const std::filesystem::path& logFile);
+                  const std::filesystem::path& logFile, int port = 0);
     ~EngineProcess();  // SIGKILL if still running
 
     int port() const { return port_; }
@@ -36,6 +37,9 @@ private:
     int port_ = 0;
     std::vector<std::string> banner_;
 };
+
+// A loopback port that was free a moment ago, for a config that must name its own port.
+int freePort();
 
 // Default plugin directories for tests: the build's plugins, then the test fixtures.
 std::vector<std::filesystem::path> allPluginDirs();

@@ -1,6 +1,7 @@
 #include "support/test_config.hpp"
 
 #include <fstream>
+#include <sstream>
 
 namespace flowgate::test {
 
@@ -31,6 +32,20 @@ std::vector<json> jsonLines(const std::filesystem::path& file) {
     std::string line;
     while (std::getline(in, line)) {
         json parsed = json::parse(line, nullptr, false);
+        if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
+    }
+    return lines;
+}
+
+std::vector<nlohmann::json> engineLogLines(const std::filesystem::path& log,
+                                           const std::string& flowStep) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(readFile(log));
+    const std::string marker = flowStep + ": ";
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.find(marker);
+        if (at == std::string::npos) continue;
+        auto parsed = nlohmann::json::parse(line.substr(at + marker.size()), nullptr, false);
         if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
     }
     return lines;

@@ -32,4 +32,8 @@ private:
 // Lines of a file that parse as JSON (a logger's output); a missing file has none.
 std::vector<nlohmann::json> jsonLines(const std::filesystem::path& file);
 
+// The JSON lines the logger step `flowStep` ("flow/step") wrote to an engine log.
+std::vector<nlohmann::json> engineLogLines(const std::filesystem::path& log,
+                                           const std::string& flowStep);
+
 }  // namespace flowgate::test
