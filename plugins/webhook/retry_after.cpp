@@ -1,0 +1,43 @@
+#include "retry_after.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
+
+namespace flowgate::plugins::webhook {
+
+namespace {
+
+std::chrono::milliseconds bounded(std::chrono::seconds delay) {
+    return std::clamp(delay, std::chrono::seconds(1), kMaxRetryAfter);
+}
+
+}  // namespace
+
+std::chrono::milliseconds retryAfterDelay(std::string_view value,
+                                          std::chrono::system_clock::time_point now) {
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (value.empty()) return kDefaultRetryAfter;
+
+    long long seconds = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (error == std::errc() && end == value.data() + value.size())
+        return bounded(std::chrono::seconds(std::max(0LL, seconds)));
+    if (error == std::errc::result_out_of_range) return kMaxRetryAfter;
+
+    Poco::DateTime date;
+    int zone = 0;
+    if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::HTTP_FORMAT, std::string(value),
+                                        date, zone))
+        return kDefaultRetryAfter;
+    date.makeUTC(zone);
+    const auto at = std::chrono::system_clock::from_time_t(date.timestamp().epochTime());
+    return bounded(std::chrono::ceil<std::chrono::seconds>(at - now));
+}
+
+}  // namespace flowgate::plugins::webhook
