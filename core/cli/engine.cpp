@@ -158,7 +158,9 @@ void Engine::start() {
     const std::string publicBaseUrl =
         engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl;
     const json engineSettings = {
-        {"network", {{"allowPrivateAddresses", engine.network.allowPrivateAddresses}}},
+        {"network",
+         {{"allowPrivateAddresses", engine.network.allowPrivateAddresses},
+          {"allowAddresses", engine.network.allowAddresses}}},
         {"publicBaseUrl", publicBaseUrl}};
     p.workers = std::make_unique<runtime::WorkerPool>(*p.queue, p.catalog, *p.replies,
                                                       *p.attachments, engine.workers,

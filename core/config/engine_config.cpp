@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include <Poco/Net/IPAddress.h>
+
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
 
@@ -73,7 +75,10 @@ const plugin::ConfigSchema& engineSchema() {
             "publicBaseUrl":  {"type": "string", "pattern": "^https?://"},
             "network": {
               "type": "object", "additionalProperties": false,
-              "properties": {"allowPrivateAddresses": {"type": "boolean"}}
+              "properties": {
+                "allowPrivateAddresses": {"type": "boolean"},
+                "allowAddresses": {"type": "array", "items": {"type": "string"}}
+              }
             },
             "workers": {
               "type": "object", "additionalProperties": false,
@@ -89,6 +94,18 @@ const plugin::ConfigSchema& engineSchema() {
         return plugin::ConfigSchema::compile(s);
     }();
     return schema;
+}
+
+// "10.0.0.1", "10.0.0.0/8", "fd00::/8": what network.allowAddresses may hold.
+bool isAddressOrRange(const std::string& text) {
+    const std::size_t slash = text.find('/');
+    Poco::Net::IPAddress address;
+    if (!Poco::Net::IPAddress::tryParse(text.substr(0, slash), address)) return false;
+    if (slash == std::string::npos) return true;
+    const std::string bits = text.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    return std::stoi(bits) <= (address.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128);
 }
 
 fs::path resolve(const fs::path& base, const std::string& path) {
@@ -135,8 +152,17 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
         std::chrono::milliseconds(http.value("receiveTimeoutMs", h.receiveTimeout.count()));
     h.requestTimeout =
         std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
-    config.network.allowPrivateAddresses =
-        doc->value("network", json::object()).value("allowPrivateAddresses", false);
+    const json network = doc->value("network", json::object());
+    config.network.allowPrivateAddresses = network.value("allowPrivateAddresses", false);
+    const json allow = network.value("allowAddresses", json::array());
+    for (std::size_t i = 0; i < allow.size(); ++i) {
+        const std::string text = allow[i].get<std::string>();
+        if (isAddressOrRange(text))
+            config.network.allowAddresses.push_back(text);
+        else
+            errors.push_back({file.string(), "/network/allowAddresses/" + std::to_string(i),
+                              "'" + text + "' is not an address or CIDR range"});
+    }
     config.publicBaseUrl = doc->value("publicBaseUrl", "");
 
     const json workers = doc->value("workers", json::object());

@@ -46,6 +46,8 @@ struct NetworkSettings {
     // Steps that call out (http, webhook send, twitter) refuse loopback, private,
     // link-local and other internal addresses unless this is set.
     bool allowPrivateAddresses = false;
+    // Addresses or CIDR ranges those steps may call even though they are internal.
+    std::vector<std::string> allowAddresses;
 };
 
 struct EngineConfig {

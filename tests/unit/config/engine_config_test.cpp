@@ -85,3 +85,33 @@ TEST_CASE("credentials resolve secret references and never need them inline", "[
     CHECK(errors[0].reason == "environment variable FLOWGATE_TEST_UNSET is not set");
     CHECK(errors[1].reason.find("already defined in") != std::string::npos);
 }
+
+TEST_CASE("network.allowAddresses holds addresses and CIDR ranges", "[config][outbound]") {
+    TempDir dir;
+    writeFile(dir / "engine.json",
+              R"({"network": {"allowPrivateAddresses": false,
+                              "allowAddresses": ["127.0.0.1/32", "10.0.0.0/8", "::1", "fd00::/8"]}})");
+    config::ConfigErrors errors;
+    auto config = config::loadEngineConfig(dir.path(), errors);
+    CHECK(errors.empty());
+    CHECK(config.network.allowAddresses ==
+          std::vector<std::string>{"127.0.0.1/32", "10.0.0.0/8", "::1", "fd00::/8"});
+
+    writeFile(dir / "engine.json",
+              R"({"network": {"allowAddresses": ["10.0.0.0/8", "10.0.0.0/33", "intranet", "::1/"]}})");
+    errors.clear();
+    config = config::loadEngineConfig(dir.path(), errors);
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0].file == (dir / "engine.json").string());
+    CHECK(errors[0].pointer == "/network/allowAddresses/1");
+    CHECK(errors[0].reason == "'10.0.0.0/33' is not an address or CIDR range");
+    CHECK(errors[1].pointer == "/network/allowAddresses/2");
+    CHECK(errors[2].pointer == "/network/allowAddresses/3");
+    CHECK(config.network.allowAddresses == std::vector<std::string>{"10.0.0.0/8"});
+
+    writeFile(dir / "engine.json", R"({"network": {"allowAddresses": "10.0.0.0/8"}})");
+    errors.clear();
+    config::loadEngineConfig(dir.path(), errors);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].pointer == "/network/allowAddresses");
+}

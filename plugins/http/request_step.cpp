@@ -1,0 +1,147 @@
+#include "request_step.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/String.h>
+
+#include "http_auth.hpp"
+#include "outbound_http/outbound_http.hpp"
+#include "outbound_http/outbound_url.hpp"
+#include "retry_after.hpp"
+
+namespace flowgate::plugins::http {
+
+namespace {
+
+using nlohmann::json;
+
+// An upstream that asks for more than this is treated as failing, so a flow cannot
+// wait on it for ever without counting attempts.
+constexpr std::chrono::hours kMaxRetryAfter{1};
+
+bool isJsonType(const std::string& contentType) {
+    const std::string type = Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
+    return type == "application/json" ||
+           (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
+}
+
+// JSON when the server says so and it parses; otherwise text. Bytes that are not UTF-8
+// cannot travel in a message, so such a body is base64 with "bodyEncoding".
+void putBody(json& response, const net::OutboundResponse& answer) {
+    if (isJsonType(answer.header("content-type"))) {
+        json parsed = json::parse(answer.body, nullptr, false);
+        if (!parsed.is_discarded()) {
+            response["body"] = std::move(parsed);
+            return;
+        }
+    }
+    json text = answer.body;
+    try {
+        (void)text.dump();
+        response["body"] = std::move(text);
+    } catch (const json::type_error&) {
+        std::ostringstream encoded;
+        Poco::Base64Encoder encoder(encoded);
+        encoder.rdbuf()->setLineLength(0);
+        encoder.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
+        encoder.close();
+        response["body"] = encoded.str();
+        response["bodyEncoding"] = "base64";
+    }
+}
+
+// {status, headers, body}; a repeated header's values are joined with ", ".
+json responseObject(const net::OutboundResponse& answer) {
+    json headers = json::object();
+    for (const auto& [name, value] : answer.headers) {
+        auto it = headers.find(name);
+        if (it == headers.end()) headers[name] = value;
+        else *it = it->get<std::string>() + ", " + value;
+    }
+    json response = {{"status", answer.status}, {"headers", std::move(headers)}};
+    putBody(response, answer);
+    return response;
+}
+
+class RequestStep final : public StepBase {
+public:
+    RequestStep(std::shared_ptr<const RequestConfig> config, bool authorized)
+        : config_(std::move(config)), authorized_(authorized) {}
+
+protected:
+    void run(const Message& input, StepContext& context) override {
+        const RequestConfig& c = *config_;
+        net::OutboundPolicy policy = net::policyFromEngineSettings(context.engineSettings());
+        policy.timeout = c.timeout;
+        policy.connectTimeout = std::min(policy.connectTimeout, c.timeout);
+        policy.maxRedirects = c.followRedirects ? policy.maxRedirects : 0;
+        policy.maxResponseBytes = c.maxResponseBytes;
+        policy.verifyTls = c.verifyTls;
+        policy.caFile = c.caFile;
+
+        const net::OutboundResponse answer = net::send(buildRequest(input, context), policy);
+        const std::string from = "HTTP " + std::to_string(answer.status) + " " + answer.reason +
+                                 " from " + net::parseOutboundUrl(c.url).redacted();
+        if (answer.status == 429) {
+            const auto delay = parseRetryAfter(answer.header("retry-after"));
+            if (delay && *delay <= kMaxRetryAfter) {
+                context.retryLater(*delay, from);
+                return;
+            }
+            throw std::runtime_error(from);
+        }
+        if (answer.status >= 500 || (answer.status >= 400 && c.failOn4xx))
+            throw std::runtime_error(from);
+
+        Message out = input;
+        json response = responseObject(answer);
+        if (c.output == OutputMode::merge) {
+            if (!out.body.is_object())
+                throw std::runtime_error(std::string("output \"merge\" needs an object message body, not ") +
+                                         out.body.type_name());
+            out.body["response"] = std::move(response);
+        } else {
+            out.body = std::move(response);
+        }
+        context.emit(std::move(out));
+    }
+
+private:
+    net::OutboundRequest buildRequest(const Message& input, const StepContext& context) const {
+        const RequestConfig& c = *config_;
+        net::OutboundRequest request;
+        request.method = c.method;
+        request.url = c.url;
+        request.headers = c.headers;
+        if (c.body != BodySource::none) {
+            request.body = (c.body == BodySource::message ? input.body : c.fixedBody).dump();
+            const bool typed = std::any_of(c.headers.begin(), c.headers.end(), [](const auto& h) {
+                return Poco::icompare(h.first, "content-type") == 0;
+            });
+            if (!typed) request.headers.emplace_back("Content-Type", "application/json");
+        }
+        if (authorized_) {
+            AuthHeader auth = authHeaderFrom(context.credential());
+            request.secretHeaders.push_back(auth.name);
+            request.headers.emplace_back(std::move(auth.name), std::move(auth.value));
+        }
+        return request;
+    }
+
+    const std::shared_ptr<const RequestConfig> config_;
+    const bool authorized_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> makeRequestStep(std::shared_ptr<const RequestConfig> config,
+                                      bool authorized) {
+    return std::make_unique<RequestStep>(std::move(config), authorized);
+}
+
+}  // namespace flowgate::plugins::http
