@@ -6,6 +6,7 @@
 
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/DateTimeParser.h>
 
 namespace flowgate::plugins::webhook {
@@ -32,10 +33,12 @@ std::chrono::milliseconds retryAfterDelay(std::string_view value,
 
     Poco::DateTime date;
     int zone = 0;
-    if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::HTTP_FORMAT, std::string(value),
-                                        date, zone))
+    // Poco's parser accepts almost anything ("garbage" is a date in 1970), so only a date
+    // that formats back to the same text counts: the IMF-fixdate senders must use.
+    const std::string text(value);
+    if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::HTTP_FORMAT, text, date, zone) ||
+        zone != 0 || Poco::DateTimeFormatter::format(date, Poco::DateTimeFormat::HTTP_FORMAT) != text)
         return kDefaultRetryAfter;
-    date.makeUTC(zone);
     const auto at = std::chrono::system_clock::from_time_t(date.timestamp().epochTime());
     return bounded(std::chrono::ceil<std::chrono::seconds>(at - now));
 }

@@ -38,6 +38,11 @@ std::map<std::string, std::string> authorizationParameters(const std::string& he
     return out;
 }
 
+std::string header(const SeenRequest& request, const std::string& lowerName) {
+    const auto it = request.headers.find(lowerName);
+    return it == request.headers.end() ? std::string() : it->second;
+}
+
 CannedResponse problem(int status, const std::string& title, const std::string& detail) {
     return {status, {}, nlohmann::json{{"title", title}, {"detail", detail}, {"status", status}}.dump(),
             "application/problem+json"};
@@ -65,7 +70,11 @@ std::string oauthSignature(const std::string& baseString, const std::string& con
 }
 
 FakeXApi::FakeXApi(XApiKeys keys)
-    : keys_(std::move(keys)), server_([this](const ReceivedRequest& r) { return answer(r); }) {}
+    : keys_(std::move(keys)),
+      server_([this](const SeenRequest& seen, Poco::Net::HTTPServerRequest&,
+                     Poco::Net::HTTPServerResponse& response) {
+          sendCanned(response, answer(seen));
+      }) {}
 
 void FakeXApi::script(std::vector<CannedResponse> answers) {
     std::lock_guard lock(mutex_);
@@ -82,8 +91,8 @@ std::vector<std::string> FakeXApi::posted() const {
     return posted_;
 }
 
-std::string FakeXApi::signatureProblem(const ReceivedRequest& request) {
-    auto oauth = authorizationParameters(request.header("authorization"));
+std::string FakeXApi::signatureProblem(const SeenRequest& request) {
+    auto oauth = authorizationParameters(header(request, "authorization"));
     if (oauth.empty()) return "no OAuth Authorization header";
     if (oauth["oauth_consumer_key"] != keys_.consumerKey) return "wrong consumer key";
     if (oauth["oauth_token"] != keys_.accessToken) return "wrong token";
@@ -107,23 +116,23 @@ std::string FakeXApi::signatureProblem(const ReceivedRequest& request) {
     std::string parameters;
     for (const auto& pair : pairs) parameters += (parameters.empty() ? "" : "&") + pair;
     const std::string base = request.method + "&" +
-                             oauthPercentEncode(server_.url(Poco::URI(request.target).getPath())) + "&" +
+                             oauthPercentEncode(server_.url(Poco::URI(request.uri).getPath())) + "&" +
                              oauthPercentEncode(parameters);
     if (oauthSignature(base, keys_.consumerSecret, keys_.accessTokenSecret) != signature)
         return "signature mismatch";
     return {};
 }
 
-CannedResponse FakeXApi::answer(const ReceivedRequest& request) {
+CannedResponse FakeXApi::answer(const SeenRequest& request) {
     std::lock_guard lock(mutex_);
     Seen seen{request, signatureProblem(request)};
     seen_.push_back(seen);
     if (!seen.signatureProblem.empty()) return problem(401, "Unauthorized", "Unauthorized");
-    if (request.method != "POST" || request.target != "/2/tweets")
+    if (request.method != "POST" || request.uri != "/2/tweets")
         return problem(404, "Not Found", "no such endpoint");
     const auto body = nlohmann::json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("text") || !body.at("text").is_string() ||
-        request.header("content-type").rfind("application/json", 0) != 0)
+        header(request, "content-type").rfind("application/json", 0) != 0)
         return problem(400, "Invalid Request", "expected a JSON body with a text");
     if (!script_.empty()) {
         CannedResponse next = script_.front();

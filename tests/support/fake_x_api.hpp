@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/canned_response.hpp"
 #include "support/local_http_server.hpp"
 
 namespace flowgate::test {
@@ -24,7 +25,7 @@ struct XApiKeys {
 class FakeXApi {
 public:
     struct Seen {
-        ReceivedRequest request;
+        SeenRequest request;
         std::string signatureProblem;  // "" if the signature checked out
     };
 
@@ -37,8 +38,8 @@ public:
     std::vector<std::string> posted() const;  // texts answered with 201
 
 private:
-    CannedResponse answer(const ReceivedRequest& request);
-    std::string signatureProblem(const ReceivedRequest& request);
+    CannedResponse answer(const SeenRequest& request);
+    std::string signatureProblem(const SeenRequest& request);
 
     const XApiKeys keys_;
     mutable std::mutex mutex_;

@@ -53,8 +53,9 @@ public:
     // Connections accepted, answered or not.
     int connections() const;
 
+    struct State;  // public only so the .cpp's handler classes can name it
+
 private:
-    struct State;
     std::shared_ptr<State> state_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::string base_;

@@ -215,7 +215,7 @@ TEST_CASE("internal addresses are refused without a connection", "[outbound]") {
     OutboundPolicy closed;  // the defaults: nothing internal allowed
     closed.timeout = std::chrono::seconds(5);
     for (const std::string url :
-         {"http://127.0.0.1:" + port + "/", "http://localhost:" + port + "/",
+         std::vector<std::string>{"http://127.0.0.1:" + port + "/", "http://localhost:" + port + "/",
           "http://[::ffff:127.0.0.1]:" + port + "/", "http://[::1]:" + port + "/",
           "http://127.1:" + port + "/", "http://2130706433:" + port + "/",
           "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:" + port + "/",
