@@ -73,7 +73,8 @@ RequestConfig parseRequestConfig(const json& config) {
         throw invalid("url", e.what());
     }
 
-    for (const auto& [name, value] : config.value("headers", json::object()).items()) {
+    const json headers = config.value("headers", json::object());
+    for (const auto& [name, value] : headers.items()) {
         const std::string lower = Poco::toLower(name);
         if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
             lower == "connection" || lower == "te" || lower == "upgrade")
