@@ -39,10 +39,20 @@ signing::StandardWebhooksSigner signerFor(const nlohmann::json& credential) {
 }
 
 // The receiver's host and port, for messages: the rest of a webhook URL often carries a
-// token (Slack's do), and step errors are logged.
+// token (Slack's do in the path), and step errors are logged.
 std::string receiverName(const std::string& url) {
     const Poco::URI uri(url);
     return uri.getHost() + ":" + std::to_string(uri.getPort());
+}
+
+// The outbound client's errors name the URL without its query; the path goes too.
+std::string withoutPath(std::string text, const std::string& url) {
+    std::string path = Poco::URI(url).getPathAndQuery();
+    path = path.substr(0, path.find('?'));
+    if (path.size() <= 1) return text;
+    for (auto at = text.find(path); at != std::string::npos; at = text.find(path, at + 2))
+        text.replace(at, path.size(), "/…");
+    return text;
 }
 
 class SendStep final : public StepBase {
@@ -80,7 +90,8 @@ protected:
         try {
             response = net::send(request, policy);
         } catch (const net::OutboundError& e) {
-            throw std::runtime_error("delivery to " + receiver_ + " failed: " + e.what());
+            throw std::runtime_error("delivery to " + receiver_ +
+                                     " failed: " + withoutPath(e.what(), config_.url));
         }
         const int status = response.status;
         if (status >= 200 && status < 300) {

@@ -231,3 +231,22 @@ TEST_CASE("webhook send: a receiver slower than timeoutMs fails the attempt", "[
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1400));
     CHECK(context.emitted().empty());
 }
+
+TEST_CASE("webhook send: a network error names the receiver, not the URL's path",
+          "[plugins][webhook]") {
+    auto component = loadRealComponent("libflowgate-webhook.so", "webhook");
+    int closedPort = 0;
+    {
+        Receiver gone;
+        closedPort = gone.server.port();
+    }
+    auto step = testing::makeStep(
+        *component, "send",
+        {{"url", "http://127.0.0.1:" + std::to_string(closedPort) + "/services/T0/s3cr3tpath?k=v"}});
+    auto context = contextFor({kSecret});
+    const StepResult result = step->execute(message(), context);
+    CHECK_FALSE(result.ok);
+    CHECK_THAT(result.error, Catch::Contains("delivery to 127.0.0.1:" + std::to_string(closedPort)));
+    CHECK(result.error.find("s3cr3tpath") == std::string::npos);
+    CHECK(result.error.find("k=v") == std::string::npos);
+}
