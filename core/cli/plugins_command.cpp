@@ -23,6 +23,11 @@ int pluginsCommand(const EngineOptions& options, std::ostream& out) {
             if (!fn.credentialType.empty()) out << "  [credential: " << fn.credentialType << ']';
             out << '\n';
             if (!fn.description.empty()) out << "    " << fn.description << '\n';
+            if (!fn.outputs.empty()) {
+                out << "    outputs:";
+                for (const auto& output : fn.outputs) out << ' ' << output;
+                out << "  (a name, or where in the config names are)\n";
+            }
             out << "    config schema: " << fn.configSchema.dump() << '\n';
         }
     }

@@ -7,6 +7,7 @@
 
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
+#include "plugin/function_outputs.hpp"
 
 namespace flowgate::flow {
 
@@ -273,6 +274,32 @@ private:
         else if (next.is_object())
             for (const auto& [output, target] : next.items())
                 link(output, target, at + "/" + config::pointerToken(output));
+        checkOutputs(step, next, at);
+    }
+
+    // A `next` key that is none of the outputs a function declares (for a router: its
+    // configured branches) is a typo that would silently drop messages. Functions that
+    // declare no outputs are not checked; neither are steps whose config was refused.
+    void checkOutputs(const StepDef& step, const json& next, const std::string& at) {
+        if (!step.step || !(next.is_string() || next.is_object())) return;
+        const auto component = components_.find(step.component);
+        const auto* function = component ? component->function(step.function) : nullptr;
+        if (!function) return;
+        const auto outputs = plugin::declaredOutputs(function->spec, step.config);
+        if (outputs.empty()) return;
+        const std::string known =
+            joinNames(std::vector<std::string>(outputs.begin(), outputs.end()));
+        const std::string name = step.component + "." + step.function;
+        if (next.is_string()) {
+            if (!outputs.count(kDefaultOutput))
+                error(at, name + " has no output 'default' (its outputs: " + known +
+                              "); map them: {\"<output>\": \"<step id>\"}");
+            return;
+        }
+        for (const auto& [output, target] : next.items())
+            if (!outputs.count(output))
+                error(at + "/" + config::pointerToken(output),
+                      "'" + output + "' is not an output of " + name + " (its outputs: " + known + ")");
     }
 
     const plugin::ComponentRegistry& components_;

@@ -174,8 +174,10 @@ WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
         Message& out = emitted[i].message;
         inheritMeta(out, input);
         // Deterministic ids: a re-run of an in-flight step emits the same ids, which
-        // lets downstream systems drop the duplicates.
-        out.id = item.executionId + "/" + step->id + "/" + std::to_string(i);
+        // lets downstream systems drop the duplicates. Derived from the input's id (the
+        // request id at the first step), so messages of different branches (after a
+        // split, a multi-output jq) never share an id.
+        out.id = input.id + "/" + step->id + "/" + std::to_string(i);
         done.next.push_back({item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
     }
     ++metrics_.stepsCompleted;

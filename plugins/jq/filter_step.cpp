@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "jq_program.hpp"
+#include "jq/jq_program.hpp"
 
 namespace flowgate::plugins::jq {
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "jq_program.hpp"
+#include "jq/jq_program.hpp"
 
 namespace flowgate::plugins::jq {
 

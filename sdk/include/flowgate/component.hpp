@@ -23,7 +23,12 @@ struct FunctionSpec {
     std::string description;
     nlohmann::json configSchema = nlohmann::json::object();
     std::string credentialType;  // empty: the function takes no credential
-    std::vector<std::string> outputs;  // named outputs for emitTo; empty: just emit
+    // The named outputs the function emits to (list "default" too if it also emit()s);
+    // empty: it just emits. An entry starting with '/' is a JSON pointer into the step's
+    // config whose string value(s) are output names, `*` standing for every element
+    // ("/branches/*/name"): outputs a flow configures. The engine refuses a step whose
+    // `next` names an output that is not declared.
+    std::vector<std::string> outputs;
 };
 
 struct Manifest {

@@ -1,6 +1,7 @@
 #include "jq_program.hpp"
 
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -100,7 +101,7 @@ public:
             }
         }
         if (state_ == nullptr) state_ = program_.compile();
-        jq_set_debug_cb(state_, forwardDebug, const_cast<DebugSink*>(&debug));
+        if (debug) jq_set_debug_cb(state_, forwardDebug, const_cast<DebugSink*>(&debug));
     }
 
     ~Lease() {
@@ -179,6 +180,18 @@ std::vector<nlohmann::json> JqProgram::outputs(const nlohmann::json& input,
         return true;
     });
     return results;
+}
+
+nlohmann::json JqProgram::onlyOutput(const nlohmann::json& input, const DebugSink& debug) {
+    Lease lease(*this, debug);
+    std::optional<nlohmann::json> result;
+    run(lease.state(), input, [&](Jv output) {
+        if (result) throw std::runtime_error("jq program produced more than one output");
+        result = toJson(output.get());
+        return true;
+    });
+    if (!result) throw std::runtime_error("jq program produced no output");
+    return std::move(*result);
 }
 
 bool JqProgram::firstOutputIsTruthy(const nlohmann::json& input, const DebugSink& debug) {
