@@ -15,8 +15,8 @@ std::string apiBase(std::string url) {
     bool ok = false;
     try {
         const Poco::URI uri(url);
-        ok = (uri.getScheme() == "http" || uri.getScheme() == "https") &&
-             !uri.getHost().empty() && uri.getRawQuery().empty() && uri.getFragment().empty();
+        ok = (uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty() &&
+             uri.getRawQuery().empty() && uri.getFragment().empty();
     } catch (const Poco::Exception&) {
     }
     if (!ok)
@@ -30,28 +30,27 @@ std::string apiBase(std::string url) {
 
 nlohmann::json postConfigSchema() {
     using json = nlohmann::json;
-    return {
-        {"type", "object"},
-        {"properties",
-         {{"text",
-           {{"type", "string"},
-            {"minLength", 1},
-            {"description", "The tweet's text (at most 280 characters)."}}},
-          {"textExpression",
-           {{"type", "string"},
-            {"minLength", 1},
-            {"description",
-             "A jq program (jq 1.6) run on the whole message {id, body, headers, "
-             "attachments, meta} that yields the text as one string, e.g. "
-             "\"\\\"New post: \\\" + .body.title\"."}}},
-          {"apiBaseUrl",
-           {{"type", "string"},
-            {"minLength", 1},
-            {"default", kDefaultApiBaseUrl},
-            {"description", "Where the X API is; the step POSTs to <apiBaseUrl>/2/tweets."}}}}},
-        {"oneOf", json::array({{{"required", json::array({"text"})}},
-                               {{"required", json::array({"textExpression"})}}})},
-        {"additionalProperties", false}};
+    return {{"type", "object"},
+            {"properties",
+             {{"text",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"description", "The tweet's text (at most 280 characters)."}}},
+              {"textExpression",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"description",
+                 "A jq program (jq 1.6) run on the whole message {id, body, headers, "
+                 "attachments, meta} that yields the text as one string, e.g. "
+                 "\"\\\"New post: \\\" + .body.title\"."}}},
+              {"apiBaseUrl",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"default", kDefaultApiBaseUrl},
+                {"description", "Where the X API is; the step POSTs to <apiBaseUrl>/2/tweets."}}}}},
+            {"oneOf", json::array({{{"required", json::array({"text"})}},
+                                   {{"required", json::array({"textExpression"})}}})},
+            {"additionalProperties", false}};
 }
 
 PostConfig parsePostConfig(const nlohmann::json& config) {

@@ -47,9 +47,10 @@ protected:
         request.url = config_.tweetsUrl;
         // A JSON body takes no part in the OAuth 1.0a signature (RFC 5849 3.4.1.3.1).
         request.body = nlohmann::json{{"text", text}}.dump();
-        request.headers = {{"Authorization", signing::oauth1AuthorizationHeader(signing, credentials)},
-                           {"Content-Type", "application/json"},
-                           {"Accept", "application/json"}};
+        request.headers = {
+            {"Authorization", signing::oauth1AuthorizationHeader(signing, credentials)},
+            {"Content-Type", "application/json"},
+            {"Accept", "application/json"}};
 
         net::OutboundPolicy policy = net::policyFromEngineSettings(context.engineSettings());
         // A signed POST is not replayed to wherever a redirect points.

@@ -13,7 +13,8 @@ std::chrono::milliseconds rateLimitDelay(std::string_view resetEpochSeconds,
     if (resetEpochSeconds.empty() || result.ec != std::errc() || result.ptr != end)
         return kDefaultRateLimitWait;
     const auto resetAt = std::chrono::system_clock::time_point(std::chrono::seconds(reset));
-    const auto wait = std::chrono::ceil<std::chrono::seconds>(resetAt - now) + std::chrono::seconds(1);
+    const auto wait =
+        std::chrono::ceil<std::chrono::seconds>(resetAt - now) + std::chrono::seconds(1);
     return std::clamp<std::chrono::seconds>(wait, std::chrono::seconds(1), kMaxRateLimitWait);
 }
 

@@ -10,8 +10,11 @@ std::size_t tweetLength(std::string_view text) {
     std::size_t count = 0;
     for (std::size_t i = 0; i < text.size();) {
         const auto lead = static_cast<unsigned char>(text[i]);
-        const std::size_t size = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
-                                 : (lead >> 3) == 0x1E ? 4 : 0;
+        const std::size_t size = lead < 0x80           ? 1
+                                 : (lead >> 5) == 0x6  ? 2
+                                 : (lead >> 4) == 0xE  ? 3
+                                 : (lead >> 3) == 0x1E ? 4
+                                                       : 0;
         if (size == 0 || i + size > text.size())
             throw std::invalid_argument("the tweet text is not valid UTF-8");
         for (std::size_t k = 1; k < size; ++k)
@@ -28,8 +31,7 @@ void checkTweetText(std::string_view text) {
     if (length == 0) throw std::invalid_argument("the tweet text is empty");
     if (length > kMaxTweetCharacters)
         throw std::invalid_argument("the tweet text has " + std::to_string(length) +
-                                    " characters; X allows " +
-                                    std::to_string(kMaxTweetCharacters));
+                                    " characters; X allows " + std::to_string(kMaxTweetCharacters));
 }
 
 TweetText TweetText::fixed(std::string text) {

@@ -19,8 +19,7 @@ public:
     const Manifest& manifest() const noexcept override { return manifest_; }
 
 protected:
-    std::unique_ptr<Step> create(std::string_view function,
-                                 const nlohmann::json& config) override {
+    std::unique_ptr<Step> create(std::string_view function, const nlohmann::json& config) override {
         if (function == manifest_.functions.front().name) return makePostStep(config);
         return nullptr;
     }

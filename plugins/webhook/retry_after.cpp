@@ -37,7 +37,8 @@ std::chrono::milliseconds retryAfterDelay(std::string_view value,
     // that formats back to the same text counts: the IMF-fixdate senders must use.
     const std::string text(value);
     if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::HTTP_FORMAT, text, date, zone) ||
-        zone != 0 || Poco::DateTimeFormatter::format(date, Poco::DateTimeFormat::HTTP_FORMAT) != text)
+        zone != 0 ||
+        Poco::DateTimeFormatter::format(date, Poco::DateTimeFormat::HTTP_FORMAT) != text)
         return kDefaultRetryAfter;
     const auto at = std::chrono::system_clock::from_time_t(date.timestamp().epochTime());
     return bounded(std::chrono::ceil<std::chrono::seconds>(at - now));

@@ -16,8 +16,8 @@ namespace {
 // Set by the step for every delivery; letting config override them would break the
 // signature or the framing.
 constexpr std::array<std::string_view, 7> kReservedHeaders{
-    "webhook-id",   "webhook-timestamp", "webhook-signature", "content-type",
-    "content-length", "host",            "transfer-encoding"};
+    "webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "content-length",
+    "host",       "transfer-encoding"};
 
 std::string lowerCase(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -39,29 +39,28 @@ void checkUrl(const std::string& url) {
 
 nlohmann::json sendConfigSchema() {
     using json = nlohmann::json;
-    return {
-        {"type", "object"},
-        {"properties",
-         {{"url",
-           {{"type", "string"},
-            {"minLength", 1},
-            {"description", "Where to POST the message body (http or https)."}}},
-          {"headers",
-           {{"type", "object"},
-            {"propertyNames", {{"pattern", "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$"}}},
-            {"additionalProperties", {{"type", "string"}}},
-            {"description",
-             "Extra request headers. The webhook-* signature headers and Content-Type are "
-             "set by the step."}}},
-          {"timeoutMs",
-           {{"type", "integer"},
-            {"minimum", 1},
-            {"maximum", 300000},
-            {"default", 30000},
-            {"description",
-             "Limit for the whole delivery; a delivery that runs out fails the attempt."}}}}},
-        {"required", json::array({"url"})},
-        {"additionalProperties", false}};
+    return {{"type", "object"},
+            {"properties",
+             {{"url",
+               {{"type", "string"},
+                {"minLength", 1},
+                {"description", "Where to POST the message body (http or https)."}}},
+              {"headers",
+               {{"type", "object"},
+                {"propertyNames", {{"pattern", "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$"}}},
+                {"additionalProperties", {{"type", "string"}}},
+                {"description",
+                 "Extra request headers. The webhook-* signature headers and Content-Type are "
+                 "set by the step."}}},
+              {"timeoutMs",
+               {{"type", "integer"},
+                {"minimum", 1},
+                {"maximum", 300000},
+                {"default", 30000},
+                {"description",
+                 "Limit for the whole delivery; a delivery that runs out fails the attempt."}}}}},
+            {"required", json::array({"url"})},
+            {"additionalProperties", false}};
 }
 
 SendConfig parseSendConfig(const nlohmann::json& config) {

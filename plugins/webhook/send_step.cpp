@@ -98,8 +98,8 @@ protected:
             context.emit(input);
             return;
         }
-        const std::string answer = "receiver " + receiver_ + " answered " +
-                                   std::to_string(status) + " " + response.reason;
+        const std::string answer =
+            "receiver " + receiver_ + " answered " + std::to_string(status) + " " + response.reason;
         if (status == 429) {
             context.retryLater(retryAfterDelay(response.header("retry-after"), now), answer);
             return;

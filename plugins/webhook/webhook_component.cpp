@@ -27,8 +27,7 @@ public:
     const Manifest& manifest() const noexcept override { return manifest_; }
 
 protected:
-    std::unique_ptr<Step> create(std::string_view function,
-                                 const nlohmann::json& config) override {
+    std::unique_ptr<Step> create(std::string_view function, const nlohmann::json& config) override {
         for (const auto& candidate : functions_)
             if (candidate.spec.name == function) return candidate.make(config);
         return nullptr;

@@ -20,7 +20,8 @@ const XApiKeys kKeys{"e2e-consumer-key", "e2e consumer secret!", "99-e2e-access-
                      "e2e*access*token*secret"};
 
 void addTwitterCredential(const TestConfig& config) {
-    writeFile(config.configDir() / "credentials" / "x-consumer.secret", kKeys.consumerSecret + "\n");
+    writeFile(config.configDir() / "credentials" / "x-consumer.secret",
+              kKeys.consumerSecret + "\n");
     ::setenv("FLOWGATE_E2E_X_TOKEN_SECRET", kKeys.accessTokenSecret.c_str(), 1);
     config.addCredential({{"id", "my-x"},
                           {"type", "oauth1"},
@@ -38,7 +39,8 @@ json blogToTwitter(const std::string& apiBaseUrl, const std::filesystem::path& o
                {"function", "post"},
                {"credential", "my-x"},
                {"config",
-                {{"textExpression", "\"New on the blog: \" + .body.title"}, {"apiBaseUrl", apiBaseUrl}}}},
+                {{"textExpression", "\"New on the blog: \" + .body.title"},
+                 {"apiBaseUrl", apiBaseUrl}}}},
               {{"id", "log"},
                {"component", "logger"},
                {"function", "log"},
@@ -56,7 +58,8 @@ TEST_CASE("a webhook becomes a signed tweet and the created tweet is logged", "[
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
 
     for (const std::string title : {"Hello, world", "Ünïcode & 100% +symbols!"})
-        REQUIRE(postJson(engine.port(), "/hook/blog-to-twitter", json{{"title", title}}.dump()).status == 202);
+        REQUIRE(postJson(engine.port(), "/hook/blog-to-twitter", json{{"title", title}}.dump())
+                    .status == 202);
 
     REQUIRE(eventually([&] { return jsonLines(out).size() == 2; }));
     std::set<std::string> logged;
@@ -78,8 +81,12 @@ TEST_CASE("a webhook becomes a signed tweet and the created tweet is logged", "[
 TEST_CASE("a rate-limited tweet waits for the reset, then posts", "[e2e][twitter]") {
     FakeXApi api(kKeys);
     const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count() + 1;
-    api.script({{429, {{"x-rate-limit-reset", std::to_string(reset)}}, R"({"title":"Too Many Requests"})"}});
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() +
+                       1;
+    api.script({{429,
+                 {{"x-rate-limit-reset", std::to_string(reset)}},
+                 R"({"title":"Too Many Requests"})"}});
     TestConfig config(json{{"network", {{"allowPrivateAddresses", true}}},
                            {"retry", {{"maxAttempts", 1}}}});  // a 429 must not use up attempts
     addTwitterCredential(config);
@@ -97,7 +104,9 @@ TEST_CASE("a rate-limited tweet waits for the reset, then posts", "[e2e][twitter
 
 TEST_CASE("a tweet refused with 403 is dead-lettered with X's reason", "[e2e][twitter]") {
     FakeXApi api(kKeys);
-    const CannedResponse duplicate{403, {},
+    const CannedResponse duplicate{
+        403,
+        {},
         R"({"title":"Forbidden","detail":"You are not allowed to create a Tweet with duplicate content.","status":403})"};
     api.script({duplicate, duplicate, duplicate});
     TestConfig config(json{{"network", {{"allowPrivateAddresses", true}}}});
@@ -109,7 +118,9 @@ TEST_CASE("a tweet refused with 403 is dead-lettered with X's reason", "[e2e][tw
     REQUIRE(postJson(engine.port(), "/hook/blog-to-twitter", R"({"title":"again"})").status == 202);
     REQUIRE(eventually([&] {
         return request(engine.port(), {"GET", "/health", "", "", {}, false})
-                   .json().at("queue").at("deadLetters") == 1;
+                   .json()
+                   .at("queue")
+                   .at("deadLetters") == 1;
     }));
     CHECK(jsonLines(out).empty());
     CHECK(readFile(config.logFile()).find("duplicate content") != std::string::npos);

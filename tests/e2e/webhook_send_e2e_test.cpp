@@ -30,7 +30,10 @@ void addSigningCredential(const TestConfig& config, const std::string& secret) {
 }
 
 json loggerStep(const std::filesystem::path& out) {
-    return {{"id", "log"}, {"component", "logger"}, {"function", "log"}, {"config", {{"file", out.string()}}}};
+    return {{"id", "log"},
+            {"component", "logger"},
+            {"function", "log"},
+            {"config", {{"file", out.string()}}}};
 }
 
 json outboxFlow(const std::string& url, const std::filesystem::path& out) {
@@ -108,7 +111,8 @@ TEST_CASE("webhook send: a 503 is retried by the engine with the same webhook-id
                                  Poco::Net::HTTPServerResponse& response) {
         if (!standardWebhooksProblem(seen, kSecret).empty())
             return sendCanned(response, {401, {}, "{}"});
-        sendCanned(response, calls++ == 0 ? CannedResponse{503, {}, "{}"} : CannedResponse{204, {}, ""});
+        sendCanned(response,
+                   calls++ == 0 ? CannedResponse{503, {}, "{}"} : CannedResponse{204, {}, ""});
     });
     TestConfig config(kAllowLoopback);
     addSigningCredential(config, kSecret);

@@ -33,7 +33,8 @@ std::map<std::string, std::string> authorizationParameters(const std::string& he
         if (equals == std::string::npos || item.size() < equals + 3 || item[equals + 1] != '"' ||
             item.back() != '"')
             return {};
-        out[decode(item.substr(0, equals))] = decode(item.substr(equals + 2, item.size() - equals - 3));
+        out[decode(item.substr(0, equals))] =
+            decode(item.substr(equals + 2, item.size() - equals - 3));
     }
     return out;
 }
@@ -44,7 +45,9 @@ std::string header(const SeenRequest& request, const std::string& lowerName) {
 }
 
 CannedResponse problem(int status, const std::string& title, const std::string& detail) {
-    return {status, {}, nlohmann::json{{"title", title}, {"detail", detail}, {"status", status}}.dump(),
+    return {status,
+            {},
+            nlohmann::json{{"title", title}, {"detail", detail}, {"status", status}}.dump(),
             "application/problem+json"};
 }
 
@@ -64,7 +67,8 @@ std::string oauthSignature(const std::string& baseString, const std::string& con
     const auto& digest = hmac.digest();
     std::ostringstream out;
     Poco::Base64Encoder base64(out);
-    base64.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
+    base64.write(reinterpret_cast<const char*>(digest.data()),
+                 static_cast<std::streamsize>(digest.size()));
     base64.close();
     return out.str();
 }
@@ -101,7 +105,8 @@ std::string FakeXApi::signatureProblem(const SeenRequest& request) {
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-    if (std::llabs(now - std::stoll("0" + oauth["oauth_timestamp"])) > 300) return "stale timestamp";
+    if (std::llabs(now - std::stoll("0" + oauth["oauth_timestamp"])) > 300)
+        return "stale timestamp";
     if (oauth["oauth_nonce"].empty() || !nonces_.insert(oauth["oauth_nonce"]).second)
         return "nonce missing or replayed";
     const std::string signature = oauth["oauth_signature"];
@@ -116,8 +121,8 @@ std::string FakeXApi::signatureProblem(const SeenRequest& request) {
     std::string parameters;
     for (const auto& pair : pairs) parameters += (parameters.empty() ? "" : "&") + pair;
     const std::string base = request.method + "&" +
-                             oauthPercentEncode(server_.url(Poco::URI(request.uri).getPath())) + "&" +
-                             oauthPercentEncode(parameters);
+                             oauthPercentEncode(server_.url(Poco::URI(request.uri).getPath())) +
+                             "&" + oauthPercentEncode(parameters);
     if (oauthSignature(base, keys_.consumerSecret, keys_.accessTokenSecret) != signature)
         return "signature mismatch";
     return {};
@@ -141,7 +146,11 @@ CannedResponse FakeXApi::answer(const SeenRequest& request) {
     }
     posted_.push_back(body.at("text"));
     const std::string id = std::to_string(1800000000000000000LL + posted_.size());
-    return {201, {}, nlohmann::json{{"data", {{"id", id}, {"text", body.at("text")}, {"edit_history_tweet_ids", {id}}}}}.dump()};
+    return {201,
+            {},
+            nlohmann::json{
+                {"data", {{"id", id}, {"text", body.at("text")}, {"edit_history_tweet_ids", {id}}}}}
+                .dump()};
 }
 
 }  // namespace flowgate::test

@@ -35,17 +35,20 @@ std::string standardWebhooksProblem(const SeenRequest& request, const std::strin
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-    if (std::llabs(now - std::atoll(timestamp.c_str())) > toleranceSeconds) return "stale timestamp";
+    if (std::llabs(now - std::atoll(timestamp.c_str())) > toleranceSeconds)
+        return "stale timestamp";
 
     std::istringstream encodedKey(secret.substr(secret.rfind('_') + 1));
     Poco::Base64Decoder decoder(encodedKey);
-    const std::string key((std::istreambuf_iterator<char>(decoder)), std::istreambuf_iterator<char>());
+    const std::string key((std::istreambuf_iterator<char>(decoder)),
+                          std::istreambuf_iterator<char>());
     Poco::HMACEngine<Sha256Engine> hmac(key);
     hmac.update(id + "." + timestamp + "." + request.body);
     const auto& digest = hmac.digest();
     std::ostringstream expected;
     Poco::Base64Encoder encoder(expected);
-    encoder.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
+    encoder.write(reinterpret_cast<const char*>(digest.data()),
+                  static_cast<std::streamsize>(digest.size()));
     encoder.close();
 
     std::istringstream entries(signatures);

@@ -28,8 +28,7 @@ public:
     StandardWebhooksSigner& operator=(const StandardWebhooksSigner&) = delete;
 
     // The webhook-signature header value: "v1,<sig>" per key, space-separated.
-    std::string sign(std::string_view id, std::string_view timestamp,
-                     std::string_view body) const;
+    std::string sign(std::string_view id, std::string_view timestamp, std::string_view body) const;
 
 private:
     std::vector<std::string> keys_;

@@ -109,9 +109,9 @@ TEST_CASE("oauth1: the base string URI is normalised", "[signing][oauth1]") {
     CHECK(baseUriOf("https://api.x.com:8443/2/tweets") ==
           "https%3A%2F%2Fapi.x.com%3A8443%2F2%2Ftweets");
     // The method is upper-cased.
-    CHECK(oauth1SignatureBaseString({"post", "https://api.x.com/2/tweets", {}, "n", "1"},
-                                    credentials)
-              .starts_with("POST&"));
+    CHECK(
+        oauth1SignatureBaseString({"post", "https://api.x.com/2/tweets", {}, "n", "1"}, credentials)
+            .starts_with("POST&"));
 }
 
 TEST_CASE("oauth1: percent-encoding follows RFC 5849 3.6", "[signing][oauth1]") {

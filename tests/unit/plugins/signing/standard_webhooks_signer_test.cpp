@@ -25,16 +25,15 @@ TEST_CASE("standard webhooks: id, timestamp and body are all signed",
     CHECK(signer.sign(id, ts, body + " ") != expected);
 }
 
-TEST_CASE("standard webhooks: a rotation signs with every secret",
-          "[signing][standard-webhooks]") {
+TEST_CASE("standard webhooks: a rotation signs with every secret", "[signing][standard-webhooks]") {
     const auto v = flowgate::test::signatureVector("Standard Webhooks");
     const std::string secret = v.at("secret");
     // The same key without the prefix and without padding is the same secret.
     const std::string other = "whsec_c2Vjb25kLXNlY3JldC1rZXk";  // "second-secret-key"
     const StandardWebhooksSigner signer({secret, other});
-    const std::string header = signer.sign(v.at("id").get<std::string>(),
-                                           v.at("timestamp").get<std::string>(),
-                                           v.at("body").get<std::string>());
+    const std::string header =
+        signer.sign(v.at("id").get<std::string>(), v.at("timestamp").get<std::string>(),
+                    v.at("body").get<std::string>());
     const std::string first = v.at("expected_header");
     REQUIRE(header.starts_with(first + " v1,"));
     CHECK(header.size() == first.size() * 2 + 1);

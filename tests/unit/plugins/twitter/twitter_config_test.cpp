@@ -24,8 +24,7 @@ TEST_CASE("twitter post config: valid, invalid and empty", "[plugins][twitter]")
     }
     SECTION("valid configs pass and make a step") {
         for (const auto& config :
-             {json{{"text", "Hello"}},
-              json{{"textExpression", "\"New: \" + .body.title"}},
+             {json{{"text", "Hello"}}, json{{"textExpression", "\"New: \" + .body.title"}},
               json{{"text", std::string(280, 'x')}, {"apiBaseUrl", "http://127.0.0.1:9/"}}}) {
             const auto violations = violationsOf(*twitter, "post", config);
             INFO(config.dump() << "\n" << describe(violations));
@@ -34,7 +33,8 @@ TEST_CASE("twitter post config: valid, invalid and empty", "[plugins][twitter]")
         }
     }
     SECTION("both or neither of text and textExpression") {
-        CHECK_FALSE(violationsOf(*twitter, "post", {{"text", "a"}, {"textExpression", ".x"}}).empty());
+        CHECK_FALSE(
+            violationsOf(*twitter, "post", {{"text", "a"}, {"textExpression", ".x"}}).empty());
         CHECK_FALSE(violationsOf(*twitter, "post", {{"apiBaseUrl", "https://api.x.com"}}).empty());
     }
     SECTION("wrong types and unknown fields") {
@@ -52,9 +52,11 @@ TEST_CASE("twitter post config: valid, invalid and empty", "[plugins][twitter]")
         CHECK(refusalOf(*twitter, "post", {{"text", accented}}).empty());
         CHECK_THAT(refusalOf(*twitter, "post", {{"textExpression", ".body.title +"}}),
                    Catch::Contains("syntax error"));
-        CHECK_THAT(refusalOf(*twitter, "post", {{"text", "a"}, {"apiBaseUrl", "ftp://x.example"}}),
-                   Catch::Contains("apiBaseUrl 'ftp://x.example' is not an absolute http or https URL"));
-        CHECK_THAT(refusalOf(*twitter, "post", {{"text", "a"}, {"apiBaseUrl", "https://x.example/?a=b"}}),
-                   Catch::Contains("without a query"));
+        CHECK_THAT(
+            refusalOf(*twitter, "post", {{"text", "a"}, {"apiBaseUrl", "ftp://x.example"}}),
+            Catch::Contains("apiBaseUrl 'ftp://x.example' is not an absolute http or https URL"));
+        CHECK_THAT(
+            refusalOf(*twitter, "post", {{"text", "a"}, {"apiBaseUrl", "https://x.example/?a=b"}}),
+            Catch::Contains("without a query"));
     }
 }

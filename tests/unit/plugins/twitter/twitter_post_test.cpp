@@ -53,9 +53,10 @@ long long epochNow() {
 TEST_CASE("twitter post: a signed tweet, and the created tweet as output", "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);
-    auto step = testing::makeStep(*twitter, "post",
-                                  {{"textExpression", "\"New post: \" + .body.title + \" \" + .body.url"},
-                                   {"apiBaseUrl", api.baseUrl()}});
+    auto step =
+        testing::makeStep(*twitter, "post",
+                          {{"textExpression", "\"New post: \" + .body.title + \" \" + .body.url"},
+                           {"apiBaseUrl", api.baseUrl()}});
     auto context = contextWith(kKeys);
 
     const StepResult result = step->execute(
@@ -68,7 +69,7 @@ TEST_CASE("twitter post: a signed tweet, and the created tweet as output", "[plu
     REQUIRE(seen.size() == 1);
     CHECK(seen[0].signatureProblem.empty());
     CHECK(api.posted() == std::vector<std::string>{
-                             "New post: Ünïcode & symbols: 100% +ok! https://blog.example/p?1=2"});
+                              "New post: Ünïcode & symbols: 100% +ok! https://blog.example/p?1=2"});
     REQUIRE(context.emitted().size() == 1);
     const json body = context.emitted()[0].message.body;
     CHECK(body.at("id").is_string());
@@ -78,7 +79,8 @@ TEST_CASE("twitter post: a signed tweet, and the created tweet as output", "[plu
 TEST_CASE("twitter post: every request has a fresh nonce", "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);  // refuses a nonce it has seen
-    auto step = testing::makeStep(*twitter, "post", {{"text", "same text"}, {"apiBaseUrl", api.baseUrl()}});
+    auto step =
+        testing::makeStep(*twitter, "post", {{"text", "same text"}, {"apiBaseUrl", api.baseUrl()}});
     for (int i = 0; i < 5; ++i) {
         auto context = contextWith(kKeys);
         const StepResult result = step->execute(message({}), context);
@@ -91,10 +93,12 @@ TEST_CASE("twitter post: every request has a fresh nonce", "[plugins][twitter]")
 TEST_CASE("twitter post: a 429 waits for x-rate-limit-reset", "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);
-    auto step = testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
+    auto step =
+        testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
     const auto tooMany = [](const std::string& reset) {
         CannedResponse answer{429, {}, R"({"title":"Too Many Requests","status":429})"};
-        if (!reset.empty()) answer.headers = {{"x-rate-limit-reset", reset}, {"x-rate-limit-remaining", "0"}};
+        if (!reset.empty())
+            answer.headers = {{"x-rate-limit-reset", reset}, {"x-rate-limit-remaining", "0"}};
         return answer;
     };
     struct Case {
@@ -102,11 +106,13 @@ TEST_CASE("twitter post: a 429 waits for x-rate-limit-reset", "[plugins][twitter
         std::chrono::seconds low, high;
     };
     const std::string inFiveMinutes = std::to_string(epochNow() + 300);
-    for (const auto& c : {Case{inFiveMinutes, std::chrono::seconds(299), std::chrono::seconds(302)},
-                          Case{std::to_string(epochNow() + 86400), std::chrono::seconds(900), std::chrono::seconds(900)},
-                          Case{std::to_string(epochNow() - 10), std::chrono::seconds(1), std::chrono::seconds(1)},
-                          Case{"", std::chrono::seconds(60), std::chrono::seconds(60)},
-                          Case{"soon", std::chrono::seconds(60), std::chrono::seconds(60)}}) {
+    for (const auto& c :
+         {Case{inFiveMinutes, std::chrono::seconds(299), std::chrono::seconds(302)},
+          Case{std::to_string(epochNow() + 86400), std::chrono::seconds(900),
+               std::chrono::seconds(900)},
+          Case{std::to_string(epochNow() - 10), std::chrono::seconds(1), std::chrono::seconds(1)},
+          Case{"", std::chrono::seconds(60), std::chrono::seconds(60)},
+          Case{"soon", std::chrono::seconds(60), std::chrono::seconds(60)}}) {
         INFO("x-rate-limit-reset: " << c.reset);
         api.script({tooMany(c.reset)});
         auto context = contextWith(kKeys);
@@ -125,7 +131,8 @@ TEST_CASE("twitter post: 5xx fails the attempt, a retry then posts", "[plugins][
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);
     api.script({{503, {}, R"({"title":"Service Unavailable","detail":"over capacity"})"}});
-    auto step = testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
+    auto step =
+        testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
     auto context = contextWith(kKeys);
     const StepResult first = step->execute(message({}), context);
     CHECK_FALSE(first.ok);
@@ -138,10 +145,12 @@ TEST_CASE("twitter post: 5xx fails the attempt, a retry then posts", "[plugins][
     CHECK(api.posted() == std::vector<std::string>{"hi"});
 }
 
-TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret", "[plugins][twitter]") {
+TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret",
+          "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);
-    auto step = testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
+    auto step =
+        testing::makeStep(*twitter, "post", {{"text", "hi"}, {"apiBaseUrl", api.baseUrl()}});
     XApiKeys wrong = kKeys;
     wrong.accessTokenSecret = "a-wrong-token-secret";
     auto context = contextWith(wrong);
@@ -160,19 +169,22 @@ TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret", 
 TEST_CASE("twitter post: failures before any request", "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);
-    auto step = testing::makeStep(*twitter, "post",
-                                  {{"textExpression", ".body.text"}, {"apiBaseUrl", api.baseUrl()}});
+    auto step = testing::makeStep(
+        *twitter, "post", {{"textExpression", ".body.text"}, {"apiBaseUrl", api.baseUrl()}});
     auto context = contextWith(kKeys);
 
     SECTION("a text over 280 characters") {
-        const StepResult result = step->execute(message({{"text", std::string(300, 'a')}}), context);
+        const StepResult result =
+            step->execute(message({{"text", std::string(300, 'a')}}), context);
         CHECK_FALSE(result.ok);
-        CHECK_THAT(result.error, Catch::Contains("the tweet text has 300 characters; X allows 280"));
+        CHECK_THAT(result.error,
+                   Catch::Contains("the tweet text has 300 characters; X allows 280"));
     }
     SECTION("an expression that yields no string") {
         const StepResult result = step->execute(message({{"text", 5}}), context);
         CHECK_FALSE(result.ok);
-        CHECK_THAT(result.error, Catch::Contains("textExpression must produce a string, not number"));
+        CHECK_THAT(result.error,
+                   Catch::Contains("textExpression must produce a string, not number"));
     }
     SECTION("an empty text") {
         const StepResult result = step->execute(message({{"text", ""}}), context);
@@ -185,7 +197,8 @@ TEST_CASE("twitter post: failures before any request", "[plugins][twitter]") {
         context.setCredential(partial);
         const StepResult result = step->execute(message({{"text", "ok"}}), context);
         CHECK_FALSE(result.ok);
-        CHECK_THAT(result.error, Catch::Contains("the oauth1 credential has no \"accessTokenSecret\""));
+        CHECK_THAT(result.error,
+                   Catch::Contains("the oauth1 credential has no \"accessTokenSecret\""));
     }
     SECTION("loopback, when the engine does not allow private addresses") {
         RecordingStepContext closed;

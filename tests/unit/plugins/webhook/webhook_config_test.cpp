@@ -26,11 +26,10 @@ TEST_CASE("webhook send config: valid, invalid and empty", "[plugins][webhook]")
         CHECK(hasViolation(violations, "", "url"));
     }
     SECTION("valid configs pass and make a step") {
-        for (const auto& config :
-             {json{{"url", "https://hooks.example/in"}},
-              json{{"url", "http://127.0.0.1:9/x?token=a"},
-                   {"headers", {{"X-Source", "flowgate"}}},
-                   {"timeoutMs", 5000}}}) {
+        for (const auto& config : {json{{"url", "https://hooks.example/in"}},
+                                   json{{"url", "http://127.0.0.1:9/x?token=a"},
+                                        {"headers", {{"X-Source", "flowgate"}}},
+                                        {"timeoutMs", 5000}}}) {
             const auto violations = violationsOf(*webhook, "send", config);
             INFO(config.dump() << "\n" << describe(violations));
             CHECK(violations.empty());
@@ -59,9 +58,10 @@ TEST_CASE("webhook send config: valid, invalid and empty", "[plugins][webhook]")
                    Catch::Contains("not an absolute http or https URL"));
         CHECK_THAT(refusalOf(*webhook, "send", {{"url", "/relative/path"}}),
                    Catch::Contains("not an absolute http or https URL"));
-        CHECK_THAT(refusalOf(*webhook, "send",
-                             {{"url", "https://a.example"}, {"headers", {{"Webhook-Signature", "x"}}}}),
-                   Catch::Contains("header 'Webhook-Signature' is set by the step itself"));
+        CHECK_THAT(
+            refusalOf(*webhook, "send",
+                      {{"url", "https://a.example"}, {"headers", {{"Webhook-Signature", "x"}}}}),
+            Catch::Contains("header 'Webhook-Signature' is set by the step itself"));
         CHECK_THAT(refusalOf(*webhook, "send",
                              {{"url", "https://a.example"}, {"headers", {{"content-type", "x"}}}}),
                    Catch::Contains("is set by the step itself"));

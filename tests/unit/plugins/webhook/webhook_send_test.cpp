@@ -71,9 +71,9 @@ std::string header(const SeenRequest& request, const std::string& name) {
 TEST_CASE("webhook send delivers a signed body and passes the message on", "[plugins][webhook]") {
     auto component = loadRealComponent("libflowgate-webhook.so", "webhook");
     Receiver receiver;
-    auto step = testing::makeStep(*component, "send",
-                                  {{"url", receiver.server.url("/in?k=v")},
-                                   {"headers", {{"X-Source", "flowgate"}}}});
+    auto step = testing::makeStep(
+        *component, "send",
+        {{"url", receiver.server.url("/in?k=v")}, {"headers", {{"X-Source", "flowgate"}}}});
     auto context = contextFor({kSecret});
     const Message input = message();
 
@@ -130,8 +130,9 @@ TEST_CASE("webhook send: a 429 retries later per Retry-After", "[plugins][webhoo
     };
     const auto inTenSeconds = Poco::DateTimeFormatter::format(
         Poco::Timestamp() + 10 * Poco::Timespan::SECONDS, Poco::DateTimeFormat::HTTP_FORMAT);
-    for (const auto& c : {Case{"7", std::chrono::seconds(7)}, Case{"garbage", std::chrono::seconds(60)},
-                          Case{"999999", std::chrono::seconds(3600)}, Case{"0", std::chrono::seconds(1)}}) {
+    for (const auto& c :
+         {Case{"7", std::chrono::seconds(7)}, Case{"garbage", std::chrono::seconds(60)},
+          Case{"999999", std::chrono::seconds(3600)}, Case{"0", std::chrono::seconds(1)}}) {
         INFO("Retry-After: " << c.retryAfter);
         Receiver receiver;
         receiver.script = {{429, {{"Retry-After", c.retryAfter}}, "{}"}};
@@ -215,15 +216,16 @@ TEST_CASE("webhook send: refusals that never reach the receiver", "[plugins][web
     CHECK(receiver.server.requests().empty());
 }
 
-TEST_CASE("webhook send: a receiver slower than timeoutMs fails the attempt", "[plugins][webhook]") {
+TEST_CASE("webhook send: a receiver slower than timeoutMs fails the attempt",
+          "[plugins][webhook]") {
     auto component = loadRealComponent("libflowgate-webhook.so", "webhook");
     LocalHttpServer slow([](const SeenRequest&, Poco::Net::HTTPServerRequest&,
                             Poco::Net::HTTPServerResponse& response) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         test::sendCanned(response, {200, {}, "{}"});
     });
-    auto step = testing::makeStep(*component, "send",
-                                  {{"url", slow.url("/in")}, {"timeoutMs", 300}});
+    auto step =
+        testing::makeStep(*component, "send", {{"url", slow.url("/in")}, {"timeoutMs", 300}});
     auto context = contextFor({kSecret});
     const auto started = std::chrono::steady_clock::now();
     const StepResult result = step->execute(message(), context);
@@ -240,13 +242,14 @@ TEST_CASE("webhook send: a network error names the receiver, not the URL's path"
         Receiver gone;
         closedPort = gone.server.port();
     }
-    auto step = testing::makeStep(
-        *component, "send",
-        {{"url", "http://127.0.0.1:" + std::to_string(closedPort) + "/services/T0/s3cr3tpath?k=v"}});
+    auto step = testing::makeStep(*component, "send",
+                                  {{"url", "http://127.0.0.1:" + std::to_string(closedPort) +
+                                               "/services/T0/s3cr3tpath?k=v"}});
     auto context = contextFor({kSecret});
     const StepResult result = step->execute(message(), context);
     CHECK_FALSE(result.ok);
-    CHECK_THAT(result.error, Catch::Contains("delivery to 127.0.0.1:" + std::to_string(closedPort)));
+    CHECK_THAT(result.error,
+               Catch::Contains("delivery to 127.0.0.1:" + std::to_string(closedPort)));
     CHECK(result.error.find("s3cr3tpath") == std::string::npos);
     CHECK(result.error.find("k=v") == std::string::npos);
 }
