@@ -4,6 +4,7 @@
 
 #include <Poco/Logger.h>
 
+#include "cli/config_reloader.hpp"
 #include "config/credential_store.hpp"
 #include "flow/flow_catalog.hpp"
 #include "flow/flow_loader.hpp"
@@ -64,6 +65,8 @@ struct Engine::Parts {
     std::unique_ptr<attachments::AttachmentStore> attachments;
     std::unique_ptr<runtime::WorkerPool> workers;
     std::unique_ptr<http::WebhookServer> server;
+    ReloadMetrics reloadMetrics;
+    std::unique_ptr<ConfigReloader> reloader;
     bool stopped = false;
 
     json health() const {
@@ -71,6 +74,7 @@ struct Engine::Parts {
         return {{"status", "ok"},
                 {"flows", catalog.snapshot()->all().size()},
                 {"queue", {{"ready", stats.ready}, {"leased", stats.leased},
+                           {"waiting", stats.waiting},
                            {"deadLetters", stats.deadLetters}}}};
     }
 
@@ -93,6 +97,8 @@ struct Engine::Parts {
                 httpMetrics.unavailable.load());
         counter("flowgate_webhooks_duplicates_total", "Repeated delivery ids answered 200",
                 httpMetrics.duplicates.load());
+        counter("flowgate_executions_resumed_total", "Paused executions resumed by their URL",
+                httpMetrics.resumed.load());
         counter("flowgate_steps_completed_total", "Steps that ran to completion",
                 runtimeMetrics.stepsCompleted.load());
         counter("flowgate_steps_failed_total", "Failed step attempts",
@@ -101,13 +107,21 @@ struct Engine::Parts {
                 runtimeMetrics.stepsDeadLettered.load());
         counter("flowgate_branches_ended_total", "Completed steps that passed nothing on",
                 runtimeMetrics.branchesEnded.load());
+        counter("flowgate_steps_paused_total", "Steps that paused their execution to wait",
+                runtimeMetrics.stepsWaiting.load());
         gauge("flowgate_queue_ready", "Work items stored and waiting", stats.ready);
         gauge("flowgate_queue_leased", "Work items being run", stats.leased);
+        gauge("flowgate_queue_waiting", "Work items paused until resumed or timed out",
+              stats.waiting);
         gauge("flowgate_dead_letters", "Work items in the dead-letter table", stats.deadLetters);
         counter("flowgate_queue_commits_total", "Queue transactions (group commits)", stats.commits);
         counter("flowgate_queue_committed_ops_total", "Queue operations those commits served",
                 stats.committedOps);
         gauge("flowgate_flows", "Flows running", catalog.snapshot()->all().size());
+        counter("flowgate_reloads_total", "Config reloads (files changed, or SIGHUP)",
+                reloadMetrics.reloads.load());
+        counter("flowgate_reload_failures_total", "Reloads that refused a file or failed",
+                reloadMetrics.failures.load());
         return out.str();
     }
 };
@@ -122,6 +136,9 @@ Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>())
         logger.information("component %s %s from %s", c->manifest.name, c->manifest.version,
                            c->file.string());
     parts_->catalog.replace(loaded.flows);
+    // The baseline signature is taken now, so only changes after this load count.
+    parts_->reloader = std::make_unique<ConfigReloader>(loaded.engine, loaded.components,
+                                                        parts_->catalog, parts_->reloadMetrics);
 }
 
 Engine::~Engine() { stop(); }
@@ -167,12 +184,18 @@ void Engine::start() {
                                                       engineSettings, p.runtimeMetrics);
     p.workers->start();
     p.server->start();
+    p.reloader->start();
+}
+
+void Engine::reload() {
+    if (parts_->reloader) parts_->reloader->requestReload();
 }
 
 void Engine::stop() {
     auto& p = *parts_;
     if (p.stopped || !p.queue) return;
     p.stopped = true;
+    p.reloader->stop();  // no catalog swaps while shutting down
     p.server.reset();   // no new messages; requests in progress are answered first
     p.workers.reset();  // in-flight steps finish, leased items are released
     p.queue.reset();    // drains pending commits, closes the database

@@ -38,6 +38,9 @@ public:
     // Graceful: stop accepting, let requests in progress finish, let workers finish or
     // release their items, close the queue. Idempotent.
     void stop();
+    // Reloads plugins, credentials and flows now (SIGHUP); returns at once, the reload
+    // runs on the engine's reload thread. See cli/config_reloader.hpp.
+    void reload();
 
     int port() const;
     const config::EngineConfig& config() const;

@@ -61,11 +61,13 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
 }
 
 int runCommand(const EngineOptions& options) {
-    // Block the stop signals in every thread; the main thread waits for them below.
+    // Block the stop and reload signals in every thread; the main thread waits for them
+    // below.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     flowgate::cli::Engine engine(options);
@@ -82,7 +84,7 @@ int runCommand(const EngineOptions& options) {
     std::cout << std::flush;
 
     int signal = 0;
-    sigwait(&signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) engine.reload();
     std::cerr << "flowgate: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
               << " received, stopping\n";
     engine.stop();

@@ -24,10 +24,11 @@ int pluginsCommand(const EngineOptions& options, std::ostream& out) {
             out << '\n';
             if (!fn.description.empty()) out << "    " << fn.description << '\n';
             if (!fn.outputs.empty()) {
-                out << "    outputs:";
-                for (const auto& output : fn.outputs) out << ' ' << output;
-                out << "  (a name, or where in the config names are)\n";
+                out << "    outputs: default";
+                for (const auto& output : fn.outputs) out << ", " << output;
+                out << '\n';
             }
+            if (fn.pausesExecution) out << "    pauses the execution until meta.resumeUrl is called\n";
             out << "    config schema: " << fn.configSchema.dump() << '\n';
         }
     }

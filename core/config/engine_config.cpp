@@ -80,6 +80,10 @@ const plugin::ConfigSchema& engineSchema() {
                 "allowAddresses": {"type": "array", "items": {"type": "string"}}
               }
             },
+            "reload": {
+              "type": "object", "additionalProperties": false,
+              "properties": {"intervalMs": {"type": "integer", "minimum": 0, "maximum": 3600000}}
+            },
             "workers": {
               "type": "object", "additionalProperties": false,
               "properties": {
@@ -170,6 +174,9 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     w.threads = workers.value("threads", w.threads);
     w.batch = workers.value("batch", w.batch);
     w.lease = std::chrono::milliseconds(workers.value("leaseMs", w.lease.count()));
+
+    config.reload.interval = std::chrono::milliseconds(
+        doc->value("reload", json::object()).value("intervalMs", config.reload.interval.count()));
 
     config.retry = retryPolicyFrom(doc->value("retry", json::object()), config.retry);
     return config;

@@ -50,6 +50,12 @@ struct NetworkSettings {
     std::vector<std::string> allowAddresses;
 };
 
+// Picking up changed config while the engine runs (see cli/config_reloader.hpp).
+struct ReloadSettings {
+    // How often plugin, flow and credential directories are checked; 0: only on SIGHUP.
+    std::chrono::milliseconds interval{2000};
+};
+
 struct EngineConfig {
     std::filesystem::path configDir;
     std::filesystem::path dataDir;
@@ -61,6 +67,7 @@ struct EngineConfig {
     NetworkSettings network;
     std::string publicBaseUrl;  // how callers reach this engine; empty: from http host/port
     RetryPolicy retry;
+    ReloadSettings reload;
     long long maxQueuedItems = 1000000;
     std::string logLevel = "information";
 };

@@ -29,6 +29,7 @@ struct StepDef {
     // Where each output goes: "default" for emit(), other names for emitTo(). An output
     // that is not listed ends that branch of the execution.
     std::map<std::string, std::string, std::less<>> next;
+    bool pausesExecution = false;  // the function may wait for the execution's resume URL
 };
 
 // The answer an async flow gives once the message is stored. `body` may contain
@@ -68,11 +69,16 @@ struct WebhookTrigger {
 struct Flow {
     std::string id;
     std::string file;
+    // Digest of the flow's document and of the credentials it uses: a reload that
+    // builds a flow with the same fingerprint keeps the running one (and its steps).
+    std::string fingerprint;
     std::string description;
     bool enabled = true;
     WebhookTrigger trigger;
     config::RetryPolicy retry;
     std::vector<StepDef> steps;  // steps[0] receives the webhook's message
+    // Some step may pause the execution: its messages carry meta.resumeUrl.
+    bool resumable = false;
 
     const StepDef* findStep(std::string_view stepId) const;
     // The step that receives what `from` emits on `output`; null if none.

@@ -5,6 +5,7 @@
 
 #include <Poco/String.h>
 
+#include "auth/hmac_signer.hpp"
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
 #include "plugin/function_outputs.hpp"
@@ -125,12 +126,28 @@ public:
         for (std::size_t i = 0; i < steps.size(); ++i) {
             StepDef step = buildStep(steps[i], i);
             linkNext(step, steps, i, ids);
+            flow->resumable = flow->resumable || step.pausesExecution;
             flow->steps.push_back(std::move(step));
         }
-        return failed_ ? nullptr : flow;
+        if (failed_) return nullptr;
+        flow->fingerprint = fingerprint(doc);
+        return flow;
     }
 
 private:
+    // Hex SHA-256 over the document and every credential the flow resolved; the digest
+    // (not the secrets) is what the flow keeps. "" if OpenSSL failed: never equal.
+    std::string fingerprint(const json& doc) const {
+        std::string inputs = doc.dump() + '\n' + usedCredentials_.dump();
+        const auto digest = auth::sha256(inputs);
+        auth::wipe(inputs);
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (unsigned char c : digest.value_or(std::string{}))
+            hex += {kHex[c >> 4], kHex[c & 15]};
+        return hex;
+    }
+
     void buildTrigger(const json& doc, WebhookTrigger& trigger) {
         const json response = doc.value("response", json::object());
         trigger.responseMode = response.value("mode", "async");
@@ -181,6 +198,7 @@ private:
             return;
         }
         trigger.secretFields = trigger.verifier->secretFields();
+        usedCredentials_[trigger.credentialId] = credential->data;
     }
 
     static std::string stepPointer(std::size_t i) { return "/steps/" + std::to_string(i); }
@@ -214,6 +232,7 @@ private:
                                         step.function + "' (has: " + joinNames(known) + ")");
             return step;
         }
+        step.pausesExecution = function->spec.pausesExecution;
         const std::size_t before = errors_.size();
         config::checkSchema(function->schema, step.config, file_, at + "/config", errors_);
         if (errors_.size() != before) failed_ = true;
@@ -253,6 +272,7 @@ private:
             return false;
         }
         step.credential = credential->data;
+        usedCredentials_[id] = credential->data;
         return true;
     }
 
@@ -277,29 +297,23 @@ private:
         checkOutputs(step, next, at);
     }
 
-    // A `next` key that is none of the outputs a function declares (for a router: its
-    // configured branches) is a typo that would silently drop messages. Functions that
-    // declare no outputs are not checked; neither are steps whose config was refused.
+    // A `next` key that is neither "default" nor an output the function declares (for a
+    // router: its configured branches) is a typo that would silently drop messages.
+    // Functions that declare no outputs are not checked; neither are refused steps.
     void checkOutputs(const StepDef& step, const json& next, const std::string& at) {
-        if (!step.step || !(next.is_string() || next.is_object())) return;
+        if (!step.step || !next.is_object()) return;
         const auto component = components_.find(step.component);
         const auto* function = component ? component->function(step.function) : nullptr;
         if (!function) return;
         const auto outputs = plugin::declaredOutputs(function->spec, step.config);
         if (outputs.empty()) return;
-        const std::string known =
-            joinNames(std::vector<std::string>(outputs.begin(), outputs.end()));
-        const std::string name = step.component + "." + step.function;
-        if (next.is_string()) {
-            if (!outputs.count(kDefaultOutput))
-                error(at, name + " has no output 'default' (its outputs: " + known +
-                              "); map them: {\"<output>\": \"<step id>\"}");
-            return;
-        }
+        std::vector<std::string> known{std::string(kDefaultOutput)};
+        known.insert(known.end(), outputs.begin(), outputs.end());
         for (const auto& [output, target] : next.items())
-            if (!outputs.count(output))
+            if (output != kDefaultOutput && !outputs.count(output))
                 error(at + "/" + config::pointerToken(output),
-                      "'" + output + "' is not an output of " + name + " (its outputs: " + known + ")");
+                      "'" + output + "' is not an output of " + step.component + "." +
+                          step.function + " (its outputs: " + joinNames(known) + ")");
     }
 
     const plugin::ComponentRegistry& components_;
@@ -307,6 +321,7 @@ private:
     std::string file_;
     ConfigErrors& errors_;
     bool failed_ = false;
+    json usedCredentials_ = json::object();
 };
 
 }  // namespace

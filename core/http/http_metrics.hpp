@@ -11,6 +11,7 @@ struct HttpMetrics {
     std::atomic<std::uint64_t> clientErrors{0};  // 4xx
     std::atomic<std::uint64_t> unavailable{0};   // 503: the queue could not take it
     std::atomic<std::uint64_t> duplicates{0};    // delivery ids seen before: 200, not queued
+    std::atomic<std::uint64_t> resumed{0};       // paused executions resumed by their URL
 };
 
 }  // namespace flowgate::http

@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <random>
+#include <stdexcept>
+
+#include <openssl/rand.h>
 
 namespace flowgate::http {
 
@@ -26,6 +29,20 @@ std::string newRequestId() {
     put(hi, 16);
     put(lo, 16);
     return id;
+}
+
+std::string newResumeToken() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        throw std::runtime_error("the system's random generator failed");
+    static const char* digits = "0123456789abcdef";
+    std::string token;
+    token.reserve(2 * sizeof bytes);
+    for (unsigned char b : bytes) {
+        token.push_back(digits[b >> 4]);
+        token.push_back(digits[b & 0xF]);
+    }
+    return token;
 }
 
 }  // namespace flowgate::http

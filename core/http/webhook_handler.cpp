@@ -16,6 +16,7 @@
 #include "http/cors.hpp"
 #include "http/json_response.hpp"
 #include "http/request_body.hpp"
+#include "http/request_headers.hpp"
 #include "http/request_id.hpp"
 
 namespace flowgate::http {
@@ -42,23 +43,6 @@ std::optional<HookPath> parseHookPath(const std::string& path) {
     if (hook.flowId.empty()) return std::nullopt;
     if (end != std::string::npos) hook.suffix = path.substr(end);
     return hook;
-}
-
-// Headers that carry the caller's credentials are not kept in the message: steps and
-// loggers must never see them.
-bool isCredentialHeader(const std::string& lowerName) {
-    return lowerName == "authorization" || lowerName == "proxy-authorization" ||
-           lowerName == "cookie";
-}
-
-// Lower-cased names; a field sent twice is joined with ", " (RFC 9110).
-auth::HeaderMap lowerCaseHeaders(const HTTPRequest& request) {
-    auth::HeaderMap headers;
-    for (const auto& [name, value] : request) {
-        auto [it, inserted] = headers.emplace(Poco::toLower(name), value);
-        if (!inserted) it->second += ", " + value;
-    }
-    return headers;
 }
 
 // The headers a message keeps: not the caller's credentials (steps and loggers must
@@ -124,17 +108,17 @@ void sendAccepted(HTTPServerResponse& response, const flow::Flow& flow, const st
     response.sendBuffer(text.data(), text.size());
 }
 
+// How the caller reached us: the configured public URL, else the request's Host header.
+std::string baseUrl(const std::string& publicBaseUrl, const HTTPRequest& request) {
+    return publicBaseUrl.empty() ? "http://" + request.getHost() : publicBaseUrl;
+}
+
 void sendReply(HTTPServerResponse& response, const HttpReply& reply) {
     for (const auto& [name, value] : reply.headers) response.set(name, value);
     response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(reply.status));
     response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
     response.sendBuffer(reply.body.data(), reply.body.size());
 }
-
-// Every later request on this keep-alive connection gets its own deadline.
-struct RestartDeadlineOnExit {
-    ~RestartDeadlineOnExit() { ConnectionWatchdog::restartCurrent(); }
-};
 
 }  // namespace
 
@@ -225,10 +209,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 
     // Checked over the raw bytes, before anything is parsed or stored.
     if (trigger.verifier) {
-        const std::string base = services_.publicBaseUrl.empty()
-                                     ? "http://" + request.getHost()
-                                     : services_.publicBaseUrl;
-        const std::string url = base + request.getURI();
+        const std::string url = baseUrl(services_.publicBaseUrl, request) + request.getURI();
         const auth::Verdict verdict = trigger.verifier->verify(
             {method, url, headers, raw}, std::chrono::system_clock::now());
         if (!verdict.accepted) {
@@ -279,6 +260,9 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                     {"method", method},
                     {"path", hook->suffix},
                     {"query", std::move(query)}};
+    if (flow->resumable)
+        message.meta["resumeUrl"] = baseUrl(services_.publicBaseUrl, request) + "/resume/" +
+                                    message.id + "/" + newResumeToken();
 
     const bool sync = trigger.responseMode == "sync";
     // Registered before the message is stored, so a fast reply cannot be missed.

@@ -9,6 +9,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "http/json_response.hpp"
+#include "http/resume_handler.hpp"
 
 #include <thread>
 
@@ -65,6 +66,7 @@ public:
     HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& request) override {
         const std::string& uri = request.getURI();
         if (uri.rfind("/hook/", 0) == 0) return new WebhookHandler(services_);
+        if (uri.rfind("/resume/", 0) == 0) return new ResumeHandler(services_);
         if (request.getMethod() == "GET") {
             if (uri == "/health") return new HealthHandler(status_);
             if (uri == "/metrics") return new MetricsHandler(status_);

@@ -78,6 +78,16 @@ std::string ComponentRegistry::loadFile(const fs::path& file) {
         std::lock_guard lock(mutex_);
         if (!seenFiles_.insert(canonical).second) return {};
     }
+    std::string error = registerFile(canonical);
+    if (!error.empty()) {
+        // A refused file may be fixed or replaced later (a reload tries it again).
+        std::lock_guard lock(mutex_);
+        seenFiles_.erase(canonical);
+    }
+    return error;
+}
+
+std::string ComponentRegistry::registerFile(const fs::path& canonical) {
     auto loaded = loadPlugin(canonical);
     if (auto* error = std::get_if<std::string>(&loaded)) return *error;
     auto compiled = compile(std::move(std::get<LoadedPlugin>(loaded)));
@@ -90,6 +100,16 @@ std::string ComponentRegistry::loadFile(const fs::path& file) {
         return "plugin " + canonical.string() + " refused: component '" +
                component->manifest.name + "' is already provided by " + it->second->file.string();
     return {};
+}
+
+bool ComponentRegistry::provides(const fs::path& file) const {
+    std::error_code ec;
+    const fs::path canonical = fs::weakly_canonical(file, ec);
+    if (ec) return false;
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, component] : components_)
+        if (component->file == canonical) return true;
+    return false;
 }
 
 std::vector<std::string> ComponentRegistry::loadDirectory(const fs::path& directory) {

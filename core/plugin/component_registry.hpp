@@ -39,8 +39,10 @@ struct RegisteredComponent {
         std::string_view function, const nlohmann::json& config) const;
 };
 
-// Thread-safe. Plugins are never unloaded while the engine runs: a component, once
-// registered, stays (see PLATFORM.md on dlclose).
+// Thread-safe: flows are built (find, all) on one thread while a reload registers new
+// plugins on another. Plugins are never unloaded while the engine runs: a component,
+// once registered, stays (see PLATFORM.md on dlclose), and a changed library file cannot
+// replace it (dlopen of a path already open returns the library already loaded).
 class ComponentRegistry {
 public:
     // Loads every plugin library (*.so) in `directory` not loaded before, in name order.
@@ -48,13 +50,19 @@ public:
     // missing directory is an error message too.
     std::vector<std::string> loadDirectory(const std::filesystem::path& directory);
 
-    // Loads one file; returns the refusal reason, or "" when it was registered.
+    // Loads one file; returns the refusal reason, or "" when it was registered (or had
+    // been before). A refused file is tried again by the next call for it.
     std::string loadFile(const std::filesystem::path& file);
+
+    // Whether a registered component came from `file`.
+    bool provides(const std::filesystem::path& file) const;
 
     std::shared_ptr<const RegisteredComponent> find(std::string_view name) const;
     std::vector<std::shared_ptr<const RegisteredComponent>> all() const;
 
 private:
+    std::string registerFile(const std::filesystem::path& canonical);
+
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const RegisteredComponent>, std::less<>> components_;
     std::set<std::filesystem::path> seenFiles_;

@@ -17,9 +17,11 @@ std::vector<std::string> tokens(std::string_view pointer) {
         std::string token(pointer.substr(start, end - start));
         std::string unescaped;
         for (std::size_t i = 0; i < token.size(); ++i) {
-            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1'))
+            if (token[i] == '~' && i + 1 < token.size() &&
+                (token[i + 1] == '0' || token[i + 1] == '1'))
                 unescaped += token[++i] == '0' ? '~' : '/';
-            else unescaped += token[i];
+            else
+                unescaped += token[i];
         }
         result.push_back(std::move(unescaped));
         if (end == std::string_view::npos) return result;
@@ -51,8 +53,10 @@ void collect(const json& value, const std::vector<std::string>& path, std::size_
 std::set<std::string, std::less<>> declaredOutputs(const FunctionSpec& spec, const json& config) {
     std::set<std::string, std::less<>> names;
     for (const auto& output : spec.outputs) {
-        if (output.empty() || output.front() != '/') names.insert(output);
-        else collect(config, tokens(output), 0, names);
+        if (output.empty() || output.front() != '/')
+            names.insert(output);
+        else
+            collect(config, tokens(output), 0, names);
     }
     return names;
 }

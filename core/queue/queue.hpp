@@ -41,6 +41,8 @@ struct Outcome {
         retry,       // run again after `delay`; counts a failed attempt if `failed`
         deadLetter,  // move to the dead-letter table with `error`
         release,     // give the lease back unchanged (e.g. on shutdown), ready after `delay`
+        wait,        // park the item with `message` until resume(.., `waitToken`, ..) or
+                     // until `delay` passes, whichever comes first
     };
     std::int64_t itemId = 0;
     std::uint64_t leaseToken = 0;
@@ -49,6 +51,17 @@ struct Outcome {
     std::chrono::milliseconds delay{0};
     bool failed = false;
     std::string error;
+    std::string message;    // wait: the item's message from now on
+    std::string waitToken;  // wait: what resume() must present
+};
+
+// A parked item (Outcome::Kind::wait) that has neither been resumed nor timed out.
+struct WaitingItem {
+    std::int64_t id = 0;
+    std::string flowId;
+    std::string stepId;
+    std::string message;
+    std::string waitToken;
 };
 
 struct DeadLetter {
@@ -65,6 +78,7 @@ struct DeadLetter {
 struct QueueStats {
     std::int64_t ready = 0;    // stored and not leased (including items waiting to retry)
     std::int64_t leased = 0;
+    std::int64_t waiting = 0;  // parked by a wait outcome (counted in `ready` too)
     std::int64_t deadLetters = 0;
     std::int64_t commits = 0;        // transactions since start
     std::int64_t committedOps = 0;   // enqueue(Once)/settle/take calls they served
@@ -119,6 +133,15 @@ public:
     // True while an item of `executionId` is stored: ready, waiting to retry or leased.
     // Dead letters do not count. Sees the effect of every call that has returned.
     virtual bool hasPending(const std::string& executionId) = 0;
+
+    // The parked items of `executionId`. Sees the effect of every call that has returned.
+    virtual std::vector<WaitingItem> waiting(const std::string& executionId) = 0;
+
+    // Makes parked item `itemId` ready now with `message`, if it is still parked with
+    // `waitToken`; false if it is not (never parked, resumed already, or timed out and
+    // taken). Returns once the change is durable. Tokens are compared by the caller (in
+    // constant time) before; this is the compare-and-set that makes one resume win.
+    virtual bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) = 0;
 
     virtual QueueStats stats() = 0;
     // The newest dead letters first.

@@ -46,6 +46,8 @@ constexpr int kCheckpointFrames = 1000;
 // `deliveries` holds enqueueOnce() keys. A row is live while expires_at_ms > now; an
 // expired row means nothing and is overwritten by the next use of its key or purged.
 // WITHOUT ROWID: the key is the only lookup, so it need not be stored twice.
+// A parked item (a step waiting for its execution to be resumed) has a `wait_token` and
+// its timeout as `available_at_ms`: a timeout needs no sweeper either.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS work_items (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,7 +59,8 @@ CREATE TABLE IF NOT EXISTS work_items (
     available_at_ms INTEGER NOT NULL,
     lease_token     INTEGER,
     last_error      TEXT,
-    created_at_ms   INTEGER NOT NULL
+    created_at_ms   INTEGER NOT NULL,
+    wait_token      TEXT
 );
 CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
 CREATE INDEX IF NOT EXISTS work_items_execution ON work_items (execution_id);
@@ -80,6 +83,12 @@ CREATE TABLE IF NOT EXISTS deliveries (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_expires ON deliveries (expires_at_ms);
 )sql";
+
+// Run after kSchema: files made before items could wait lack the column (an older build
+// ignores it, so the schema version stays).
+constexpr const char* kWaitingIndex =
+    "CREATE INDEX IF NOT EXISTS work_items_waiting ON work_items (execution_id) "
+    "WHERE wait_token IS NOT NULL";
 
 // Expired de-duplication keys deleted per transaction, and how often the writer looks for
 // them. Small, so a purge adds little to the batch it rides on; a purge that hit the limit
@@ -187,8 +196,9 @@ struct WriteStatements {
                       "SELECT id, flow_id, execution_id, step_id, message, failed_attempts "
                       "FROM work_items WHERE available_at_ms <= ?1 "
                       "ORDER BY available_at_ms, id LIMIT ?2"),
-          leaseItem(db, "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2 "
-                        "WHERE id = ?3"),
+          // Taking a parked item (its timeout came) ends its wait: a late resume fails.
+          leaseItem(db, "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
+                        "wait_token = NULL WHERE id = ?3"),
           deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
@@ -197,6 +207,11 @@ struct WriteStatements {
                       "WHERE id = ?4 AND lease_token = ?5"),
           releaseLeased(db, "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL "
                             "WHERE id = ?2 AND lease_token = ?3"),
+          parkLeased(db, "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
+                         "lease_token = NULL, wait_token = ?3 WHERE id = ?4 AND lease_token = ?5"),
+          resumeParked(db, "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
+                           "wait_token = NULL "
+                           "WHERE id = ?3 AND wait_token = ?4 AND lease_token IS NULL"),
           insertDeadLetter(db,
                            "INSERT INTO dead_letters (item_id, flow_id, execution_id, "
                            "step_id, message, error, attempts, failed_at_ms, created_at_ms) "
@@ -218,7 +233,8 @@ struct WriteStatements {
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
     sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, retryLeased, releaseLeased, insertDeadLetter;
+    sqlite::Stmt deleteLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
 };
@@ -230,6 +246,9 @@ struct ReadStatements {
         : countLeased(db, "SELECT COUNT(*) FROM work_items "
                           "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
           hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
+          countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),
+          selectWaiting(db, "SELECT id, flow_id, step_id, message, wait_token FROM work_items "
+                            "WHERE execution_id = ?1 AND wait_token IS NOT NULL ORDER BY id"),
           selectDeadLetters(db,
                             "SELECT item_id, flow_id, execution_id, step_id, message, error, "
                             "attempts, failed_at_ms FROM dead_letters "
@@ -237,6 +256,8 @@ struct ReadStatements {
 
     sqlite::Stmt countLeased;
     sqlite::Stmt hasExecution;
+    sqlite::Stmt countWaiting;
+    sqlite::Stmt selectWaiting;
     sqlite::Stmt selectDeadLetters;
 };
 
@@ -255,6 +276,8 @@ public:
     void settle(std::vector<Outcome> outcomes);
     void close();
     bool hasPending(const std::string& executionId);
+    std::vector<WaitingItem> waiting(const std::string& executionId);
+    bool resume(std::int64_t itemId, const std::string& waitToken, std::string message);
     QueueStats stats();
     std::vector<DeadLetter> deadLetters(std::size_t limit);
 
@@ -262,7 +285,7 @@ private:
     // One caller's request. Shared by the caller (waiting on `done`) and the writer (which
     // fills the results, then fulfils `done`), so neither depends on the other's stack.
     struct Op {
-        enum class Kind { enqueue, enqueueOnce, settle, take };
+        enum class Kind { enqueue, enqueueOnce, settle, take, resume };
         explicit Op(Kind k) : kind(k) {}
 
         Kind kind;
@@ -273,10 +296,14 @@ private:
         std::vector<Outcome> outcomes;   // settle
         std::size_t max = 0;             // take
         milliseconds lease{0};           // take
+        std::int64_t itemId = 0;         // resume
+        std::string waitToken;           // resume
+        std::string message;             // resume
 
         // Results; written by the writer before `done` is fulfilled.
         std::vector<WorkItem> taken;
         std::optional<std::string> duplicateOf;  // enqueueOnce: the key's stored executionId
+        bool resumed = false;                    // resume
         std::uint64_t generation = 0;  // generation_ when the batch started
         std::promise<void> done;
     };
@@ -312,6 +339,7 @@ private:
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
+    void applyResume(Op& op, std::int64_t now, Effects& effects);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
 
@@ -420,6 +448,11 @@ void SqliteQueue::Impl::openDatabase() {
                                      std::to_string(kSchemaVersion));
         }
         writeDb_->exec(kSchema);
+        if (writeDb_->queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
+                               "WHERE name = 'wait_token'") == 0) {
+            writeDb_->exec("ALTER TABLE work_items ADD COLUMN wait_token TEXT");
+        }
+        writeDb_->exec(kWaitingIndex);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 
         // The previous owner of the file is gone (we hold the lock), and so is whatever it
@@ -636,6 +669,12 @@ void SqliteQueue::Impl::settle(std::vector<Outcome> outcomes) {
         switch (outcome.kind) {
         case Outcome::Kind::completed:
             break;
+        case Outcome::Kind::wait:
+            if (outcome.waitToken.empty()) {
+                throw std::invalid_argument("settle: a wait outcome needs a wait token (item " +
+                                            std::to_string(outcome.itemId) + ")");
+            }
+            [[fallthrough]];
         case Outcome::Kind::retry:
         case Outcome::Kind::deadLetter:
         case Outcome::Kind::release:
@@ -666,6 +705,36 @@ bool SqliteQueue::Impl::hasPending(const std::string& executionId) {
     }
 }
 
+std::vector<WaitingItem> SqliteQueue::Impl::waiting(const std::string& executionId) {
+    std::vector<WaitingItem> result;
+    try {
+        std::lock_guard lock(readMutex_);
+        sqlite::Stmt::Use use(read_->selectWaiting);
+        use->bind(1, executionId);
+        while (use->step()) {
+            WaitingItem& item = result.emplace_back();
+            item.id = use->columnInt(0);
+            item.flowId = use->columnText(1);
+            item.stepId = use->columnText(2);
+            item.message = use->columnText(3);
+            item.waitToken = use->columnText(4);
+        }
+    } catch (const sqlite::Error& e) {
+        throw QueueUnavailable(std::string("queue waiting: ") + e.what());
+    }
+    return result;
+}
+
+bool SqliteQueue::Impl::resume(std::int64_t itemId, const std::string& waitToken,
+                               std::string message) {
+    auto op = std::make_shared<Op>(Op::Kind::resume);
+    op->itemId = itemId;
+    op->waitToken = waitToken;
+    op->message = std::move(message);
+    submit(op).get();
+    return op->resumed;
+}
+
 void SqliteQueue::Impl::close() {
     {
         // Under the mutex so a taker between its check and its wait cannot miss it.
@@ -693,6 +762,10 @@ QueueStats SqliteQueue::Impl::stats() {
         use->bind(1, wallNowMs());
         if (use->step()) {
             leased = use->columnInt(0);
+        }
+        sqlite::Stmt::Use waiting(read_->countWaiting);
+        if (waiting->step()) {
+            stats.waiting = waiting->columnInt(0);
         }
     } catch (const sqlite::Error& e) {
         throw QueueUnavailable(std::string("queue stats: ") + e.what());
@@ -799,6 +872,8 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                         applyEnqueue(op, now, effects);
                     } else if (op.kind == Op::Kind::enqueueOnce) {
                         applyEnqueueOnce(op, now, effects);
+                    } else if (op.kind == Op::Kind::resume) {
+                        applyResume(op, now, effects);
                     } else {
                         applySettle(op, now, effects);
                     }
@@ -1007,6 +1082,16 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             effects.dead += 1;
             break;
         }
+        case Outcome::Kind::wait: {
+            sqlite::Stmt::Use use(write_->parkLeased);
+            use->bind(1, outcome.message)
+                .bind(2, addMs(now, outcome.delay))
+                .bind(3, outcome.waitToken)
+                .bind(4, outcome.itemId)
+                .bind(5, token)
+                .run();
+            break;
+        }
         case Outcome::Kind::release: {
             sqlite::Stmt::Use use(write_->releaseLeased);
             use->bind(1, addMs(now, outcome.delay))
@@ -1051,6 +1136,13 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
     }
 }
 
+void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) {
+    sqlite::Stmt::Use use(write_->resumeParked);
+    use->bind(1, op.message).bind(2, now).bind(3, op.itemId).bind(4, op.waitToken).run();
+    op.resumed = writeDb_->changes() > 0;
+    effects.madeReady = effects.madeReady || op.resumed;
+}
+
 std::optional<std::int64_t> SqliteQueue::Impl::queryEarliestFuture(std::int64_t now) {
     sqlite::Stmt::Use use(write_->earliestFuture);
     use->bind(1, now);
@@ -1087,6 +1179,15 @@ void SqliteQueue::close() { impl_->close(); }
 
 bool SqliteQueue::hasPending(const std::string& executionId) {
     return impl_->hasPending(executionId);
+}
+
+std::vector<WaitingItem> SqliteQueue::waiting(const std::string& executionId) {
+    return impl_->waiting(executionId);
+}
+
+bool SqliteQueue::resume(std::int64_t itemId, const std::string& waitToken,
+                         std::string message) {
+    return impl_->resume(itemId, waitToken, std::move(message));
 }
 
 QueueStats SqliteQueue::stats() { return impl_->stats(); }

@@ -93,6 +93,8 @@ public:
     void close() override;
     // See Queue. Reads through the read connection, like stats().
     bool hasPending(const std::string& executionId) override;
+    std::vector<WaitingItem> waiting(const std::string& executionId) override;
+    bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     QueueStats stats() override;
     std::vector<DeadLetter> deadLetters(std::size_t limit) override;
 

@@ -48,12 +48,14 @@ public:
         if (!reply_) reply_ = std::move(reply);
     }
     const nlohmann::json& engineSettings() const override { return engineSettings_; }
+    void waitForResume(std::chrono::milliseconds timeout) override { waitTimeout_ = timeout; }
 
     std::vector<EmittedMessage>& emitted() { return emitted_; }
     bool retryLaterRequested() const { return retryLater_; }
     std::chrono::milliseconds retryDelay() const { return retryDelay_; }
     const std::string& retryReason() const { return retryReason_; }
     std::optional<HttpReply>& pendingReply() { return reply_; }
+    const std::optional<std::chrono::milliseconds>& waitTimeout() const { return waitTimeout_; }
 
 private:
     const flow::Flow& flow_;
@@ -66,6 +68,7 @@ private:
     bool retryLater_ = false;
     std::chrono::milliseconds retryDelay_{0};
     std::string retryReason_;
+    std::optional<std::chrono::milliseconds> waitTimeout_;
 };
 
 }  // namespace flowgate::runtime

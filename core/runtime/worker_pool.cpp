@@ -1,5 +1,9 @@
 #include "runtime/worker_pool.hpp"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
 #include "runtime/step_run.hpp"
 
 namespace flowgate::runtime {
@@ -39,6 +43,43 @@ std::optional<HttpReply> failureReply(const flow::Flow& flow, const std::string&
     reply.headers["Content-Type"] = "application/json";
     reply.body = nlohmann::json{{"error", "flow_failed"}, {"message", reason}}.dump();
     return reply;
+}
+
+std::string isoTime(std::chrono::system_clock::time_point at) {
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros),
+                                           Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+}
+
+// The token of the execution's resume URL ".../resume/{executionId}/{token}", which the
+// Webhooks Service put in meta.resumeUrl; empty if there is none.
+std::string resumeToken(const Message& input) {
+    if (!input.meta.is_object()) return {};
+    auto url = input.meta.find("resumeUrl");
+    if (url == input.meta.end() || !url->is_string()) return {};
+    const std::string& text = url->get_ref<const std::string&>();
+    const auto slash = text.rfind('/');
+    return slash == std::string::npos ? std::string() : text.substr(slash + 1);
+}
+
+// A step asked to wait: park the item with meta.wait telling a later run (after the
+// timeout) that it has waited already.
+std::optional<Outcome> parkOutcome(const WorkItem& item, Message input,
+                                   std::chrono::milliseconds timeout) {
+    const std::string token = resumeToken(input);
+    if (token.empty()) return std::nullopt;
+    const auto now = std::chrono::system_clock::now();
+    if (!input.meta.is_object()) input.meta = nlohmann::json::object();
+    input.meta.erase("resume");
+    input.meta["wait"] = {{"step", item.stepId},
+                          {"since", isoTime(now)},
+                          {"timeoutAt", isoTime(now + timeout)}};
+    Outcome park = outcomeFor(item, Outcome::Kind::wait);
+    park.delay = timeout;
+    park.waitToken = token;
+    park.message = nlohmann::json(input).dump();
+    return park;
 }
 
 }  // namespace
@@ -135,7 +176,7 @@ WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
 
     const int attempt = item.failedAttempts + 1;
     WorkItemContext context(*flow, *step, attempt, engineSettings_, logger_);
-    const StepResult result = step->step->execute(input, context);
+    StepResult result = step->step->execute(input, context);
 
     if (context.retryLaterRequested()) {
         Outcome later = outcomeFor(item, Outcome::Kind::retry);
@@ -143,6 +184,16 @@ WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
         later.error = context.retryReason();
         ++metrics_.stepsDeferred;
         return {later, std::nullopt, false};
+    }
+    std::optional<Outcome> park;
+    if (result.ok && context.waitTimeout()) {
+        park = parkOutcome(item, input, *context.waitTimeout());
+        if (park) {
+            ++metrics_.stepsWaiting;
+            return {std::move(*park), std::move(context.pendingReply()), false};
+        }
+        result = {false, "step asked to wait, but its flow's messages have no resume URL "
+                         "(the function must declare pausesExecution)"};
     }
     if (!result.ok) {
         ++metrics_.stepsFailed;

@@ -12,8 +12,8 @@ namespace {
 std::string field(const nlohmann::json& credential, const char* name) {
     const auto it = credential.find(name);
     if (it == credential.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
-        throw std::invalid_argument(std::string("http-auth credential needs a non-empty string \"") +
-                                    name + "\"");
+        throw std::invalid_argument(
+            std::string("http-auth credential needs a non-empty string \"") + name + "\"");
     const auto& value = it->get_ref<const std::string&>();
     if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
         throw std::invalid_argument(std::string("http-auth credential field \"") + name +
@@ -33,7 +33,8 @@ std::string base64(const std::string& text) {
 }  // namespace
 
 AuthHeader authHeaderFrom(const nlohmann::json& credential) {
-    if (!credential.is_object()) throw std::invalid_argument("the step has no http-auth credential");
+    if (!credential.is_object())
+        throw std::invalid_argument("the step has no http-auth credential");
     const std::string scheme = field(credential, "scheme");
     if (scheme == "basic") {
         const std::string username = field(credential, "username");

@@ -1,7 +1,9 @@
 // The "http-auth" step credential: how authorizedRequest authenticates its calls.
-//   {"id": "crm", "type": "http-auth", "scheme": "basic",  "username": "u", "password": {"env": "P"}}
+//   {"id": "crm", "type": "http-auth", "scheme": "basic",  "username": "u", "password": {"env":
+//   "P"}}
 //   {"id": "crm", "type": "http-auth", "scheme": "bearer", "token": {"env": "T"}}
-//   {"id": "crm", "type": "http-auth", "scheme": "header", "name": "X-API-Key", "value": {"env": "K"}}
+//   {"id": "crm", "type": "http-auth", "scheme": "header", "name": "X-API-Key", "value": {"env":
+//   "K"}}
 #pragma once
 
 #include <string>

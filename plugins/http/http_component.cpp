@@ -21,14 +21,18 @@ public:
             {kRequest,
              "Sends the request; the output body is {status, headers, body}. 5xx, 429 and "
              "network errors fail the attempt (429 with Retry-After waits that long).",
-             requestConfigSchema(), "", {}});
+             requestConfigSchema(),
+             "",
+             {}});
         // A separate function because a manifest's credential type makes the credential
         // required, and most calls need none.
         manifest_.functions.push_back(
             {kAuthorizedRequest,
              "Like request, authenticated with the step's http-auth credential (basic, "
              "bearer or a named header).",
-             requestConfigSchema(), "http-auth", {}});
+             requestConfigSchema(),
+             "http-auth",
+             {}});
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }

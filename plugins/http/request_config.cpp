@@ -55,7 +55,9 @@ const json& requestConfigSchema() {
 
 namespace {
 
-bool carriesBody(const std::string& method) { return method != "GET" && method != "HEAD"; }
+bool carriesBody(const std::string& method) {
+    return method != "GET" && method != "HEAD";
+}
 
 std::invalid_argument invalid(const std::string& field, const std::string& why) {
     return std::invalid_argument(field + ": " + why);
@@ -104,8 +106,8 @@ RequestConfig parseRequestConfig(const json& config) {
     parsed.followRedirects = config.value("followRedirects", true);
     parsed.maxResponseBytes = config.value("maxResponseBytes", parsed.maxResponseBytes);
     parsed.failOn4xx = config.value("failOn4xx", true);
-    parsed.output = config.value("output", "response") == "merge" ? OutputMode::merge
-                                                                  : OutputMode::response;
+    parsed.output =
+        config.value("output", "response") == "merge" ? OutputMode::merge : OutputMode::response;
     const json tls = config.value("tls", json::object());
     parsed.verifyTls = tls.value("verify", true);
     parsed.caFile = tls.value("caFile", "");

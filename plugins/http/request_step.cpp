@@ -25,7 +25,8 @@ using nlohmann::json;
 constexpr std::chrono::hours kMaxRetryAfter{1};
 
 bool isJsonType(const std::string& contentType) {
-    const std::string type = Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
+    const std::string type =
+        Poco::toLower(Poco::trim(contentType.substr(0, contentType.find(';'))));
     return type == "application/json" ||
            (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
 }
@@ -60,8 +61,10 @@ json responseObject(const net::OutboundResponse& answer) {
     json headers = json::object();
     for (const auto& [name, value] : answer.headers) {
         auto it = headers.find(name);
-        if (it == headers.end()) headers[name] = value;
-        else *it = it->get<std::string>() + ", " + value;
+        if (it == headers.end())
+            headers[name] = value;
+        else
+            *it = it->get<std::string>() + ", " + value;
     }
     json response = {{"status", answer.status}, {"headers", std::move(headers)}};
     putBody(response, answer);
@@ -84,7 +87,10 @@ protected:
         policy.verifyTls = c.verifyTls;
         policy.caFile = c.caFile;
 
-        const net::OutboundResponse answer = net::send(buildRequest(input, context), policy);
+        std::string secretHeader;
+        const net::OutboundRequest request = buildRequest(input, context, secretHeader);
+        if (!secretHeader.empty()) policy.secretHeaders.push_back(secretHeader);
+        const net::OutboundResponse answer = net::send(request, policy);
         const std::string from = "HTTP " + std::to_string(answer.status) + " " + answer.reason +
                                  " from " + net::parseOutboundUrl(c.url).redacted();
         if (answer.status == 429) {
@@ -102,8 +108,9 @@ protected:
         json response = responseObject(answer);
         if (c.output == OutputMode::merge) {
             if (!out.body.is_object())
-                throw std::runtime_error(std::string("output \"merge\" needs an object message body, not ") +
-                                         out.body.type_name());
+                throw std::runtime_error(
+                    std::string("output \"merge\" needs an object message body, not ") +
+                    out.body.type_name());
             out.body["response"] = std::move(response);
         } else {
             out.body = std::move(response);
@@ -112,7 +119,9 @@ protected:
     }
 
 private:
-    net::OutboundRequest buildRequest(const Message& input, const StepContext& context) const {
+    // `secretHeader` is set to the name of the credential's header, if any.
+    net::OutboundRequest buildRequest(const Message& input, const StepContext& context,
+                                      std::string& secretHeader) const {
         const RequestConfig& c = *config_;
         net::OutboundRequest request;
         request.method = c.method;
@@ -127,7 +136,7 @@ private:
         }
         if (authorized_) {
             AuthHeader auth = authHeaderFrom(context.credential());
-            request.secretHeaders.push_back(auth.name);
+            secretHeader = auth.name;
             request.headers.emplace_back(std::move(auth.name), std::move(auth.value));
         }
         return request;

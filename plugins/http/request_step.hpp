@@ -9,7 +9,6 @@
 namespace flowgate::plugins::http {
 
 // With `authorized`, every run adds the header of the step's http-auth credential.
-std::unique_ptr<Step> makeRequestStep(std::shared_ptr<const RequestConfig> config,
-                                      bool authorized);
+std::unique_ptr<Step> makeRequestStep(std::shared_ptr<const RequestConfig> config, bool authorized);
 
 }  // namespace flowgate::plugins::http

@@ -15,48 +15,47 @@ using json = nlohmann::json;
 constexpr const char* kNamePattern = "^[A-Za-z0-9_-]{1,64}$";
 
 json schema() {
-    return {
-        {"type", "object"},
-        {"properties",
-         {{"branches",
-           {{"type", "array"},
-            {"minItems", 1},
-            {"description",
-             "The named outputs, each with a jq condition (jq 1.6). A message goes to a "
-             "branch whose condition's first output is neither false nor null."},
-            {"items",
-             {{"type", "object"},
-              {"properties",
-               {{"name",
-                 {{"type", "string"},
-                  {"pattern", kNamePattern},
-                  {"description", "The output's name: a key of the step's \"next\"."}}},
-                {"condition",
-                 {{"type", "string"},
-                  {"minLength", 1},
-                  {"description", "A jq program, e.g. \".amount > 100\"."}}}}},
-              {"required", json::array({"name", "condition"})},
-              {"additionalProperties", false}}}}},
-          {"default",
-           {{"type", "string"},
-            {"pattern", kNamePattern},
-            {"description",
-             "The output of a message no branch matched (may be a branch's name). Without "
-             "it, such a message goes no further."}}},
-          {"mode",
-           {{"enum", json::array({"first", "all"})},
-            {"default", "first"},
-            {"description",
-             "\"first\": only the first matching branch, in order, gets the message; "
-             "\"all\": every matching branch gets it."}}},
-          {"scope",
-           {{"enum", json::array({"body", "message"})},
-            {"default", "body"},
-            {"description",
-             "What the conditions see: the body, or the whole message {id, body, headers, "
-             "attachments, meta} (as jq transform's scope)."}}}}},
-        {"required", json::array({"branches"})},
-        {"additionalProperties", false}};
+    return {{"type", "object"},
+            {"properties",
+             {{"branches",
+               {{"type", "array"},
+                {"minItems", 1},
+                {"description",
+                 "The named outputs, each with a jq condition (jq 1.6). A message goes to a "
+                 "branch whose condition's first output is neither false nor null."},
+                {"items",
+                 {{"type", "object"},
+                  {"properties",
+                   {{"name",
+                     {{"type", "string"},
+                      {"pattern", kNamePattern},
+                      {"description", "The output's name: a key of the step's \"next\"."}}},
+                    {"condition",
+                     {{"type", "string"},
+                      {"minLength", 1},
+                      {"description", "A jq program, e.g. \".amount > 100\"."}}}}},
+                  {"required", json::array({"name", "condition"})},
+                  {"additionalProperties", false}}}}},
+              {"default",
+               {{"type", "string"},
+                {"pattern", kNamePattern},
+                {"description",
+                 "The output of a message no branch matched (may be a branch's name). Without "
+                 "it, such a message goes no further."}}},
+              {"mode",
+               {{"enum", json::array({"first", "all"})},
+                {"default", "first"},
+                {"description",
+                 "\"first\": only the first matching branch, in order, gets the message; "
+                 "\"all\": every matching branch gets it."}}},
+              {"scope",
+               {{"enum", json::array({"body", "message"})},
+                {"default", "body"},
+                {"description",
+                 "What the conditions see: the body, or the whole message {id, body, headers, "
+                 "attachments, meta} (as jq transform's scope)."}}}}},
+            {"required", json::array({"branches"})},
+            {"additionalProperties", false}};
 }
 
 }  // namespace

@@ -12,16 +12,14 @@ public:
     RouterComponent() {
         manifest_.name = "router";
         manifest_.version = "0.1.0";
-        manifest_.description =
-            "Routes messages to named branches by jq conditions (libjq 1.6).";
+        manifest_.description = "Routes messages to named branches by jq conditions (libjq 1.6).";
         manifest_.functions.push_back(routeFunction());
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }
 
 protected:
-    std::unique_ptr<Step> create(std::string_view function,
-                                 const nlohmann::json& config) override {
+    std::unique_ptr<Step> create(std::string_view function, const nlohmann::json& config) override {
         return function == "route" ? makeRouteStep(config) : nullptr;
     }
 

@@ -18,8 +18,7 @@ public:
     const Manifest& manifest() const noexcept override { return manifest_; }
 
 protected:
-    std::unique_ptr<Step> create(std::string_view function,
-                                 const nlohmann::json& config) override {
+    std::unique_ptr<Step> create(std::string_view function, const nlohmann::json& config) override {
         return function == "split" ? makeSplitStep(config) : nullptr;
     }
 

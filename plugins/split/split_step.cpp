@@ -38,12 +38,12 @@ protected:
             throw std::runtime_error("split: " + where() + " is " + kindOf(items) +
                                      ", not an array");
         if (items.size() > config_.maxItems)
-            throw std::runtime_error("split: " + where() + " has " +
-                                     std::to_string(items.size()) + " elements, more than " +
-                                     "maxItems (" + std::to_string(config_.maxItems) + ")");
+            throw std::runtime_error("split: " + where() + " has " + std::to_string(items.size()) +
+                                     " elements, more than " + "maxItems (" +
+                                     std::to_string(config_.maxItems) + ")");
         if (items.empty()) {
-            context.log(LogLevel::debug, "split: empty array, message " + input.id +
-                                             " goes no further");
+            context.log(LogLevel::debug,
+                        "split: empty array, message " + input.id + " goes no further");
             return;
         }
         // The engine gives emitted message i the id "<input id>/<step id>/i": element i's
@@ -66,8 +66,7 @@ private:
             return body.at(config_.pointer);
         } catch (const json::exception&) {
             // out_of_range (no such member or index) or parse_error ("/a/x" into an array)
-            throw std::runtime_error("split: the body has nothing at path '" + config_.path +
-                                     "'");
+            throw std::runtime_error("split: the body has nothing at path '" + config_.path + "'");
         }
     }
 
@@ -82,23 +81,22 @@ private:
 }  // namespace
 
 FunctionSpec splitFunction() {
-    json schema = {
-        {"type", "object"},
-        {"properties",
-         {{"path",
-           {{"type", "string"},
-            {"pattern", "^(/.*)?$"},
-            {"default", ""},
-            {"description",
-             "JSON pointer (RFC 6901) to the array in the body, e.g. \"/order/items\"; "
-             "\"\" (default): the body itself."}}},
-          {"maxItems",
-           {{"type", "integer"},
-            {"minimum", 1},
-            {"maximum", kMaxItemsCeiling},
-            {"default", kDefaultMaxItems},
-            {"description", "A longer array fails the step instead of being split."}}}}},
-        {"additionalProperties", false}};
+    json schema = {{"type", "object"},
+                   {"properties",
+                    {{"path",
+                      {{"type", "string"},
+                       {"pattern", "^(/.*)?$"},
+                       {"default", ""},
+                       {"description",
+                        "JSON pointer (RFC 6901) to the array in the body, e.g. \"/order/items\"; "
+                        "\"\" (default): the body itself."}}},
+                     {"maxItems",
+                      {{"type", "integer"},
+                       {"minimum", 1},
+                       {"maximum", kMaxItemsCeiling},
+                       {"default", kDefaultMaxItems},
+                       {"description", "A longer array fails the step instead of being split."}}}}},
+                   {"additionalProperties", false}};
     return {"split",
             "Emits one message per element of an array in the body: the element is the "
             "body, meta.split is {index, count}; headers, attachments and other meta are "
@@ -114,8 +112,8 @@ std::unique_ptr<Step> makeSplitStep(const nlohmann::json& config) {
     try {
         parsed.pointer = json::json_pointer(parsed.path);
     } catch (const json::exception& e) {
-        throw std::invalid_argument("path '" + parsed.path + "' is not a JSON pointer: " +
-                                    e.what());
+        throw std::invalid_argument("path '" + parsed.path +
+                                    "' is not a JSON pointer: " + e.what());
     }
     parsed.maxItems = static_cast<std::size_t>(config.value("maxItems", kDefaultMaxItems));
     return std::make_unique<SplitStep>(std::move(parsed));

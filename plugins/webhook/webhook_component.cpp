@@ -1,10 +1,11 @@
 // The webhook component in the middle of a flow: `send` delivers the message to a URL,
-// signed the Standard Webhooks way. Each function lives in its own files and is one
-// entry of the table below.
+// signed the Standard Webhooks way; `wait` pauses an execution until its resume URL is
+// called. Each function lives in its own files and is one entry of the table below.
 #include <array>
 
 #include "flowgate/plugin.hpp"
 #include "send_step.hpp"
+#include "wait_step.hpp"
 
 namespace flowgate::plugins::webhook {
 
@@ -15,12 +16,18 @@ struct Function {
     std::unique_ptr<Step> (*make)(const nlohmann::json& config);
 };
 
+std::unique_ptr<Step> makeWaitStep(const nlohmann::json& config) {
+    return std::make_unique<WaitStep>(config);
+}
+
 class WebhookComponent final : public ComponentBase {
 public:
-    WebhookComponent() : functions_{{{sendFunction(), &makeSendStep}}} {
+    WebhookComponent()
+        : functions_{{{sendFunction(), &makeSendStep}, {waitFunctionSpec(), &makeWaitStep}}} {
         manifest_.name = "webhook";
         manifest_.version = "0.1.0";
-        manifest_.description = "Sends messages to webhook URLs, signed the Standard Webhooks way.";
+        manifest_.description =
+            "Webhooks in the middle of a flow: send signed deliveries, wait for a resume call.";
         for (const auto& function : functions_) manifest_.functions.push_back(function.spec);
     }
 
@@ -34,7 +41,7 @@ protected:
     }
 
 private:
-    const std::array<Function, 1> functions_;
+    const std::array<Function, 2> functions_;
     Manifest manifest_;
 };
 

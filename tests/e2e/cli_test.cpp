@@ -65,6 +65,9 @@ TEST_CASE("flowgate plugins lists components from their manifests", "[cli]") {
     CHECK(run.output.find("jq.transform") != std::string::npos);
     CHECK(run.output.find("logger.log") != std::string::npos);
     CHECK(run.output.find("config schema: {") != std::string::npos);
+    CHECK(run.output.find("webhook.wait") != std::string::npos);
+    CHECK(run.output.find("outputs: default, timeout") != std::string::npos);
+    CHECK(run.output.find("pauses the execution") != std::string::npos);
 }
 
 TEST_CASE("bad command lines get one line and a non-zero exit", "[cli]") {

@@ -32,7 +32,7 @@ json callAndLogFlow(const std::string& id, const std::string& url,
 TEST_CASE("webhook -> http request -> logger, with loopback allowed by engine.json",
           "[e2e][http-plugin]") {
     LocalHttpServer upstream(echoHandler());
-    TestConfig config(nlohmann::json{{"network", {{"allowAddresses", {"127.0.0.1/32"}}}}});
+    TestConfig config(json{{"network", {{"allowAddresses", {"127.0.0.1/32"}}}}});
     const auto out = config.file("out.log");
     config.addFlow(callAndLogFlow("relay", upstream.url("/orders"), out));
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());

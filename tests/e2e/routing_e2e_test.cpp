@@ -52,20 +52,22 @@ std::vector<json> engineLogLines(const std::filesystem::path& log, const std::st
 TEST_CASE("a router sends each message to its branch's logger, or to the default",
           "[e2e][router]") {
     TestConfig config;
-    const auto big = config.file("big.log"), eu = config.file("eu.log"), rest = config.file("rest.log");
-    config.addFlow(
-        {{"id", "orders"},
-         {"steps",
-          {{{"id", "route"},
-            {"component", "router"},
-            {"function", "route"},
-            {"config",
-             {{"branches",
-               {{{"name", "big"}, {"condition", ".amount >= 1000"}},
-                {{"name", "eu"}, {"condition", ".country == \"DE\""}}}},
-              {"default", "rest"}}},
-            {"next", {{"big", "log-big"}, {"eu", "log-eu"}, {"rest", "log-rest"}}}},
-           loggerTo("log-big", big), loggerTo("log-eu", eu), loggerTo("log-rest", rest)}}});
+    const auto big = config.file("big.log"), eu = config.file("eu.log"),
+               rest = config.file("rest.log");
+    config.addFlow({{"id", "orders"},
+                    {"steps",
+                     {{{"id", "route"},
+                       {"component", "router"},
+                       {"function", "route"},
+                       {"config",
+                        {{"branches",
+                          {{{"name", "big"}, {"condition", ".amount >= 1000"}},
+                           {{"name", "eu"}, {"condition", ".country == \"DE\""}}}},
+                         {"default", "rest"}}},
+                       {"next", {{"big", "log-big"}, {"eu", "log-eu"}, {"rest", "log-rest"}}}},
+                      loggerTo("log-big", big),
+                      loggerTo("log-eu", eu),
+                      loggerTo("log-rest", rest)}}});
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
 
     const std::vector<json> posted = {{{"n", 1}, {"amount", 5000}, {"country", "DE"}},
@@ -135,8 +137,7 @@ TEST_CASE("split sends one message per element down the flow, each with its own 
     CHECK(ids.size() == 3);
 }
 
-TEST_CASE("split of a body that has no array there dead-letters with the reason",
-          "[e2e][split]") {
+TEST_CASE("split of a body that has no array there dead-letters with the reason", "[e2e][split]") {
     TestConfig config;  // three fast attempts
     const auto out = config.file("lines.log");
     config.addFlow({{"id", "lines"},
@@ -155,7 +156,8 @@ TEST_CASE("split of a body that has no array there dead-letters with the reason"
                    .at("queue")
                    .at("deadLetters") == 1;
     }));
-    CHECK(readFile(config.logFile()).find("split: the value at path '/items' is an object, not an array") !=
+    CHECK(readFile(config.logFile())
+              .find("split: the value at path '/items' is an object, not an array") !=
           std::string::npos);
     CHECK(jsonLines(out).empty());
 }
@@ -168,7 +170,8 @@ TEST_CASE("the shipped example flows route and split", "[e2e][router][split]") {
     EngineProcess engine(dir / "config", allPluginDirs(), log);
     const int port = engine.port();
 
-    REQUIRE(postJson(port, "/hook/orders", R"({"id":1,"priority":"high","total":5000})").status == 202);
+    REQUIRE(postJson(port, "/hook/orders", R"({"id":1,"priority":"high","total":5000})").status ==
+            202);
     REQUIRE(postJson(port, "/hook/orders", R"({"id":2,"total":1500})").status == 202);
     REQUIRE(postJson(port, "/hook/orders", R"({"id":3,"total":20})").status == 202);
     REQUIRE(postJson(port, "/hook/order-lines",

@@ -36,7 +36,8 @@ private:
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     explicit Factory(std::shared_ptr<LocalHttpServer::State> state) : state_(std::move(state)) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
         return new Recorder(state_);
     }
 
@@ -64,9 +65,15 @@ std::string dataFile(const std::string& name) {
 
 }  // namespace
 
-TlsFiles testServerTls() { return {dataFile("server.pem"), dataFile("server.key")}; }
-TlsFiles testWrongNameTls() { return {dataFile("wrong-name.pem"), dataFile("wrong-name.key")}; }
-std::string testCaFile() { return dataFile("ca.pem"); }
+TlsFiles testServerTls() {
+    return {dataFile("server.pem"), dataFile("server.key")};
+}
+TlsFiles testWrongNameTls() {
+    return {dataFile("wrong-name.pem"), dataFile("wrong-name.key")};
+}
+std::string testCaFile() {
+    return dataFile("ca.pem");
+}
 
 LocalHttpServer::LocalHttpServer(Handler handler, const std::string& host, const TlsFiles* tls)
     : state_(std::make_shared<State>()) {
@@ -74,9 +81,9 @@ LocalHttpServer::LocalHttpServer(Handler handler, const std::string& host, const
     const Poco::Net::SocketAddress address(host, 0);
     Poco::Net::ServerSocket socket;
     if (tls) {
-        Poco::Net::Context::Ptr context = new Poco::Net::Context(
-            Poco::Net::Context::TLS_SERVER_USE, tls->privateKey, tls->certificate, "",
-            Poco::Net::Context::VERIFY_NONE);
+        Poco::Net::Context::Ptr context =
+            new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls->privateKey,
+                                   tls->certificate, "", Poco::Net::Context::VERIFY_NONE);
         socket = Poco::Net::SecureServerSocket(address, 64, context);
     } else {
         socket = Poco::Net::ServerSocket(address, 64);
@@ -91,26 +98,30 @@ LocalHttpServer::LocalHttpServer(Handler handler, const std::string& host, const
     server_->start();
 }
 
-LocalHttpServer::~LocalHttpServer() { server_->stopAll(true); }
+LocalHttpServer::~LocalHttpServer() {
+    server_->stopAll(true);
+}
 
-std::string LocalHttpServer::url(const std::string& path) const { return base_ + path; }
+std::string LocalHttpServer::url(const std::string& path) const {
+    return base_ + path;
+}
 
 std::vector<SeenRequest> LocalHttpServer::requests() const {
     std::lock_guard lock(state_->mutex);
     return state_->requests;
 }
 
-int LocalHttpServer::connections() const { return server_->totalConnections(); }
+int LocalHttpServer::connections() const {
+    return server_->totalConnections();
+}
 
 LocalHttpServer::Handler echoHandler() {
     return [](const SeenRequest& seen, Poco::Net::HTTPServerRequest&,
               Poco::Net::HTTPServerResponse& response) {
         nlohmann::json body = nlohmann::json::parse(seen.body, nullptr, false);
         if (body.is_discarded()) body = seen.body;
-        const nlohmann::json echo = {{"method", seen.method},
-                                     {"uri", seen.uri},
-                                     {"headers", seen.headers},
-                                     {"body", body}};
+        const nlohmann::json echo = {
+            {"method", seen.method}, {"uri", seen.uri}, {"headers", seen.headers}, {"body", body}};
         response.setContentType("application/json");
         response.send() << echo.dump();
     };

@@ -28,8 +28,8 @@ struct TlsFiles {
 };
 
 // The files of tests/data/tls (see its README).
-TlsFiles testServerTls();           // for localhost and 127.0.0.1, signed by the test CA
-TlsFiles testWrongNameTls();        // for wrong-name.invalid only, signed by the test CA
+TlsFiles testServerTls();     // for localhost and 127.0.0.1, signed by the test CA
+TlsFiles testWrongNameTls();  // for wrong-name.invalid only, signed by the test CA
 std::string testCaFile();
 
 class LocalHttpServer {
@@ -53,7 +53,7 @@ public:
     // Connections accepted, answered or not.
     int connections() const;
 
-    struct State;  // public only so the .cpp's handler classes can name it
+    struct State;  // shared with the request handlers, which may outlive a request
 
 private:
     std::shared_ptr<State> state_;

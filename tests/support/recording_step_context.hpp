@@ -48,6 +48,7 @@ public:
     int attempt() const override { return attempt_; }
     void reply(HttpReply reply) override { replies_.push_back(std::move(reply)); }
     const nlohmann::json& engineSettings() const override { return engineSettings_; }
+    void waitForResume(std::chrono::milliseconds timeout) override { waits_.push_back(timeout); }
 
     RecordingStepContext& setCredential(nlohmann::json credential) {
         credential_ = std::move(credential);
@@ -70,6 +71,7 @@ public:
     const std::vector<RetryRequest>& retries() const { return retries_; }
     const std::vector<LogLine>& logs() const { return logs_; }
     const std::vector<HttpReply>& replies() const { return replies_; }
+    const std::vector<std::chrono::milliseconds>& waits() const { return waits_; }
     RecordingStepContext& setEngineSettings(nlohmann::json settings) {
         engineSettings_ = std::move(settings);
         return *this;
@@ -81,6 +83,7 @@ public:
         retries_.clear();
         logs_.clear();
         replies_.clear();
+        waits_.clear();
     }
 
 private:
@@ -93,6 +96,7 @@ private:
     std::vector<Emitted> emitted_;
     std::vector<RetryRequest> retries_;
     std::vector<LogLine> logs_;
+    std::vector<std::chrono::milliseconds> waits_;
 };
 
 }  // namespace flowgate::testing

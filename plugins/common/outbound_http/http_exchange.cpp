@@ -30,7 +30,8 @@ namespace {
 
 Poco::Timespan remainingWithin(std::chrono::milliseconds limit, Clock::time_point deadline,
                                const std::string& where) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) throw OutboundError(Kind::timeout, "timed out talking to " + where);
     return Poco::Timespan(std::min(limit, left).count() * 1000);
 }
@@ -92,8 +93,8 @@ bool isToken(const std::string& name) {
 // request or change where the call goes.
 bool reservedHeader(const std::string& lowerName) {
     return lowerName == "host" || lowerName == "content-length" ||
-           lowerName == "transfer-encoding" || lowerName == "connection" ||
-           lowerName == "te" || lowerName == "upgrade";
+           lowerName == "transfer-encoding" || lowerName == "connection" || lowerName == "te" ||
+           lowerName == "upgrade";
 }
 
 Poco::Net::HTTPRequest buildRequest(const Exchange& exchange) {
@@ -106,15 +107,16 @@ Poco::Net::HTTPRequest buildRequest(const Exchange& exchange) {
         if (!isToken(name))
             throw OutboundError(Kind::protocol, "'" + name + "' is not a valid header name");
         if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
-            throw OutboundError(Kind::protocol, "header '" + name + "' has a line break in its value");
+            throw OutboundError(Kind::protocol,
+                                "header '" + name + "' has a line break in its value");
         const std::string lower = Poco::toLower(name);
         if (reservedHeader(lower)) continue;
         userAgent = userAgent || lower == "user-agent";
         request.add(name, value);
     }
     if (!userAgent) request.set("User-Agent", "Flowgate");
-    const bool bodyMethod = exchange.method == "POST" || exchange.method == "PUT" ||
-                            exchange.method == "PATCH";
+    const bool bodyMethod =
+        exchange.method == "POST" || exchange.method == "PUT" || exchange.method == "PATCH";
     if (bodyMethod || !exchange.body.empty())
         request.setContentLength(static_cast<std::streamsize>(exchange.body.size()));
     return request;
@@ -136,16 +138,16 @@ std::string readBody(Poco::Net::HTTPClientSession& session, std::istream& in,
         const auto got = static_cast<std::size_t>(in.gcount());
         if (got == 0) break;
         if (body.size() + got > policy.maxResponseBytes)
-            throw OutboundError(Kind::tooLarge, "the response of " + where +
-                                                    " is larger than " +
+            throw OutboundError(Kind::tooLarge, "the response of " + where + " is larger than " +
                                                     std::to_string(policy.maxResponseBytes) +
                                                     " bytes");
         body.append(buffer, got);
     }
     if (response.hasContentLength() &&
         body.size() < static_cast<std::uint64_t>(response.getContentLength64()))
-        throw OutboundError(Kind::protocol, where + " closed the connection before the whole "
-                                                    "response body arrived");
+        throw OutboundError(Kind::protocol, where +
+                                                " closed the connection before the whole "
+                                                "response body arrived");
     return body;
 }
 
@@ -166,7 +168,8 @@ OutboundResponse exchangeOnce(Poco::Net::HTTPClientSession& session, const Excha
     OutboundResponse result;
     result.status = static_cast<int>(response.getStatus());
     result.reason = response.getReason();
-    for (const auto& [name, value] : response) result.headers.emplace_back(Poco::toLower(name), value);
+    for (const auto& [name, value] : response)
+        result.headers.emplace_back(Poco::toLower(name), value);
     result.body = readBody(session, in, response, policy, deadline, where);
     result.finalUrl = exchange.url.text();
     return result;
@@ -186,11 +189,13 @@ OutboundResponse exchangeOnce(Poco::Net::HTTPClientSession& session, const Excha
     } catch (const Poco::Net::ConnectionRefusedException& e) {
         throw OutboundError(Kind::connect, "cannot connect to " + where + ": " + e.displayText());
     } catch (const Poco::Net::MessageException& e) {
-        throw OutboundError(Kind::protocol, where + " sent an invalid response: " + e.displayText());
+        throw OutboundError(Kind::protocol,
+                            where + " sent an invalid response: " + e.displayText());
     } catch (const Poco::Net::NoMessageException&) {
         throw OutboundError(Kind::protocol, where + " closed the connection without a response");
     } catch (const Poco::Exception& e) {
-        throw OutboundError(Kind::connect, "connection to " + where + " failed: " + e.displayText());
+        throw OutboundError(Kind::connect,
+                            "connection to " + where + " failed: " + e.displayText());
     } catch (const std::exception& e) {
         throw OutboundError(Kind::protocol, "calling " + where + " failed: " + e.what());
     }

@@ -15,7 +15,9 @@ using Kind = OutboundError::Kind;
 OutboundError::OutboundError(Kind kind, const std::string& what)
     : std::runtime_error(what), kind_(kind) {}
 
-OutboundError::Kind OutboundError::kind() const { return kind_; }
+OutboundError::Kind OutboundError::kind() const {
+    return kind_;
+}
 
 std::string OutboundResponse::header(std::string_view lowerName) const {
     for (const auto& [name, value] : headers)
@@ -76,8 +78,8 @@ void followTo(Exchange& next, int status, const OutboundUrl& target,
 OutboundResponse send(const OutboundRequest& request, const OutboundPolicy& policy) {
     const auto deadline = std::chrono::steady_clock::now() + policy.timeout;
     const AddressPolicy addresses(policy);
-    Exchange exchange{Poco::toUpper(request.method), parseOutboundUrl(request.url),
-                      request.headers, request.body};
+    Exchange exchange{Poco::toUpper(request.method), parseOutboundUrl(request.url), request.headers,
+                      request.body};
     for (int redirects = 0;; ++redirects) {
         OutboundResponse response = perform(exchange, policy, addresses, deadline);
         const std::string location = response.header("location");
@@ -88,7 +90,7 @@ OutboundResponse send(const OutboundRequest& request, const OutboundPolicy& poli
                                                     " redirects, starting at " +
                                                     parseOutboundUrl(request.url).redacted());
         followTo(exchange, response.status, resolveRedirect(exchange.url, location),
-                 request.secretHeaders);
+                 policy.secretHeaders);
     }
 }
 

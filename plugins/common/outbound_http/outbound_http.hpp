@@ -18,12 +18,9 @@ namespace flowgate::plugins::net {
 
 struct OutboundRequest {
     std::string method = "GET";
-    std::string url;                                          // http:// or https://
+    std::string url;  // http:// or https://
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    // Headers that carry secrets besides Authorization, Proxy-Authorization and Cookie
-    // (e.g. "X-API-Key"): all of them are dropped when a redirect leaves the origin.
-    std::vector<std::string> secretHeaders;
 };
 
 struct OutboundResponse {
@@ -31,19 +28,23 @@ struct OutboundResponse {
     std::string reason;
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::string body;
-    std::string finalUrl;                                      // after redirects
-    std::string header(std::string_view lowerName) const;      // "" if absent
+    std::string finalUrl;                                  // after redirects
+    std::string header(std::string_view lowerName) const;  // "" if absent
 };
 
 struct OutboundPolicy {
-    bool allowPrivateAddresses = false;       // engine: network.allowPrivateAddresses
-    std::vector<std::string> allowAddresses;  // engine: network.allowAddresses (CIDRs always allowed)
+    bool allowPrivateAddresses = false;  // engine: network.allowPrivateAddresses
+    std::vector<std::string>
+        allowAddresses;  // engine: network.allowAddresses (CIDRs always allowed)
     std::chrono::milliseconds connectTimeout{10000};
     std::chrono::milliseconds timeout{30000};  // whole exchange / per read
     int maxRedirects = 5;                      // 0: return 3xx as is
     std::size_t maxResponseBytes = 10 * 1024 * 1024;
     bool verifyTls = true;
-    std::string caFile;                        // extra trust anchors (PEM); empty: system store
+    std::string caFile;  // extra trust anchors (PEM); empty: system store
+    // Request headers that carry secrets besides Authorization, Proxy-Authorization and
+    // Cookie (e.g. "X-API-Key"): all of them are dropped when a redirect leaves the origin.
+    std::vector<std::string> secretHeaders;
 };
 
 // Reads network.* of StepContext::engineSettings(). Throws std::invalid_argument for an

@@ -72,6 +72,9 @@ OutboundUrl resolveRedirect(const OutboundUrl& base, const std::string& location
     if (hasControlOrSpace(location))
         throw badUrl("redirect Location holds spaces or control characters");
     try {
+        // Poco 1.11 resolves "//host/path" (a network-path reference) as a path.
+        if (location.rfind("//", 0) == 0)
+            return fromUri(Poco::URI((base.https ? "https:" : "http:") + location));
         Poco::URI target(base.text());
         target.resolve(location);
         return fromUri(target);

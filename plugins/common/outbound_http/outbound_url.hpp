@@ -8,7 +8,7 @@ namespace flowgate::plugins::net {
 
 struct OutboundUrl {
     bool https = false;
-    std::string host;    // lower-case; an IPv6 literal without brackets
+    std::string host;  // lower-case; an IPv6 literal without brackets
     std::uint16_t port = 0;
     std::string target;  // path and query, at least "/"; never a fragment
 

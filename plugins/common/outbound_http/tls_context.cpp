@@ -37,8 +37,8 @@ Context::Ptr clientContext(bool verify, const std::string& caFile) {
             context = makeContext(verify, caFile);
         } catch (const Poco::Exception& e) {
             contexts.erase({verify, caFile});
-            throw OutboundError(OutboundError::Kind::tls,
-                                "cannot set up TLS with caFile '" + caFile + "': " + e.displayText());
+            throw OutboundError(OutboundError::Kind::tls, "cannot set up TLS with caFile '" +
+                                                              caFile + "': " + e.displayText());
         }
     }
     return context;

@@ -23,12 +23,14 @@ struct FunctionSpec {
     std::string description;
     nlohmann::json configSchema = nlohmann::json::object();
     std::string credentialType;  // empty: the function takes no credential
-    // The named outputs the function emits to (list "default" too if it also emit()s);
-    // empty: it just emits. An entry starting with '/' is a JSON pointer into the step's
-    // config whose string value(s) are output names, `*` standing for every element
-    // ("/branches/*/name"): outputs a flow configures. The engine refuses a step whose
-    // `next` names an output that is not declared.
+    // Named outputs for emitTo, besides "default" (emit()); empty: just emit. An entry
+    // starting with '/' is a JSON pointer into the step's config whose string value(s) are
+    // output names, `*` standing for every element ("/branches/*/name"): outputs a flow
+    // configures. The engine refuses a `next` that names an output not declared here.
     std::vector<std::string> outputs;
+    // The function may call StepContext::waitForResume. Messages of a flow with such a
+    // step carry meta.resumeUrl, the URL that resumes their execution.
+    bool pausesExecution = false;
 };
 
 struct Manifest {

@@ -56,6 +56,14 @@ public:
     // Engine settings a component may need, e.g.
     //   {"network": {"allowPrivateAddresses": false}, "publicBaseUrl": "http://host:port"}
     virtual const nlohmann::json& engineSettings() const = 0;
+    // Pauses the execution at this step (its function must declare pausesExecution): the
+    // work item is stored as waiting, with meta.wait = {"step", "since", "timeoutAt"}
+    // added to its message, until the execution's resume URL (meta.resumeUrl) is called
+    // or `timeout` passes. Then this step runs again: after a call with meta.resume =
+    // {"step", "body", "query", "method", "headers", "receivedAt"} in place of meta.wait,
+    // after the timeout with meta.wait still there ("step" is this step's id). Survives
+    // engine restarts. Emitted messages are dropped.
+    virtual void waitForResume(std::chrono::milliseconds timeout) = 0;
 
 protected:
     ~StepContext() = default;  // owned by the engine, never deleted through this interface

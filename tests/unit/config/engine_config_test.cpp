@@ -17,10 +17,12 @@ TEST_CASE("engine.json is optional; paths resolve against the config directory",
     CHECK(errors.empty());
     CHECK(defaults.http.port == 8080);
     CHECK(defaults.flowsDir == dir.path() / "flows");
+    CHECK(defaults.reload.interval.count() == 2000);
 
     writeFile(dir / "engine.json", R"({"dataDir": "../q", "pluginPath": ["p1", "/abs"],
                                        "http": {"port": 9000, "maxBodyBytes": 10},
-                                       "retry": {"maxAttempts": 2}})");
+                                       "retry": {"maxAttempts": 2},
+                                       "reload": {"intervalMs": 0}})");
     auto config = config::loadEngineConfig(dir.path(), errors);
     CHECK(errors.empty());
     CHECK(config.dataDir == (dir.path() / "../q").lexically_normal());
@@ -29,22 +31,26 @@ TEST_CASE("engine.json is optional; paths resolve against the config directory",
     CHECK(config.http.maxBodyBytes == 10);
     CHECK(config.retry.maxAttempts == 2);
     CHECK(config.retry.initialDelay.count() == 1000);
+    CHECK(config.reload.interval.count() == 0);  // polling off; SIGHUP still reloads
 }
 
 TEST_CASE("a bad engine.json names the file, the pointer and the reason", "[config]") {
     TempDir dir;
-    writeFile(dir / "engine.json", R"({"http": {"port": "eighty"}, "wat": 1})");
+    writeFile(dir / "engine.json",
+              R"({"http": {"port": "eighty"}, "wat": 1, "reload": {"intervalMs": -1}})");
     config::ConfigErrors errors;
     config::loadEngineConfig(dir.path(), errors);
     REQUIRE(errors.size() >= 2);
-    bool port = false, unknown = false;
+    bool port = false, unknown = false, reload = false;
     for (const auto& e : errors) {
         CHECK(e.file == (dir / "engine.json").string());
         port = port || e.pointer == "/http/port";
+        reload = reload || e.pointer == "/reload/intervalMs";
         unknown = unknown || e.reason.find("wat") != std::string::npos;
     }
     CHECK(port);
     CHECK(unknown);
+    CHECK(reload);
 }
 
 TEST_CASE("retry delays double up to the cap, with jitter below the nominal delay",

@@ -67,9 +67,10 @@ TEST_CASE("declaredOutputs reads names and JSON pointers into the config", "[flo
     CHECK(plugin::declaredOutputs(spec, json::object()).empty());
 
     spec.outputs = {"ok", "/branches/*/name", "/default", "/a~1b/~0c", "/list/1"};
-    const json config = {{"branches", {{{"name", "x"}}, {{"name", 7}}, {{"other", "y"}}, {{"name", "z"}}}},
-                         {"a/b", {{"~c", "escaped"}}},
-                         {"list", {"first", "second"}}};
+    const json config = {
+        {"branches", {{{"name", "x"}}, {{"name", 7}}, {{"other", "y"}}, {{"name", "z"}}}},
+        {"a/b", {{"~c", "escaped"}}},
+        {"list", {"first", "second"}}};
     CHECK(plugin::declaredOutputs(spec, config) == Names{"ok", "x", "z", "escaped", "second"});
 
     // A `*` also walks an object's members; pointers that lead nowhere name nothing.
@@ -100,17 +101,16 @@ TEST_CASE("a router step's next must name its configured outputs", "[flow][route
         REQUIRE(result.errors.size() == 1);
         CHECK(result.errors[0].pointer == "/steps/0/next/smal");
         CHECK(result.errors[0].reason ==
-              "'smal' is not an output of router.route (its outputs: big, odd, small)");
+              "'smal' is not an output of router.route (its outputs: default, big, odd, small)");
         CHECK(result.flows->find("f") == nullptr);
     }
-    SECTION("a plain step id would take output 'default', which a router does not have") {
-        const auto result = load(json("a"));
-        REQUIRE(result.errors.size() == 1);
-        CHECK(result.errors[0].pointer == "/steps/0/next");
-        CHECK_THAT(result.errors[0].reason,
-                   Catch::StartsWith("router.route has no output 'default' (its outputs: big, odd, small)"));
+    SECTION(
+        "'default' always exists (emit()); a router sends nothing there unless a branch "
+        "is named so") {
+        CHECK(load(json{{"default", "a"}, {"big", "b"}}).errors.empty());
+        CHECK(load(json("a")).errors.empty());
     }
-    SECTION("without next, the router is not checked (the following step gets nothing)") {
+    SECTION("without next, nothing to check (the following step gets nothing)") {
         const auto result = load(std::nullopt);
         INFO(describe(result.errors));
         CHECK(result.errors.empty());

@@ -31,13 +31,23 @@ TEST_CASE("http request config: valid, invalid and empty", "[http-plugin]") {
     SECTION("valid configs pass the schema and make a step") {
         for (const auto& config :
              {json{{"url", "https://api.example.com/v1/items"}},
-              json{{"url", "http://example.com"}, {"method", "GET"}, {"headers", {{"Accept", "application/json"}}}},
-              json{{"url", "https://example.com/x"}, {"method", "PUT"}, {"body", {{"value", {1, 2}}}},
-                   {"timeoutMs", 500}, {"followRedirects", false}, {"failOn4xx", false},
-                   {"output", "merge"}, {"maxResponseBytes", 1000}},
-              json{{"url", "https://example.com/x"}, {"body", "none"},
+              json{{"url", "http://example.com"},
+                   {"method", "GET"},
+                   {"headers", {{"Accept", "application/json"}}}},
+              json{{"url", "https://example.com/x"},
+                   {"method", "PUT"},
+                   {"body", {{"value", {1, 2}}}},
+                   {"timeoutMs", 500},
+                   {"followRedirects", false},
+                   {"failOn4xx", false},
+                   {"output", "merge"},
+                   {"maxResponseBytes", 1000}},
+              json{{"url", "https://example.com/x"},
+                   {"body", "none"},
                    {"tls", {{"verify", true}, {"caFile", flowgate::test::testCaFile()}}}},
-              json{{"url", "https://example.com/x"}, {"method", "DELETE"}, {"tls", {{"verify", false}}}}}) {
+              json{{"url", "https://example.com/x"},
+                   {"method", "DELETE"},
+                   {"tls", {{"verify", false}}}}}) {
             const auto violations = violationsOf(*http, "request", config);
             INFO(config.dump() << "\n" << describe(violations));
             CHECK(violations.empty());
@@ -45,11 +55,15 @@ TEST_CASE("http request config: valid, invalid and empty", "[http-plugin]") {
         }
     }
     SECTION("schema violations") {
-        const auto violations = violationsOf(
-            *http, "request",
-            {{"url", "ftp://example.com"}, {"method", "BREW"}, {"timeoutMs", 0},
-             {"body", "everything"}, {"output", "stream"}, {"headers", {{"Bad Name", "x"}}},
-             {"tls", {{"verify", "yes"}}}, {"extra", 1}});
+        const auto violations = violationsOf(*http, "request",
+                                             {{"url", "ftp://example.com"},
+                                              {"method", "BREW"},
+                                              {"timeoutMs", 0},
+                                              {"body", "everything"},
+                                              {"output", "stream"},
+                                              {"headers", {{"Bad Name", "x"}}},
+                                              {"tls", {{"verify", "yes"}}},
+                                              {"extra", 1}});
         INFO(describe(violations));
         CHECK(hasViolation(violations, "/url", "pattern"));
         CHECK(hasViolation(violations, "/method", "enum"));
@@ -63,17 +77,21 @@ TEST_CASE("http request config: valid, invalid and empty", "[http-plugin]") {
         CHECK_THAT(refusalOf(*http, "request", {{"url", "http://user:pw@example.com/"}}),
                    Catch::StartsWith("url: ") && Catch::Contains("user information") &&
                        !Catch::Contains("pw@"));
-        CHECK_THAT(refusalOf(*http, "request", {{"url", "http://example.com/"}, {"method", "GET"},
-                                                {"body", "message"}}),
-                   Catch::Equals("body: a GET request carries no body"));
-        CHECK_THAT(refusalOf(*http, "request", {{"url", "http://example.com/"},
-                                                {"headers", {{"Host", "other.example"}}}}),
-                   Catch::Contains("headers: 'Host' is set by the HTTP client"));
-        CHECK_THAT(refusalOf(*http, "request", {{"url", "http://example.com/"},
-                                                {"headers", {{"X-A", "a\r\nX-B: b"}}}}),
-                   Catch::Contains("line break"));
-        CHECK_THAT(refusalOf(*http, "request", {{"url", "https://example.com/"},
-                                                {"tls", {{"caFile", "/nonexistent/ca.pem"}}}}),
+        CHECK_THAT(
+            refusalOf(*http, "request",
+                      {{"url", "http://example.com/"}, {"method", "GET"}, {"body", "message"}}),
+            Catch::Equals("body: a GET request carries no body"));
+        CHECK_THAT(
+            refusalOf(*http, "request",
+                      {{"url", "http://example.com/"}, {"headers", {{"Host", "other.example"}}}}),
+            Catch::Contains("headers: 'Host' is set by the HTTP client"));
+        CHECK_THAT(
+            refusalOf(*http, "request",
+                      {{"url", "http://example.com/"}, {"headers", {{"X-A", "a\r\nX-B: b"}}}}),
+            Catch::Contains("line break"));
+        CHECK_THAT(refusalOf(*http, "request",
+                             {{"url", "https://example.com/"},
+                              {"tls", {{"caFile", "/nonexistent/ca.pem"}}}}),
                    Catch::StartsWith("tls.caFile: "));
     }
 }

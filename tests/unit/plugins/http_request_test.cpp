@@ -1,20 +1,20 @@
 // The http plugin's steps against real local servers: requests, outputs, failure policy,
 // credentials, and the engine's address policy.
-#include <catch2/catch.hpp>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <catch2/catch.hpp>
 
 #include "support/local_http_server.hpp"
 #include "support/recording_step_context.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
-using flowgate::testing::loadRealComponent;
-using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
 using flowgate::test::echoHandler;
 using flowgate::test::LocalHttpServer;
 using flowgate::test::SeenRequest;
+using flowgate::testing::loadRealComponent;
+using flowgate::testing::makeStep;
+using flowgate::testing::RecordingStepContext;
 using nlohmann::json;
 
 namespace {
@@ -29,8 +29,8 @@ Message order() {
 
 RecordingStepContext loopbackContext() {
     RecordingStepContext context;
-    context.setEngineSettings({{"network", {{"allowPrivateAddresses", false},
-                                            {"allowAddresses", {"127.0.0.1/32"}}}}});
+    context.setEngineSettings(
+        {{"network", {{"allowPrivateAddresses", false}, {"allowAddresses", {"127.0.0.1/32"}}}}});
     return context;
 }
 
@@ -51,9 +51,9 @@ LocalHttpServer::Handler answering(int status, std::string body,
 TEST_CASE("http request POSTs the message body and outputs the response", "[http-plugin]") {
     auto http = loadRealComponent("libflowgate-http.so", "http");
     LocalHttpServer server(echoHandler());
-    auto step = makeStep(*http, "request",
-                         {{"url", server.url("/orders?src=flowgate")},
-                          {"headers", {{"X-Tenant", "t1"}}}});
+    auto step =
+        makeStep(*http, "request",
+                 {{"url", server.url("/orders?src=flowgate")}, {"headers", {{"X-Tenant", "t1"}}}});
     auto context = loopbackContext();
 
     const auto result = step->execute(order(), context);
@@ -86,8 +86,9 @@ TEST_CASE("http request: GET without body, fixed bodies, merge output, text bodi
         CHECK(server.requests()[0].method == "GET");
     }
     SECTION("a fixed JSON body") {
-        auto step = makeStep(*http, "request",
-                             {{"url", server.url("/")}, {"method", "PATCH"}, {"body", {{"value", {{"x", true}}}}}});
+        auto step = makeStep(
+            *http, "request",
+            {{"url", server.url("/")}, {"method", "PATCH"}, {"body", {{"value", {{"x", true}}}}}});
         REQUIRE(step->execute(order(), context).ok);
         CHECK(context.emitted()[0].message.body["body"]["body"] == json{{"x", true}});
     }
@@ -109,7 +110,8 @@ TEST_CASE("http request: GET without body, fixed bodies, merge output, text bodi
         LocalHttpServer text([](const SeenRequest& seen, Poco::Net::HTTPServerRequest&,
                                 Poco::Net::HTTPServerResponse& response) {
             response.setContentType(seen.uri == "/bin" ? "application/octet-stream" : "text/plain");
-            response.send() << (seen.uri == "/bin" ? std::string("\xff\xfe\x00\x01", 4) : "plain words");
+            response.send() << (seen.uri == "/bin" ? std::string("\xff\xfe\x00\x01", 4)
+                                                   : "plain words");
         });
         auto step = makeStep(*http, "request", {{"url", text.url("/txt")}, {"method", "GET"}});
         REQUIRE(step->execute(order(), context).ok);
@@ -161,8 +163,7 @@ TEST_CASE("http request failure policy: 5xx, 4xx, 429", "[http-plugin]") {
     }
 }
 
-TEST_CASE("http request refuses internal addresses the engine does not allow",
-          "[http-plugin]") {
+TEST_CASE("http request refuses internal addresses the engine does not allow", "[http-plugin]") {
     auto http = loadRealComponent("libflowgate-http.so", "http");
     LocalHttpServer server(echoHandler());
     auto step = makeStep(*http, "request", {{"url", server.url("/")}});
@@ -174,15 +175,17 @@ TEST_CASE("http request refuses internal addresses the engine does not allow",
     CHECK(server.requests().empty());
 }
 
-TEST_CASE("http authorizedRequest sends the credential and never reports it",
-          "[http-plugin]") {
+TEST_CASE("http authorizedRequest sends the credential and never reports it", "[http-plugin]") {
     auto http = loadRealComponent("libflowgate-http.so", "http");
     LocalHttpServer server(echoHandler());
     auto step = makeStep(*http, "authorizedRequest", {{"url", server.url("/")}});
     auto context = loopbackContext();
 
-    context.setCredential({{"id", "c"}, {"type", "http-auth"}, {"scheme", "basic"},
-                           {"username", "ops"}, {"password", "pa55"}});
+    context.setCredential({{"id", "c"},
+                           {"type", "http-auth"},
+                           {"scheme", "basic"},
+                           {"username", "ops"},
+                           {"password", "pa55"}});
     REQUIRE(step->execute(order(), context).ok);
     CHECK(server.requests().back().headers.at("authorization") == "Basic b3BzOnBhNTU=");
 
@@ -217,9 +220,10 @@ TEST_CASE("http authorizedRequest sends the credential and never reports it",
 TEST_CASE("http request times out against a server that never answers", "[http-plugin]") {
     auto http = loadRealComponent("libflowgate-http.so", "http");
     Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0), 4);
-    auto step = makeStep(*http, "request",
-                         {{"url", "http://127.0.0.1:" + std::to_string(silent.address().port()) + "/"},
-                          {"timeoutMs", 300}});
+    auto step =
+        makeStep(*http, "request",
+                 {{"url", "http://127.0.0.1:" + std::to_string(silent.address().port()) + "/"},
+                  {"timeoutMs", 300}});
     auto context = loopbackContext();
     const auto start = std::chrono::steady_clock::now();
     const auto result = step->execute(order(), context);

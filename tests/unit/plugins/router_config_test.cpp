@@ -75,9 +75,9 @@ TEST_CASE("router route config: valid, invalid and empty", "[router]") {
             violationsOf(*router, "route", {{"branches", {branch("/big", ".x")}}});
         INFO(describe(violations));
         CHECK(hasViolation(violations, "/branches/0/name", "pattern"));
-        CHECK(hasViolation(violationsOf(*router, "route",
-                                       {{"branches", {branch("a", ".x")}}, {"default", ""}}),
-                           "/default", "pattern"));
+        CHECK(hasViolation(
+            violationsOf(*router, "route", {{"branches", {branch("a", ".x")}}, {"default", ""}}),
+            "/default", "pattern"));
     }
     SECTION("an empty condition") {
         CHECK(hasViolation(violationsOf(*router, "route", {{"branches", {branch("a", "")}}}),
@@ -92,8 +92,8 @@ TEST_CASE("router route config: valid, invalid and empty", "[router]") {
         CHECK(hasViolation(violationsOf(*router, "route", scope), "/scope", "enum"));
     }
     SECTION("an unknown field") {
-        const auto violations = violationsOf(
-            *router, "route", {{"branches", {branch("a", ".x")}}, {"fallback", "b"}});
+        const auto violations =
+            violationsOf(*router, "route", {{"branches", {branch("a", ".x")}}, {"fallback", "b"}});
         INFO(describe(violations));
         CHECK(hasViolation(violations, "", "'fallback'"));
     }
@@ -114,8 +114,9 @@ TEST_CASE("router createStep refuses bad conditions and names used twice", "[rou
                    Catch::Contains("nosuch/1 is not defined"));
     }
     SECTION("two branches with the same name") {
-        const std::string error = refusalOf(
-            *router, "route", {{"branches", {branch("a", ".x"), branch("b", ".y"), branch("a", ".z")}}});
+        const std::string error =
+            refusalOf(*router, "route",
+                      {{"branches", {branch("a", ".x"), branch("b", ".y"), branch("a", ".z")}}});
         CHECK(error == "branch 2 ('a'): the name 'a' is used twice");
     }
     SECTION("a valid config makes a step") {

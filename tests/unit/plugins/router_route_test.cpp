@@ -29,8 +29,9 @@ Message order(int amount, const std::string& country) {
 }
 
 json orderBranches() {
-    return json::array({{{"name", "big"}, {"condition", ".amount >= 1000"}},
-                        {{"name", "eu"}, {"condition", ".country == \"DE\" or .country == \"FR\""}}});
+    return json::array(
+        {{{"name", "big"}, {"condition", ".amount >= 1000"}},
+         {{"name", "eu"}, {"condition", ".country == \"DE\" or .country == \"FR\""}}});
 }
 
 // The outputs `step` sent `input` to, in order, checking every message is `input` itself.
@@ -100,9 +101,9 @@ TEST_CASE("router conditions use jq truthiness: only false and null fail", "[rou
                           // the first output decides; later ones are never computed
                           Case{"true, error(\"later\")", true}, Case{"false, true", false}}) {
         INFO(c.condition);
-        auto step = makeStep(*router, "route",
-                             {{"branches", {{{"name", "yes"}, {"condition", c.condition}}}},
-                              {"default", "no"}});
+        auto step = makeStep(
+            *router, "route",
+            {{"branches", {{{"name", "yes"}, {"condition", c.condition}}}}, {"default", "no"}});
         CHECK(routesOf(*step, order(1, "DE")) == Outputs{c.matches ? "yes" : "no"});
     }
 }
@@ -111,9 +112,9 @@ TEST_CASE("router scope: conditions see the body, or the whole message", "[route
     auto router = loadRealComponent("libflowgate-router.so", "router");
 
     SECTION("body (default): the message's fields are not there") {
-        auto step = makeStep(*router, "route",
-                             {{"branches", {{{"name", "north"}, {"condition", ".headers"}}}},
-                              {"default", "rest"}});
+        auto step = makeStep(
+            *router, "route",
+            {{"branches", {{{"name", "north"}, {"condition", ".headers"}}}}, {"default", "rest"}});
         CHECK(routesOf(*step, order(1, "DE")) == Outputs{"rest"});
     }
     SECTION("message: headers, meta and attachments decide") {
@@ -122,7 +123,8 @@ TEST_CASE("router scope: conditions see the body, or the whole message", "[route
             {{"scope", "message"},
              {"branches",
               {{{"name", "north"}, {"condition", ".headers[\"x-shop\"] == \"north\""}},
-               {{"name", "pdf"}, {"condition", "any(.attachments[]; .contentType == \"application/pdf\")"}}}},
+               {{"name", "pdf"},
+                {"condition", "any(.attachments[]; .contentType == \"application/pdf\")"}}}},
              {"mode", "all"}});
         CHECK(routesOf(*step, order(1, "DE")) == Outputs{"north", "pdf"});
         Message other = order(1, "DE");
@@ -144,15 +146,17 @@ TEST_CASE("router: a condition that fails at run time fails the run, emitting no
     RecordingStepContext context;
     const auto result = step->execute(order(5, "DE"), context);
     CHECK_FALSE(result.ok);
-    CHECK_THAT(result.error, Catch::Contains("jq: error: Cannot index string with string \"code\""));
+    CHECK_THAT(result.error,
+               Catch::Contains("jq: error: Cannot index string with string \"code\""));
     // "a" held, but nothing was emitted before every condition had run.
     CHECK(context.emitted().empty());
 }
 
 TEST_CASE("router conditions' debug output goes to the step's log", "[router]") {
     auto router = loadRealComponent("libflowgate-router.so", "router");
-    auto step = makeStep(*router, "route",
-                         {{"branches", {{{"name", "a"}, {"condition", ".country | debug | . == \"DE\""}}}}});
+    auto step = makeStep(
+        *router, "route",
+        {{"branches", {{{"name", "a"}, {"condition", ".country | debug | . == \"DE\""}}}}});
     RecordingStepContext context;
     CHECK(routesOf(*step, order(5, "DE"), context) == Outputs{"a"});
     REQUIRE(context.logs().size() == 1);

@@ -24,9 +24,9 @@ TEST_CASE("split config: valid, invalid and empty", "[split]") {
     auto split = loadRealComponent("libflowgate-split.so", "split");
 
     SECTION("valid configs pass, the empty one too (the body is the array)") {
-        for (const auto& config : {json::object(), json{{"path", ""}},
-                                   json{{"path", "/order/items"}, {"maxItems", 5}},
-                                   json{{"path", "/a~1b/0"}, {"maxItems", 1000000}}}) {
+        for (const auto& config :
+             {json::object(), json{{"path", ""}}, json{{"path", "/order/items"}, {"maxItems", 5}},
+              json{{"path", "/a~1b/0"}, {"maxItems", 1000000}}}) {
             const auto violations = violationsOf(*split, "split", config);
             INFO(config.dump() << "\n" << describe(violations));
             CHECK(violations.empty());
@@ -48,8 +48,8 @@ TEST_CASE("split config: valid, invalid and empty", "[split]") {
         CHECK(hasViolation(violationsOf(*split, "split", {{"maxItems", 0}}), "/maxItems", "1"));
         CHECK(hasViolation(violationsOf(*split, "split", {{"maxItems", 1000001}}), "/maxItems",
                            "1000000"));
-        CHECK(hasViolation(violationsOf(*split, "split", {{"maxItems", 2.5}}), "/maxItems",
-                           "type"));
+        CHECK(
+            hasViolation(violationsOf(*split, "split", {{"maxItems", 2.5}}), "/maxItems", "type"));
     }
     SECTION("an unknown field, or a config that is not an object") {
         CHECK(hasViolation(violationsOf(*split, "split", {{"pointer", "/a"}}), "", "'pointer'"));

@@ -52,9 +52,9 @@ TEST_CASE("split emits one message per element, in order", "[split]") {
         const auto& emitted = context.emitted()[i];
         CHECK(emitted.output == flowgate::kDefaultOutput);
         CHECK(emitted.message.body == items[i]);
-        CHECK(emitted.message.meta ==
-              json{{"requestId", "req-7"}, {"flow", "orders"},
-                   {"split", {{"index", i}, {"count", items.size()}}}});
+        CHECK(emitted.message.meta == json{{"requestId", "req-7"},
+                                           {"flow", "orders"},
+                                           {"split", {{"index", i}, {"count", items.size()}}}});
         // The engine derives the emitted ids from this one and the emission index.
         CHECK(emitted.message.id == input.id);
         CHECK(emitted.message.headers == input.headers);

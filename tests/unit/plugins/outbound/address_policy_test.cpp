@@ -13,17 +13,19 @@ using Poco::Net::IPAddress;
 
 namespace {
 
-bool internal(const std::string& text) { return isInternalAddress(IPAddress(text)); }
+bool internal(const std::string& text) {
+    return isInternalAddress(IPAddress(text));
+}
 
 }  // namespace
 
 TEST_CASE("every internal IPv4 range is internal, at both of its ends", "[outbound]") {
     const std::vector<std::pair<std::string, std::string>> ranges = {
-        {"0.0.0.0", "0.255.255.255"},        {"10.0.0.0", "10.255.255.255"},
-        {"100.64.0.0", "100.127.255.255"},   {"127.0.0.0", "127.255.255.255"},
-        {"169.254.0.0", "169.254.255.255"},  {"172.16.0.0", "172.31.255.255"},
-        {"192.0.0.0", "192.0.0.255"},        {"192.168.0.0", "192.168.255.255"},
-        {"198.18.0.0", "198.19.255.255"},    {"224.0.0.0", "239.255.255.255"},
+        {"0.0.0.0", "0.255.255.255"},       {"10.0.0.0", "10.255.255.255"},
+        {"100.64.0.0", "100.127.255.255"},  {"127.0.0.0", "127.255.255.255"},
+        {"169.254.0.0", "169.254.255.255"}, {"172.16.0.0", "172.31.255.255"},
+        {"192.0.0.0", "192.0.0.255"},       {"192.168.0.0", "192.168.255.255"},
+        {"198.18.0.0", "198.19.255.255"},   {"224.0.0.0", "239.255.255.255"},
         {"240.0.0.0", "255.255.255.255"}};
     for (const auto& [first, last] : ranges) {
         INFO(first << " - " << last);
@@ -33,23 +35,39 @@ TEST_CASE("every internal IPv4 range is internal, at both of its ends", "[outbou
 }
 
 TEST_CASE("the public IPv4 neighbours of internal ranges are public", "[outbound]") {
-    for (const char* text : {"1.1.1.1", "8.8.8.8", "9.255.255.255", "11.0.0.0", "100.63.255.255",
-                             "100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
-                             "169.255.0.0", "172.15.255.255", "172.32.0.0", "192.0.1.0",
-                             "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0",
-                             "223.255.255.255", "93.184.216.34"}) {
+    for (const char* text :
+         {"1.1.1.1", "8.8.8.8", "9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0",
+          "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0", "172.15.255.255",
+          "172.32.0.0", "192.0.1.0", "192.167.255.255", "192.169.0.0", "198.17.255.255",
+          "198.20.0.0", "223.255.255.255", "93.184.216.34"}) {
         INFO(text);
         CHECK_FALSE(internal(text));
     }
 }
 
 TEST_CASE("internal IPv6 ranges and IPv6 forms of internal IPv4 addresses", "[outbound]") {
-    for (const char* text :
-         {"::", "::1", "fe80::1", "febf:ffff::1", "fec0::1", "fc00::1", "fdff:ffff::1", "ff02::1",
-          "ff0e::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3", "::ffff:169.254.169.254",
-          "::ffff:0.0.0.0", "::127.0.0.1", "::10.0.0.1", "64:ff9b::127.0.0.1",
-          "64:ff9b::a9fe:a9fe", "64:ff9b:1::1", "2002:7f00:0001::1", "2002:c0a8:0101::1",
-          "100::1", "2001:db8::1"}) {
+    for (const char* text : {"::",
+                             "::1",
+                             "fe80::1",
+                             "febf:ffff::1",
+                             "fec0::1",
+                             "fc00::1",
+                             "fdff:ffff::1",
+                             "ff02::1",
+                             "ff0e::1",
+                             "::ffff:127.0.0.1",
+                             "::ffff:10.1.2.3",
+                             "::ffff:169.254.169.254",
+                             "::ffff:0.0.0.0",
+                             "::127.0.0.1",
+                             "::10.0.0.1",
+                             "64:ff9b::127.0.0.1",
+                             "64:ff9b::a9fe:a9fe",
+                             "64:ff9b:1::1",
+                             "2002:7f00:0001::1",
+                             "2002:c0a8:0101::1",
+                             "100::1",
+                             "2001:db8::1"}) {
         INFO(text);
         CHECK(internal(text));
     }
@@ -57,9 +75,9 @@ TEST_CASE("internal IPv6 ranges and IPv6 forms of internal IPv4 addresses", "[ou
 
 TEST_CASE("public IPv6 addresses and IPv6 forms of public IPv4 addresses are public",
           "[outbound]") {
-    for (const char* text : {"2606:4700:4700::1111", "2a00:1450:4001:80b::200e",
-                             "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:0808:0808::1",
-                             "fe00::1", "fbff::1", "2001:db9::1"}) {
+    for (const char* text :
+         {"2606:4700:4700::1111", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8", "64:ff9b::808:808",
+          "2002:0808:0808::1", "fe00::1", "fbff::1", "2001:db9::1"}) {
         INFO(text);
         CHECK_FALSE(internal(text));
     }
@@ -83,8 +101,8 @@ TEST_CASE("address ranges parse CIDRs and hold mapped forms of IPv4", "[outbound
     CHECK(v6->contains(IPAddress("fd12::1")));
     CHECK_FALSE(v6->contains(IPAddress("fc00::1")));
 
-    for (const char* bad : {"", "intranet", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8x",
-                            "10.0.0.0/-1"}) {
+    for (const char* bad :
+         {"", "intranet", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0.0/8x", "10.0.0.0/-1"}) {
         INFO(bad);
         CHECK_FALSE(AddressRange::parse(bad));
     }

@@ -50,10 +50,10 @@ TEST_CASE("outbound URLs: host, port, target and origin", "[outbound]") {
 
 TEST_CASE("outbound URLs that are refused, without repeating the URL", "[outbound]") {
     using Kind = OutboundError::Kind;
-    for (const char* bad : {"", "ftp://example.com/", "file:///etc/passwd", "example.com/x",
-                            "http:///nohost", "http://user:secret@example.com/",
-                            "http://example.com/a b", "http://example.com/\r\nX: y",
-                            "http://example.com:0/"}) {
+    for (const char* bad :
+         {"", "ftp://example.com/", "file:///etc/passwd", "example.com/x", "http:///nohost",
+          "http://user:secret@example.com/", "http://example.com/a b",
+          "http://example.com/\r\nX: y", "http://example.com:0/"}) {
         INFO(bad);
         CHECK(kindOf(bad) == Kind::badUrl);
     }

@@ -1,0 +1,148 @@
+// webhook.wait through the real engine: an execution pauses, survives a kill -9, and goes
+// on when its resume URL is called; or takes its timeout output.
+#include <catch2/catch.hpp>
+
+#include "support/engine_process.hpp"
+#include "support/http_client.hpp"
+#include "support/test_config.hpp"
+
+using namespace flowgate::test;
+using nlohmann::json;
+
+namespace {
+
+json logTo(const std::string& id, const std::filesystem::path& file) {
+    return {{"id", id}, {"component", "logger"}, {"function", "log"},
+            {"config", {{"file", file.string()}}}};
+}
+
+HttpResult call(int port, const std::string& method, const std::string& path,
+                const std::string& body = "", const std::string& contentType = "") {
+    return request(port, {method, path, body, contentType, {}, false});
+}
+
+// "/resume/..." of a resume URL "http://host:port/resume/...".
+std::string pathOf(const std::string& url) {
+    const auto at = url.find("/resume/");
+    REQUIRE(at != std::string::npos);
+    return url.substr(at);
+}
+
+}  // namespace
+
+TEST_CASE("a waiting execution survives kill -9 and goes on when its resume URL is called",
+          "[e2e][wait]") {
+    TestConfig config;
+    const auto asked = config.file("asked.log"), approved = config.file("approved.log"),
+               plain = config.file("plain.log");
+    config.addFlow({{"id", "approval"},
+                    {"steps", std::vector<json>{logTo("ask", asked),
+                                                {{"id", "wait"}, {"component", "webhook"},
+                                                 {"function", "wait"},
+                                                 {"config", {{"timeoutMs", 600000}}}},
+                                                logTo("approved", approved)}}});
+    config.addFlow({{"id", "plain"}, {"steps", std::vector<json>{logTo("log", plain)}}});
+
+    std::string requestId, resumePath;
+    {
+        EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+        const auto accepted = postJson(engine.port(), "/hook/approval", R"({"order": 7})");
+        REQUIRE(accepted.status == 202);
+        requestId = accepted.json().at("requestId");
+        REQUIRE(eventually([&] { return !jsonLines(asked).empty(); }));
+        const json meta = jsonLines(asked).front().at("message").at("meta");
+        resumePath = pathOf(meta.at("resumeUrl"));
+        CHECK(resumePath.rfind("/resume/" + requestId + "/", 0) == 0);
+
+        // Only flows with a waiting step hand out resume URLs.
+        REQUIRE(postJson(engine.port(), "/hook/plain", "{}").status == 202);
+        REQUIRE(eventually([&] { return !jsonLines(plain).empty(); }));
+        CHECK_FALSE(jsonLines(plain).front().at("message").at("meta").contains("resumeUrl"));
+
+        // Parked: visible in /health, nothing reaches the last step.
+        REQUIRE(eventually([&] {
+            const auto health = call(engine.port(), "GET", "/health");
+            return health.json().at("queue").at("waiting") == 1;
+        }));
+        engine.kill9();
+    }
+    CHECK(jsonLines(approved).empty());
+
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    SECTION("a wrong token, or an unknown execution, is one 404") {
+        std::string wrong = resumePath;
+        wrong.back() = wrong.back() == '0' ? '1' : '0';
+        const auto refused = postJson(engine.port(), wrong, R"({"approved": true})");
+        CHECK(refused.status == 404);
+        CHECK(refused.json().at("error") == "not_waiting");
+        CHECK(postJson(engine.port(), "/resume/no-such-execution/abc", "{}").status == 404);
+        CHECK(call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1);
+    }
+    SECTION("the call's body goes on to the next step, once") {
+        const auto resumed = postJson(engine.port(), resumePath, R"({"approved": true})");
+        REQUIRE(resumed.status == 202);
+        CHECK(resumed.json().at("requestId") == requestId);
+        REQUIRE(eventually([&] { return !jsonLines(approved).empty(); }));
+        const json message = jsonLines(approved).front().at("message");
+        CHECK(message.at("body") == json{{"approved", true}});
+        CHECK(message.at("meta").at("requestId") == requestId);
+        CHECK(message.at("meta").at("resume").at("method") == "POST");
+        CHECK(message.at("meta").at("resume").at("step") == "wait");
+        CHECK_FALSE(message.at("meta").contains("wait"));
+
+        const auto again = postJson(engine.port(), resumePath, R"({"approved": false})");
+        CHECK(again.status == 404);
+    }
+}
+
+TEST_CASE("a wait that times out takes its timeout output, and its URL is spent",
+          "[e2e][wait]") {
+    TestConfig config;
+    const auto onTime = config.file("on-time.log"), late = config.file("late.log"),
+               asked = config.file("asked.log");
+    config.addFlow({{"id", "short-wait"},
+                    {"steps", std::vector<json>{
+                                  logTo("ask", asked),
+                                  {{"id", "wait"}, {"component", "webhook"}, {"function", "wait"},
+                                   {"config", {{"timeoutMs", 1000}, {"onTimeout", "continue"}}},
+                                   {"next", {{"default", "on-time"}, {"timeout", "late"}}}},
+                                  logTo("on-time", onTime), logTo("late", late)}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(postJson(engine.port(), "/hook/short-wait", R"({"n": 1})").status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(late).empty(); }, std::chrono::seconds(15)));
+    const json message = jsonLines(late).front().at("message");
+    CHECK(message.at("body") == json{{"n", 1}});
+    CHECK(jsonLines(onTime).empty());
+
+    const std::string resumePath =
+        pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
+    CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
+}
+
+TEST_CASE("a resume call is checked like a webhook body", "[e2e][wait]") {
+    TestConfig config;
+    const auto asked = config.file("asked.log"), done = config.file("done.log");
+    config.addFlow({{"id", "form-wait"},
+                    {"steps", std::vector<json>{logTo("ask", asked),
+                                                {{"id", "wait"}, {"component", "webhook"},
+                                                 {"function", "wait"}},
+                                                logTo("done", done)}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(postJson(engine.port(), "/hook/form-wait", "{}").status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(asked).empty(); }));
+    const std::string resumePath =
+        pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
+    REQUIRE(eventually([&] {
+        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1;
+    }));
+
+    CHECK(postJson(engine.port(), resumePath, "{not json").status == 400);
+    CHECK(call(engine.port(), "DELETE", resumePath).status == 405);
+    CHECK(call(engine.port(), "POST", resumePath, "raw bytes", "application/octet-stream")
+              .status == 415);
+    // Still waiting after the refusals: a GET with parameters (a link in an email) resumes.
+    const auto resumed = call(engine.port(), "GET", resumePath + "?decision=approve");
+    REQUIRE(resumed.status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(done).empty(); }));
+    CHECK(jsonLines(done).front().at("message").at("body") == json{{"decision", "approve"}});
+}
