@@ -12,7 +12,7 @@
 #include "http_auth.hpp"
 #include "outbound_http/outbound_http.hpp"
 #include "outbound_http/outbound_url.hpp"
-#include "retry_after.hpp"
+#include "outbound_http/retry_after.hpp"
 
 namespace flowgate::plugins::http {
 
@@ -94,7 +94,8 @@ protected:
         const std::string from = "HTTP " + std::to_string(answer.status) + " " + answer.reason +
                                  " from " + net::parseOutboundUrl(c.url).redacted();
         if (answer.status == 429) {
-            const auto delay = parseRetryAfter(answer.header("retry-after"));
+            const auto delay =
+                net::parseRetryAfter(answer.header("retry-after"), std::chrono::system_clock::now());
             if (delay && *delay <= kMaxRetryAfter) {
                 context.retryLater(*delay, from);
                 return;

@@ -48,18 +48,19 @@ nlohmann::json postConfigSchema() {
                 {"minLength", 1},
                 {"default", kDefaultApiBaseUrl},
                 {"description", "Where the X API is; the step POSTs to <apiBaseUrl>/2/tweets."}}}}},
-            {"oneOf", json::array({{{"required", json::array({"text"})}},
-                                   {{"required", json::array({"textExpression"})}}})},
+            // At most one; with neither, the message body's "text" is the tweet.
+            {"not", {{"required", json::array({"text", "textExpression"})}}},
             {"additionalProperties", false}};
 }
 
 PostConfig parsePostConfig(const nlohmann::json& config) {
     const std::string base = apiBase(config.value("apiBaseUrl", kDefaultApiBaseUrl));
-    if (config.contains("text") == config.contains("textExpression"))
-        throw std::invalid_argument("give exactly one of \"text\" and \"textExpression\"");
-    TweetText text = config.contains("text")
-                         ? TweetText::fixed(config.at("text").get<std::string>())
-                         : TweetText::expression(config.at("textExpression").get<std::string>());
+    if (config.contains("text") && config.contains("textExpression"))
+        throw std::invalid_argument("give \"text\" or \"textExpression\", not both");
+    TweetText text = config.contains("text") ? TweetText::fixed(config.at("text").get<std::string>())
+                     : config.contains("textExpression")
+                         ? TweetText::expression(config.at("textExpression").get<std::string>())
+                         : TweetText::fromBody();
     return {std::move(text), base + "/2/tweets"};
 }
 

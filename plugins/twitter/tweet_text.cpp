@@ -47,11 +47,27 @@ TweetText TweetText::expression(std::string jqExpression) {
     return out;
 }
 
+TweetText TweetText::fromBody() {
+    TweetText out;
+    out.fromBody_ = true;
+    return out;
+}
+
 TweetText::TweetText(TweetText&&) noexcept = default;
 TweetText::~TweetText() = default;
 
 std::string TweetText::textFor(const Message& message,
                                const std::function<void(std::string_view)>& debug) const {
+    if (fromBody_) {
+        const auto* text = message.body.is_object() && message.body.contains("text")
+                               ? message.body.at("text").get_ptr<const std::string*>()
+                               : nullptr;
+        if (!text)
+            throw std::runtime_error("the message body has no string \"text\" (or give \"text\" "
+                                     "or \"textExpression\" in the step's config)");
+        checkTweetText(*text);
+        return *text;
+    }
     if (!program_) return fixed_;
     nlohmann::json output;
     try {

@@ -30,10 +30,12 @@ void checkTweetText(std::string_view text);
 
 class TweetText {
 public:
-    // Exactly one of the two is used: a fixed text (checked now), or a jq expression
-    // (compiled now; throws std::invalid_argument with jq's messages).
+    // A fixed text (checked now), a jq expression (compiled now; throws
+    // std::invalid_argument with jq's messages), or the message body's "text" (what an
+    // earlier jq step shaped, as in `{text: .title}`).
     static TweetText fixed(std::string text);
     static TweetText expression(std::string jqExpression);
+    static TweetText fromBody();
     TweetText(TweetText&&) noexcept;
     ~TweetText();
 
@@ -48,6 +50,7 @@ private:
     TweetText() = default;
     std::string fixed_;
     std::unique_ptr<jq::JqProgram> program_;
+    bool fromBody_ = false;
 };
 
 }  // namespace flowgate::plugins::twitter

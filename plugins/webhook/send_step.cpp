@@ -8,13 +8,23 @@
 #include <Poco/URI.h>
 
 #include "outbound_http/outbound_http.hpp"
-#include "retry_after.hpp"
+#include "outbound_http/retry_after.hpp"
 #include "send_config.hpp"
 #include "signing/standard_webhooks_signer.hpp"
 
 namespace flowgate::plugins::webhook {
 
 namespace {
+
+// A receiver that says nothing readable gets a minute; none may park the item for more
+// than an hour, nor have it re-sent in under a second.
+std::chrono::milliseconds waitBeforeResend(std::string_view retryAfter,
+                                           std::chrono::system_clock::time_point now) {
+    const auto asked = net::parseRetryAfter(retryAfter, now);
+    if (!asked) return std::chrono::seconds(60);
+    return std::clamp<std::chrono::milliseconds>(*asked, std::chrono::seconds(1),
+                                                 std::chrono::hours(1));
+}
 
 // The credential is the one a receiving flow's trigger uses (type "hmac", preset
 // "standard-webhooks"), so both ends of a webhook can share one credential file. Only
@@ -101,7 +111,7 @@ protected:
         const std::string answer =
             "receiver " + receiver_ + " answered " + std::to_string(status) + " " + response.reason;
         if (status == 429) {
-            context.retryLater(retryAfterDelay(response.header("retry-after"), now), answer);
+            context.retryLater(waitBeforeResend(response.header("retry-after"), now), answer);
             return;
         }
         // 5xx and timeouts fail the attempt and the engine retries with backoff; so does

@@ -2,6 +2,8 @@
 // refused with file, JSON pointer and reason.
 #include <catch2/catch.hpp>
 
+#include "unit/plugins/plugin_under_test.hpp"
+
 #include "config/credential_store.hpp"
 #include "flow/flow_loader.hpp"
 #include "support/temp_dir.hpp"
@@ -12,15 +14,6 @@ using flowgate::test::writeFile;
 using nlohmann::json;
 
 namespace {
-
-const plugin::ComponentRegistry& realComponents() {
-    static const auto registry = [] {
-        auto r = std::make_unique<plugin::ComponentRegistry>();
-        r->loadDirectory(FLOWGATE_PLUGIN_DIR);
-        return r;
-    }();
-    return *registry;
-}
 
 json logStep(const std::string& id) {
     return {{"id", id}, {"component", "logger"}, {"function", "log"}, {"config", json::object()}};
@@ -78,7 +71,7 @@ TEST_CASE("valid flows load; each broken flow is refused with file, pointer and 
 
     config::ConfigErrors credentialErrors;
     const auto credentials = config::CredentialStore::load(dir / "none", credentialErrors);
-    const auto result = flow::loadFlows(dir.path(), realComponents(), credentials, {});
+    const auto result = flow::loadFlows(dir.path(), *flowgate::testing::loadRealComponents(), credentials, {});
     INFO(describe(result.errors));
 
     REQUIRE(result.flows->all().size() == 1);
@@ -111,7 +104,7 @@ TEST_CASE("a step's next can name outputs and skip ahead", "[flow]") {
     last["next"] = nullptr;
     writeFile(dir / "f.json", json{{"id", "f"}, {"steps", {first, logStep("b"), last}}}.dump());
     config::ConfigErrors none;
-    const auto result = flow::loadFlows(dir.path(), realComponents(),
+    const auto result = flow::loadFlows(dir.path(), *flowgate::testing::loadRealComponents(),
                                         config::CredentialStore::load(dir / "x", none), {});
     INFO(describe(result.errors));
     REQUIRE(result.errors.empty());
@@ -131,7 +124,7 @@ TEST_CASE("a flow's retry policy overrides the engine's", "[flow]") {
     config::ConfigErrors none;
     config::RetryPolicy defaults;
     defaults.initialDelay = std::chrono::milliseconds(77);
-    const auto result = flow::loadFlows(dir.path(), realComponents(),
+    const auto result = flow::loadFlows(dir.path(), *flowgate::testing::loadRealComponents(),
                                         config::CredentialStore::load(dir / "x", none), defaults);
     REQUIRE(result.errors.empty());
     const auto f = result.flows->find("f");

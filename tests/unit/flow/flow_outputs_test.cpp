@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "unit/plugins/plugin_under_test.hpp"
+
 #include "config/credential_store.hpp"
 #include "flow/flow_loader.hpp"
 #include "plugin/function_outputs.hpp"
@@ -16,15 +18,6 @@ using nlohmann::json;
 using Names = std::set<std::string, std::less<>>;
 
 namespace {
-
-const plugin::ComponentRegistry& realComponents() {
-    static const auto registry = [] {
-        auto r = std::make_unique<plugin::ComponentRegistry>();
-        r->loadDirectory(FLOWGATE_PLUGIN_DIR);
-        return r;
-    }();
-    return *registry;
-}
 
 json logStep(const std::string& id) {
     return {{"id", id}, {"component", "logger"}, {"function", "log"}, {"next", nullptr}};
@@ -50,7 +43,7 @@ flow::FlowLoadResult load(const std::optional<json>& routeNext) {
                    {"steps", {routeStep(routeNext), logStep("a"), logStep("b"), logStep("c")}}}
                   .dump());
     config::ConfigErrors none;
-    return flow::loadFlows(dir.path(), realComponents(),
+    return flow::loadFlows(dir.path(), *flowgate::testing::loadRealComponents(),
                            config::CredentialStore::load(dir / "no-credentials", none), {});
 }
 

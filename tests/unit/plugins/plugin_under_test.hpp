@@ -31,6 +31,14 @@ inline std::shared_ptr<const plugin::RegisteredComponent> loadRealComponent(
     return found;
 }
 
+// A registry of every real plugin, fresh per call: no plugin stays loaded past the test
+// that used it (the jq tests check that a plugin really unloads).
+inline std::unique_ptr<plugin::ComponentRegistry> loadRealComponents() {
+    auto registry = std::make_unique<plugin::ComponentRegistry>();
+    registry->loadDirectory(FLOWGATE_PLUGIN_DIR);
+    return registry;
+}
+
 // What `config` breaks in the schema of `component.function`, as the engine checks it.
 inline std::vector<plugin::SchemaViolation> violationsOf(
     const plugin::RegisteredComponent& component, std::string_view function,

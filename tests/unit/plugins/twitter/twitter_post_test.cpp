@@ -166,6 +166,24 @@ TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret",
     CHECK(api.seen()[0].signatureProblem == "signature mismatch");
 }
 
+TEST_CASE("twitter post: without text in the config, the body's text is the tweet",
+          "[plugins][twitter]") {
+    auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
+    FakeXApi api(kKeys);
+    auto step = testing::makeStep(*twitter, "post", {{"apiBaseUrl", api.baseUrl()}});
+    auto context = contextWith(kKeys);
+
+    REQUIRE(step->execute(message({{"text", "shaped by jq"}}), context).ok);
+    REQUIRE(api.seen().size() == 1);
+    CHECK(api.seen()[0].signatureProblem.empty());
+    CHECK(api.posted() == std::vector<std::string>{"shaped by jq"});
+
+    const StepResult missing = step->execute(message({{"title", "no text"}}), context);
+    CHECK_FALSE(missing.ok);
+    CHECK_THAT(missing.error, Catch::Contains("the message body has no string \"text\""));
+    CHECK(api.seen().size() == 1);  // no request without a text
+}
+
 TEST_CASE("twitter post: failures before any request", "[plugins][twitter]") {
     auto twitter = loadRealComponent("libflowgate-twitter.so", "twitter");
     FakeXApi api(kKeys);

@@ -9,27 +9,27 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DateTimeParser.h>
 
-namespace flowgate::plugins::webhook {
+namespace flowgate::plugins::net {
 
 namespace {
 
-std::chrono::milliseconds bounded(std::chrono::seconds delay) {
-    return std::clamp(delay, std::chrono::seconds(1), kMaxRetryAfter);
-}
+constexpr std::chrono::hours kThirtyYears{24 * 365 * 30};
 
 }  // namespace
 
-std::chrono::milliseconds retryAfterDelay(std::string_view value,
-                                          std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> parseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-    if (value.empty()) return kDefaultRetryAfter;
+    if (value.empty()) return std::nullopt;
 
     long long seconds = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (error == std::errc() && end == value.data() + value.size())
-        return bounded(std::chrono::seconds(std::max(0LL, seconds)));
-    if (error == std::errc::result_out_of_range) return kMaxRetryAfter;
+    if (error == std::errc::result_out_of_range) return kThirtyYears;
+    if (error == std::errc() && end == value.data() + value.size()) {
+        if (seconds < 0) return std::nullopt;
+        return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kThirtyYears);
+    }
 
     Poco::DateTime date;
     int zone = 0;
@@ -39,9 +39,10 @@ std::chrono::milliseconds retryAfterDelay(std::string_view value,
     if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::HTTP_FORMAT, text, date, zone) ||
         zone != 0 ||
         Poco::DateTimeFormatter::format(date, Poco::DateTimeFormat::HTTP_FORMAT) != text)
-        return kDefaultRetryAfter;
+        return std::nullopt;
     const auto at = std::chrono::system_clock::from_time_t(date.timestamp().epochTime());
-    return bounded(std::chrono::ceil<std::chrono::seconds>(at - now));
+    return std::max<std::chrono::milliseconds>(
+        std::chrono::ceil<std::chrono::seconds>(at - now), std::chrono::milliseconds(0));
 }
 
-}  // namespace flowgate::plugins::webhook
+}  // namespace flowgate::plugins::net
