@@ -68,6 +68,16 @@ TEST_CASE("the shipped example flows run as documented", "[e2e][examples]") {
         CHECK(engineLogLines(log, "hello/log")[0].at("message").at("body").at("greeting") ==
               "Hello, relay!");
     }
+    SECTION("notify and inbox: a signed delivery passes the receiver's check") {
+        REQUIRE(postJson(port, "/hook/notify", R"({"event":"order.paid","order":7})").status == 202);
+        REQUIRE(eventually([&] { return engineLogLines(log, "inbox/log").size() == 1; }));
+        const json message = engineLogLines(log, "inbox/log")[0].at("message");
+        CHECK(message.at("body") == json{{"event", "order.paid"}, {"order", 7}});
+        CHECK(message.at("headers").contains("webhook-id"));
+        // The signature was checked and is not kept; unsigned calls are refused.
+        CHECK_FALSE(message.at("headers").contains("webhook-signature"));
+        CHECK(postJson(port, "/hook/inbox", R"({"forged":true})").status == 401);
+    }
     SECTION("approval: waits until the URL in the first log line is called") {
         REQUIRE(postJson(port, "/hook/approval", R"({"expense":120})").status == 202);
         REQUIRE(eventually([&] { return engineLogLines(log, "approval/ask").size() == 1; }));
