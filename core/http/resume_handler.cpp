@@ -1,5 +1,7 @@
 #include "http/resume_handler.hpp"
 
+#include <vector>
+
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
@@ -101,14 +103,14 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                "no execution is waiting at this resume URL");
     };
     try {
-        const auto waiting = services_.queue.waiting(path->executionId);
-        const queue::WaitingItem* match = nullptr;
-        for (const auto& item : waiting)
-            if (auth::constantTimeEqual(item.waitToken, path->token)) match = &item;
-        if (!match) return notWaiting();
+        // Every branch of the execution that waits (after a split, say) goes on with the
+        // call: the URL names the execution, not one of its items.
+        std::vector<queue::WaitingItem> matches;
+        for (auto& item : services_.queue.waiting(path->executionId))
+            if (auth::constantTimeEqual(item.waitToken, path->token)) matches.push_back(std::move(item));
+        if (matches.empty()) return notWaiting();
 
-        json call = {{"step", match->stepId},
-                     {"method", method},
+        json call = {{"method", method},
                      {"receivedAt", Poco::DateTimeFormatter::format(
                                         Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
                      {"query", query}};
@@ -132,11 +134,16 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
             if (!isCredentialHeader(name)) headers[name] = value;
         call["headers"] = std::move(headers);
 
-        if (!services_.queue.resume(match->id, match->waitToken,
-                                    resumedMessage(match->message, std::move(call))))
-            return notWaiting();  // timed out or resumed by another call just now
-        log.information("flow %s: execution %s resumed at step %s", match->flowId,
-                        path->executionId, match->stepId);
+        std::size_t resumed = 0;
+        for (const auto& item : matches) {
+            call["step"] = item.stepId;
+            if (!services_.queue.resume(item.id, item.waitToken, resumedMessage(item.message, call)))
+                continue;  // timed out or resumed by another call just now
+            ++resumed;
+            log.information("flow %s: execution %s resumed at step %s", item.flowId,
+                            path->executionId, item.stepId);
+        }
+        if (resumed == 0) return notWaiting();
         ++services_.metrics.resumed;
         sendJson(response, HTTPResponse::HTTP_ACCEPTED,
                  {{"requestId", path->executionId}, {"message", "execution resumed"}});

@@ -146,3 +146,27 @@ TEST_CASE("a resume call is checked like a webhook body", "[e2e][wait]") {
     REQUIRE(eventually([&] { return !jsonLines(done).empty(); }));
     CHECK(jsonLines(done).front().at("message").at("body") == json{{"decision", "approve"}});
 }
+
+TEST_CASE("one call resumes every branch of the execution that waits", "[e2e][wait]") {
+    TestConfig config;
+    const auto asked = config.file("asked.log"), done = config.file("done.log");
+    config.addFlow({{"id", "split-wait"},
+                    {"steps", std::vector<json>{
+                                  {{"id", "split"}, {"component", "split"}, {"function", "split"},
+                                   {"config", {{"path", "/items"}}}},
+                                  logTo("ask", asked),
+                                  {{"id", "wait"}, {"component", "webhook"}, {"function", "wait"}},
+                                  logTo("done", done)}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(postJson(engine.port(), "/hook/split-wait", R"({"items":["a","b"]})").status == 202);
+    REQUIRE(eventually([&] {
+        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 2;
+    }));
+    const std::string resumePath =
+        pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
+    REQUIRE(postJson(engine.port(), resumePath, R"({"go":true})").status == 202);
+    REQUIRE(eventually([&] { return jsonLines(done).size() == 2; }));
+    for (const auto& line : jsonLines(done))
+        CHECK(line.at("message").at("body") == json{{"go", true}});
+    CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
+}
