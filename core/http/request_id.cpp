@@ -45,4 +45,13 @@ std::string newResumeToken() {
     return token;
 }
 
+std::string resumeUrl(const std::string& publicBaseUrl,
+                      const Poco::Net::HTTPServerRequest& request,
+                      const std::string& executionId) {
+    const std::string base = publicBaseUrl.empty()
+                                 ? "http://" + request.serverAddress().toString()
+                                 : publicBaseUrl;
+    return base + "/resume/" + executionId + "/" + newResumeToken();
+}
+
 }  // namespace flowgate::http

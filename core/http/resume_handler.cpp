@@ -16,6 +16,7 @@
 #include "http/json_response.hpp"
 #include "http/request_body.hpp"
 #include "http/request_headers.hpp"
+#include "http/request_id.hpp"
 
 namespace flowgate::http {
 
@@ -42,14 +43,18 @@ std::optional<ResumePath> parseResumePath(const std::string& path) {
     return parts;
 }
 
-// The waiting item's message with the call in meta.resume, in place of meta.wait.
-std::string resumedMessage(const std::string& stored, json call) {
+// The waiting item's message with the call in meta.resume, in place of meta.wait, and a
+// new resume URL: a spent URL must not resume a later wait of the same execution (a caller
+// that repeats its call would otherwise answer that one too).
+std::string resumedMessage(const std::string& stored, json call, const std::string& nextUrl) {
     json message = json::parse(stored);
     json& meta = message["meta"];
     if (!meta.is_object()) meta = json::object();
     meta.erase("wait");
     meta["resume"] = std::move(call);
-    return message.dump();
+    meta["resumeUrl"] = nextUrl;
+    // Header values are not checked for UTF-8 by Poco: replace what JSON cannot hold.
+    return message.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -72,6 +77,7 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     const auto path = parseResumePath(uri.getPath());
     if (!path) return refuse(HTTPResponse::HTTP_NOT_FOUND, "not_found", "no such endpoint");
     const bool isGet = method == HTTPRequest::HTTP_GET;
+    if (isGet && hasBody) response.setKeepAlive(false);  // a GET's body is never read
     if (!isGet && method != HTTPRequest::HTTP_POST && method != HTTPRequest::HTTP_PUT) {
         response.set("Allow", "GET, POST, PUT");
         return refuse(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
@@ -105,10 +111,21 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     try {
         // Every branch of the execution that waits (after a split, say) goes on with the
         // call: the URL names the execution, not one of its items.
+        auto waiting = services_.queue.waiting(path->executionId);
         std::vector<queue::WaitingItem> matches;
-        for (auto& item : services_.queue.waiting(path->executionId))
+        for (auto& item : waiting)
             if (auth::constantTimeEqual(item.waitToken, path->token)) matches.push_back(std::move(item));
-        if (matches.empty()) return notWaiting();
+        if (matches.empty()) {
+            // The execution may not have reached its wait step yet (a fast callback): the
+            // caller should try again rather than give up. Tells only whether an execution
+            // with this id, which only its caller and its steps know, is still running.
+            if (waiting.empty() && services_.queue.hasPending(path->executionId)) {
+                response.set("Retry-After", "1");
+                return refuse(HTTPResponse::HTTP_CONFLICT, "not_waiting_yet",
+                              "the execution is not waiting at this URL yet; try again shortly");
+            }
+            return notWaiting();
+        }
 
         json call = {{"method", method},
                      {"receivedAt", Poco::DateTimeFormatter::format(
@@ -135,9 +152,11 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
         call["headers"] = std::move(headers);
 
         std::size_t resumed = 0;
+        const std::string nextUrl = resumeUrl(services_.publicBaseUrl, request, path->executionId);
         for (const auto& item : matches) {
             call["step"] = item.stepId;
-            if (!services_.queue.resume(item.id, item.waitToken, resumedMessage(item.message, call)))
+            if (!services_.queue.resume(item.id, item.waitToken,
+                                        resumedMessage(item.message, call, nextUrl)))
                 continue;  // timed out or resumed by another call just now
             ++resumed;
             log.information("flow %s: execution %s resumed at step %s", item.flowId,

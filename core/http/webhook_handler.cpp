@@ -191,6 +191,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                       "the query string has an invalid percent-escape or is not UTF-8");
 
     const bool isGet = method == HTTPRequest::HTTP_GET;
+    if (isGet && hasBody) response.setKeepAlive(false);  // a GET's body is never read
     std::string raw;
     if (!isGet) {
         auto body = readBody(request, services_.settings.maxBodyBytes);
@@ -261,8 +262,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                     {"path", hook->suffix},
                     {"query", std::move(query)}};
     if (flow->resumable)
-        message.meta["resumeUrl"] = baseUrl(services_.publicBaseUrl, request) + "/resume/" +
-                                    message.id + "/" + newResumeToken();
+        message.meta["resumeUrl"] = resumeUrl(services_.publicBaseUrl, request, message.id);
 
     const bool sync = trigger.responseMode == "sync";
     // Registered before the message is stored, so a fast reply cannot be missed.

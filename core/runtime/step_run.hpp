@@ -1,6 +1,7 @@
 // Running one step on one work item, and what the engine must do afterwards.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -48,7 +49,11 @@ public:
         if (!reply_) reply_ = std::move(reply);
     }
     const nlohmann::json& engineSettings() const override { return engineSettings_; }
-    void waitForResume(std::chrono::milliseconds timeout) override { waitTimeout_ = timeout; }
+    // Bounded so that the timeout's arithmetic cannot overflow, whatever a plugin asks.
+    void waitForResume(std::chrono::milliseconds timeout) override {
+        waitTimeout_ = std::clamp<std::chrono::milliseconds>(
+            timeout, std::chrono::milliseconds(0), std::chrono::hours(24 * 366));
+    }
 
     std::vector<EmittedMessage>& emitted() { return emitted_; }
     bool retryLaterRequested() const { return retryLater_; }

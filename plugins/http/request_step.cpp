@@ -12,6 +12,7 @@
 #include "http_auth.hpp"
 #include "outbound_http/outbound_http.hpp"
 #include "outbound_http/outbound_url.hpp"
+#include "outbound_http/answer_json.hpp"
 #include "outbound_http/retry_after.hpp"
 
 namespace flowgate::plugins::http {
@@ -31,11 +32,11 @@ bool isJsonType(const std::string& contentType) {
            (type.size() > 5 && type.compare(type.size() - 5, 5, "+json") == 0);
 }
 
-// JSON when the server says so and it parses; otherwise text. Bytes that are not UTF-8
+// JSON when the server says so and it parses (within the depth bound); otherwise text. Bytes that are not UTF-8
 // cannot travel in a message, so such a body is base64 with "bodyEncoding".
 void putBody(json& response, const net::OutboundResponse& answer) {
     if (isJsonType(answer.header("content-type"))) {
-        json parsed = json::parse(answer.body, nullptr, false);
+        json parsed = net::parseAnswerJson(answer.body);
         if (!parsed.is_discarded()) {
             response["body"] = std::move(parsed);
             return;
@@ -97,7 +98,9 @@ protected:
             const auto delay =
                 net::parseRetryAfter(answer.header("retry-after"), std::chrono::system_clock::now());
             if (delay && *delay <= kMaxRetryAfter) {
-                context.retryLater(*delay, from);
+                // At least a second: "Retry-After: 0" must not make a busy loop.
+                context.retryLater(std::max<std::chrono::milliseconds>(*delay, std::chrono::seconds(1)),
+                                   from);
                 return;
             }
             throw std::runtime_error(from);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "outbound_http/answer_json.hpp"
+
 namespace flowgate::plugins::twitter {
 
 namespace {
@@ -16,7 +18,7 @@ std::string stringField(const nlohmann::json& object, const char* name) {
 }  // namespace
 
 nlohmann::json createdTweet(const std::string& body) {
-    const auto answer = nlohmann::json::parse(body, nullptr, false);
+    const auto answer = net::parseAnswerJson(body);
     if (answer.is_object()) {
         const auto data = answer.find("data");
         if (data != answer.end() && data->is_object() && !stringField(*data, "id").empty())
@@ -26,7 +28,7 @@ nlohmann::json createdTweet(const std::string& body) {
 }
 
 std::string refusalReason(const std::string& body) {
-    const auto answer = nlohmann::json::parse(body, nullptr, false);
+    const auto answer = net::parseAnswerJson(body);
     if (!answer.is_object()) return {};
     std::string reason = stringField(answer, "detail");
     if (reason.empty()) reason = stringField(answer, "title");

@@ -32,7 +32,8 @@ void checkUrl(const std::string& url) {
             return;
     } catch (const Poco::Exception&) {
     }
-    throw std::invalid_argument("url '" + url + "' is not an absolute http or https URL");
+    // Not repeated: a webhook URL often carries its token.
+    throw std::invalid_argument("url is not an absolute http or https URL");
 }
 
 }  // namespace

@@ -21,6 +21,12 @@ HttpResult call(int port, const std::string& method, const std::string& path,
     return request(port, {method, path, body, contentType, {}, false});
 }
 
+// Nothing stored, leased or waiting: the executions are over.
+bool idle(int port) {
+    const auto queue = call(port, "GET", "/health").json().at("queue");
+    return queue.at("ready") == 0 && queue.at("leased") == 0 && queue.at("waiting") == 0;
+}
+
 // "/resume/..." of a resume URL "http://host:port/resume/...".
 std::string pathOf(const std::string& url) {
     const auto at = url.find("/resume/");
@@ -89,7 +95,12 @@ TEST_CASE("a waiting execution survives kill -9 and goes on when its resume URL 
         CHECK(message.at("meta").at("resume").at("method") == "POST");
         CHECK(message.at("meta").at("resume").at("step") == "wait");
         CHECK_FALSE(message.at("meta").contains("wait"));
+        // A spent URL: the next steps got a new one.
+        const std::string nextUrl = message.at("meta").at("resumeUrl");
+        CHECK(nextUrl.rfind("/resume/" + requestId + "/") != std::string::npos);
+        CHECK(pathOf(nextUrl) != resumePath);
 
+        REQUIRE(eventually([&] { return idle(engine.port()); }));
         const auto again = postJson(engine.port(), resumePath, R"({"approved": false})");
         CHECK(again.status == 404);
     }
@@ -116,6 +127,7 @@ TEST_CASE("a wait that times out takes its timeout output, and its URL is spent"
 
     const std::string resumePath =
         pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
+    REQUIRE(eventually([&] { return idle(engine.port()); }));
     CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
 }
 
@@ -168,5 +180,53 @@ TEST_CASE("one call resumes every branch of the execution that waits", "[e2e][wa
     REQUIRE(eventually([&] { return jsonLines(done).size() == 2; }));
     for (const auto& line : jsonLines(done))
         CHECK(line.at("message").at("body") == json{{"go", true}});
+    REQUIRE(eventually([&] { return idle(engine.port()); }));
     CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
+}
+
+TEST_CASE("a call that comes before the execution waits is told to try again, not refused",
+          "[e2e][wait]") {
+    TestConfig config;
+    const auto asked = config.file("asked.log"), done = config.file("done.log");
+    config.addFlow({{"id", "slow-wait"},
+                    {"steps", std::vector<json>{
+                                  logTo("ask", asked),
+                                  {{"id", "slow"}, {"component", "testkit"}, {"function", "sleep"},
+                                   {"config", {{"ms", 1500}}}},
+                                  {{"id", "wait"}, {"component", "webhook"}, {"function", "wait"}},
+                                  logTo("done", done)}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(postJson(engine.port(), "/hook/slow-wait", "{}").status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(asked).empty(); }));
+    const std::string resumePath =
+        pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
+
+    const auto early = postJson(engine.port(), resumePath, R"({"early":true})");
+    CHECK(early.status == 409);
+    CHECK(early.json().at("error") == "not_waiting_yet");
+    CHECK(early.headers.count("retry-after") == 1);
+
+    REQUIRE(eventually([&] {
+        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1;
+    }));
+    REQUIRE(postJson(engine.port(), resumePath, R"({"late":true})").status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(done).empty(); }));
+    CHECK(jsonLines(done).front().at("message").at("body") == json{{"late", true}});
+}
+
+TEST_CASE("the resume URL names the engine's address, not the caller's Host header",
+          "[e2e][wait]") {
+    TestConfig config;
+    const auto asked = config.file("asked.log");
+    config.addFlow({{"id", "host-wait"},
+                    {"steps", std::vector<json>{logTo("ask", asked),
+                                                {{"id", "wait"}, {"component", "webhook"},
+                                                 {"function", "wait"}}}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(request(engine.port(), {"POST", "/hook/host-wait", "{}", "application/json",
+                                    {{"Host", "evil.example"}}, false})
+                .status == 202);
+    REQUIRE(eventually([&] { return !jsonLines(asked).empty(); }));
+    const std::string url = jsonLines(asked).front().at("message").at("meta").at("resumeUrl");
+    CHECK(url.rfind("http://127.0.0.1:" + std::to_string(engine.port()) + "/resume/", 0) == 0);
 }

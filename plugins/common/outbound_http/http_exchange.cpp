@@ -170,7 +170,11 @@ OutboundResponse exchangeOnce(Poco::Net::HTTPClientSession& session, const Excha
     result.reason = response.getReason();
     for (const auto& [name, value] : response)
         result.headers.emplace_back(Poco::toLower(name), value);
-    result.body = readBody(session, in, response, policy, deadline, where);
+    // A HEAD answer, 1xx, 204 and 304 have no body, whatever Content-Length says (RFC 9110
+    // 6.4.1); Poco gives an empty stream for them.
+    const bool noBody = exchange.method == "HEAD" || result.status < 200 ||
+                        result.status == 204 || result.status == 304;
+    if (!noBody) result.body = readBody(session, in, response, policy, deadline, where);
     result.finalUrl = exchange.url.text();
     return result;
 }

@@ -51,7 +51,7 @@ std::string OutboundUrl::text() const {
 }
 
 std::string OutboundUrl::redacted() const {
-    return (https ? "https://" : "http://") + authority() + target.substr(0, target.find('?'));
+    return (https ? "https://" : "http://") + authority();
 }
 
 bool OutboundUrl::sameOrigin(const OutboundUrl& other) const {

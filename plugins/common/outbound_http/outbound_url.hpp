@@ -15,8 +15,8 @@ struct OutboundUrl {
     // What the Host header says: host (IPv6 in brackets), ":port" unless the default.
     std::string authority() const;
     std::string text() const;
-    // scheme://authority/path, without the query: for messages, since queries often
-    // carry tokens.
+    // scheme://authority, without path or query: for messages, since both often carry
+    // tokens (Slack and Discord webhook URLs have theirs in the path).
     std::string redacted() const;
     bool sameOrigin(const OutboundUrl& other) const;
 };

@@ -28,7 +28,10 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(
     if (error == std::errc::result_out_of_range) return kThirtyYears;
     if (error == std::errc() && end == value.data() + value.size()) {
         if (seconds < 0) return std::nullopt;
-        return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), kThirtyYears);
+        // Compared in seconds: converting a huge count to milliseconds would overflow.
+        if (seconds >= std::chrono::duration_cast<std::chrono::seconds>(kThirtyYears).count())
+            return kThirtyYears;
+        return std::chrono::seconds(seconds);
     }
 
     Poco::DateTime date;

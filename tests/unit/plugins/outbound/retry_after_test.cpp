@@ -23,3 +23,10 @@ TEST_CASE("Retry-After: delay-seconds, IMF-fixdate, and nothing else", "[outboun
     CHECK_FALSE(parseRetryAfter("1.5", now));
     CHECK_FALSE(parseRetryAfter("Sunday, 06-Nov-94 08:49:37 GMT", now));  // obsolete form
 }
+
+TEST_CASE("Retry-After: a count too large for milliseconds does not overflow", "[outbound]") {
+    const auto now = std::chrono::system_clock::now();
+    const auto huge = parseRetryAfter("9223372036854776", now);
+    REQUIRE(huge);
+    CHECK(*huge >= std::chrono::hours(24 * 365));
+}
