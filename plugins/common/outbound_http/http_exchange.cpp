@@ -18,6 +18,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/String.h>
 
+#include "exchange_deadline.hpp"
 #include "tls_context.hpp"
 
 namespace flowgate::plugins::net {
@@ -152,6 +153,23 @@ std::string readBody(Poco::Net::HTTPClientSession& session, std::istream& in,
 }
 
 OutboundResponse exchangeOnce(Poco::Net::HTTPClientSession& session, const Exchange& exchange,
+                              const OutboundPolicy& policy, Clock::time_point deadline);
+
+// exchangeOnce under the whole-exchange deadline: a read the deadline cut short fails as
+// a timeout, whatever error the shut-down socket gave.
+OutboundResponse exchangeBefore(Poco::Net::HTTPClientSession& session, const Exchange& exchange,
+                                const OutboundPolicy& policy, Clock::time_point deadline) {
+    ExchangeDeadline guard(session.socket(), deadline);
+    try {
+        return exchangeOnce(session, exchange, policy, deadline);
+    } catch (...) {
+        if (guard.passed())
+            throw OutboundError(Kind::timeout, "timed out talking to " + exchange.url.redacted());
+        throw;
+    }
+}
+
+OutboundResponse exchangeOnce(Poco::Net::HTTPClientSession& session, const Exchange& exchange,
                               const OutboundPolicy& policy, Clock::time_point deadline) {
     const std::string where = exchange.url.redacted();
     const Poco::Timespan io = remainingWithin(policy.timeout, deadline, where);
@@ -215,7 +233,7 @@ OutboundResponse perform(const Exchange& exchange, const OutboundPolicy& policy,
     for (std::size_t i = 0; i < resolved.size(); ++i) {
         try {
             auto session = openSession(exchange.url, resolved[i], policy);
-            return exchangeOnce(*session, exchange, policy, deadline);
+            return exchangeBefore(*session, exchange, policy, deadline);
         } catch (const Poco::Net::ConnectionRefusedException&) {
             // Nothing was sent: the host's next address may answer ("localhost" as ::1
             // and 127.0.0.1 with a server on only one of them).

@@ -1,6 +1,9 @@
 // The outbound client against real local HTTP servers on loopback.
+#include <atomic>
 #include <chrono>
 #include <thread>
+
+#include <Poco/Net/StreamSocket.h>
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -280,4 +283,37 @@ TEST_CASE("HEAD and 204 answers have no body, whatever Content-Length says", "[o
     const auto gone = send({"DELETE", server.url("/gone"), {}, ""}, loopbackOnly());
     CHECK(gone.status == 204);
     CHECK(gone.body.empty());
+}
+
+TEST_CASE("a server that drips its answer is cut off at the whole-exchange timeout",
+          "[outbound]") {
+    // Each byte comes well within the per-read timeout, so only a deadline on the whole
+    // exchange can stop it.
+    Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0), 4);
+    std::atomic<bool> stop{false};
+    std::thread dripper([&] {
+        try {
+            Poco::Net::StreamSocket client = listener.acceptConnection();
+            char buffer[4096];
+            client.receiveBytes(buffer, sizeof buffer);  // the request
+            client.sendBytes("HTTP/1.1 200 OK\r\nX-Slow: ", 25);
+            for (int i = 0; i < 100 && !stop; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                client.sendBytes("a", 1);
+            }
+        } catch (const Poco::Exception&) {
+            // the client hung up: what the deadline should do
+        }
+    });
+    OutboundPolicy policy = loopbackOnly();
+    policy.timeout = std::chrono::milliseconds(800);
+    const auto start = std::chrono::steady_clock::now();
+    const Kind kind = failureOf(
+        {"GET", "http://127.0.0.1:" + std::to_string(listener.address().port()) + "/", {}, ""},
+        policy);
+    const auto took = std::chrono::steady_clock::now() - start;
+    stop = true;
+    dripper.join();
+    CHECK(kind == Kind::timeout);
+    CHECK(took < std::chrono::seconds(3));  // without the deadline: the whole 10 s drip
 }
