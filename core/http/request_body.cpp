@@ -4,7 +4,16 @@
 
 namespace flowgate::http {
 
-std::optional<std::string> readBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
+RequestBody::RequestBody(Poco::Net::HTTPServerRequest& request,
+                         Poco::Net::HTTPServerResponse& response)
+    : request_(request), response_(response), keepAlive_(response.getKeepAlive()) {
+    const bool hasBody = request.hasContentLength() ? request.getContentLength64() > 0
+                                                    : request.getChunkedTransferEncoding();
+    if (hasBody) response.setKeepAlive(false);
+}
+
+std::optional<std::string> RequestBody::read(std::size_t limit) {
+    Poco::Net::HTTPServerRequest& request = request_;
     std::string body;
     if (request.hasContentLength()) {
         const auto length = request.getContentLength64();
@@ -20,6 +29,7 @@ std::optional<std::string> readBody(Poco::Net::HTTPServerRequest& request, std::
         if (body.size() + n > limit) return std::nullopt;
         body.append(buffer, n);
     }
+    response_.setKeepAlive(keepAlive_);
     return body;
 }
 

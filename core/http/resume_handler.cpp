@@ -65,11 +65,9 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     auto& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.getMethod();
     Poco::URI uri(request.getURI());
-    const bool hasBody = request.hasContentLength() ? request.getContentLength64() > 0
-                                                    : request.getChunkedTransferEncoding();
+    RequestBody requestBody(request, response);  // closes the connection unless read
     auto refuse = [&](HTTPResponse::HTTPStatus status, const std::string& code,
                       const std::string& message) {
-        if (hasBody) response.setKeepAlive(false);  // the unread body would be the next request
         ++services_.metrics.clientErrors;
         sendError(response, status, code, message);
     };
@@ -77,7 +75,6 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     const auto path = parseResumePath(uri.getPath());
     if (!path) return refuse(HTTPResponse::HTTP_NOT_FOUND, "not_found", "no such endpoint");
     const bool isGet = method == HTTPRequest::HTTP_GET;
-    if (isGet && hasBody) response.setKeepAlive(false);  // a GET's body is never read
     if (!isGet && method != HTTPRequest::HTTP_POST && method != HTTPRequest::HTTP_PUT) {
         response.set("Allow", "GET, POST, PUT");
         return refuse(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
@@ -90,15 +87,14 @@ void ResumeHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                       "the query string has an invalid percent-escape or is not UTF-8");
     std::string raw;
     if (!isGet) {
-        auto body = readBody(request, services_.settings.maxBodyBytes);
-        if (!body) {
-            response.setKeepAlive(false);
+        auto read = requestBody.read(services_.settings.maxBodyBytes);
+        if (!read) {
             ++services_.metrics.clientErrors;
             return sendError(response, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, "body_too_large",
                              "request body exceeds " +
                                  std::to_string(services_.settings.maxBodyBytes) + " bytes");
         }
-        raw = std::move(*body);
+        raw = std::move(*read);
     }
     ConnectionWatchdog::pauseCurrent();
 

@@ -129,12 +129,9 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     const std::string& method = request.getMethod();
     Poco::URI uri(request.getURI());
     const auto hook = parseHookPath(uri.getPath());
-    const bool hasBody = request.hasContentLength() ? request.getContentLength64() > 0
-                                                    : request.getChunkedTransferEncoding();
-    // A body we do not read would be taken for the next request on this connection.
+    RequestBody requestBody(request, response);  // closes the connection unless read
     auto refuse = [&](HTTPResponse::HTTPStatus status, const std::string& code,
                       const std::string& message) {
-        if (hasBody) response.setKeepAlive(false);
         ++services_.metrics.clientErrors;
         sendError(response, status, code, message);
     };
@@ -148,7 +145,6 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
     if (method == HTTPRequest::HTTP_OPTIONS) {
-        if (hasBody) response.setKeepAlive(false);
         return answerPreflight(request, response, origin, trigger.methods);
     }
     addCorsHeaders(response, origin);
@@ -173,7 +169,6 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     }
 
     if (method == HTTPRequest::HTTP_HEAD) {
-        if (hasBody) response.setKeepAlive(false);
         response.setStatusAndReason(HTTPResponse::HTTP_OK);
         response.setContentLength(0);
         response.send();
@@ -191,18 +186,16 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                       "the query string has an invalid percent-escape or is not UTF-8");
 
     const bool isGet = method == HTTPRequest::HTTP_GET;
-    if (isGet && hasBody) response.setKeepAlive(false);  // a GET's body is never read
     std::string raw;
     if (!isGet) {
-        auto body = readBody(request, services_.settings.maxBodyBytes);
-        if (!body) {
-            response.setKeepAlive(false);  // the rest of the body stays unread
+        auto read = requestBody.read(services_.settings.maxBodyBytes);
+        if (!read) {
             ++services_.metrics.clientErrors;
             return sendError(response, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, "body_too_large",
                              "request body exceeds " +
                                  std::to_string(services_.settings.maxBodyBytes) + " bytes");
         }
-        raw = std::move(*body);
+        raw = std::move(*read);
     }
     // The request is in: from here on we wait on the engine, not on the client.
     ConnectionWatchdog::pauseCurrent();
