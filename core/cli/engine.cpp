@@ -71,15 +71,24 @@ struct Engine::Parts {
 
     json health() const {
         const auto stats = queue->stats();
+        const auto& engine = loaded->engine;
         return {{"status", "ok"},
                 {"flows", catalog.snapshot()->all().size()},
-                {"queue", {{"ready", stats.ready}, {"leased", stats.leased},
-                           {"waiting", stats.waiting},
-                           {"deadLetters", stats.deadLetters}}}};
+                {"queue",
+                 {{"ready", stats.ready},
+                  {"leased", stats.leased},
+                  {"waiting", stats.waiting},
+                  {"deadLetters", stats.deadLetters},
+                  {"backlogBytes", stats.backlogBytes},
+                  {"maxItems", engine.queue.maxItems},
+                  {"maxBytes", engine.queue.maxBytes},
+                  {"databaseBytes", stats.databaseBytes},
+                  {"walBytes", stats.walBytes}}}};
     }
 
     std::string metrics() const {
         const auto stats = queue->stats();
+        const auto& engine = loaded->engine;
         std::ostringstream out;
         auto counter = [&](const char* name, const char* help, auto value) {
             out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n"
@@ -114,6 +123,17 @@ struct Engine::Parts {
         gauge("flowgate_queue_waiting", "Work items paused until resumed or timed out",
               stats.waiting);
         gauge("flowgate_dead_letters", "Work items in the dead-letter table", stats.deadLetters);
+        gauge("flowgate_queue_backlog_bytes", "Bytes of the messages of stored work items",
+              stats.backlogBytes);
+        gauge("flowgate_queue_backlog_limit_items", "Backlog at which webhooks get 503",
+              engine.queue.maxItems);
+        gauge("flowgate_queue_backlog_limit_bytes",
+              "Backlog bytes at which webhooks get 503 (0: none)", engine.queue.maxBytes);
+        gauge("flowgate_queue_database_bytes", "Size of the queue's database file",
+              stats.databaseBytes);
+        gauge("flowgate_queue_wal_bytes", "Size of the queue's write-ahead log", stats.walBytes);
+        counter("flowgate_queue_wal_checkpoints_total", "WAL resets (checkpointed and restarted)",
+                stats.checkpoints);
         counter("flowgate_queue_commits_total", "Queue transactions (group commits)", stats.commits);
         counter("flowgate_queue_committed_ops_total", "Queue operations those commits served",
                 stats.committedOps);
@@ -152,7 +172,9 @@ void Engine::start() {
     try {
         queue::SqliteQueueOptions queueOptions;
         queueOptions.dataDir = engine.dataDir;
-        queueOptions.maxReady = engine.maxQueuedItems;
+        queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
+        queueOptions.maxBacklogBytes = engine.queue.maxBytes;
+        queueOptions.walLimitBytes = engine.queue.walLimitBytes;
         p.queue = std::make_unique<queue::SqliteQueue>(queueOptions);
     } catch (const std::exception& e) {
         throw StartupError(std::string("cannot open the queue: ") + e.what());
