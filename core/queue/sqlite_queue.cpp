@@ -957,6 +957,7 @@ void SqliteQueue::Impl::idleMaintenance() {
                 if (!pending_.empty() || stopping_) return;
             }
             writeDb_->exec(vacuumStep.c_str());
+            restartWalIfOverLimit();  // a step moves pages: the WAL grows as under load
         }
         int logFrames = 0;
         int copiedFrames = 0;
