@@ -130,7 +130,8 @@ std::variant<DecodedBody, DecodeError> decodeJson(std::string_view body) {
                            "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
     try {
         return DecodedBody{json::parse(body), {}};
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for a number no double holds ({"n":1e999}).
         return DecodeError{400, "malformed_json", e.what()};
     }
 }

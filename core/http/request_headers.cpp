@@ -1,15 +1,11 @@
 #include "http/request_headers.hpp"
 
-#include <Poco/String.h>
-
-#include "http/connection_watchdog.hpp"
-
 namespace flowgate::http {
 
-auth::HeaderMap lowerCaseHeaders(const Poco::Net::HTTPRequest& request) {
+auth::HeaderMap lowerCaseHeaders(const Request& request) {
     auth::HeaderMap headers;
-    for (const auto& [name, value] : request) {
-        auto [it, inserted] = headers.emplace(Poco::toLower(name), value);
+    for (const auto& [name, value] : request.headers) {
+        auto [it, inserted] = headers.emplace(name, value);
         if (!inserted) it->second += ", " + value;
     }
     return headers;
@@ -20,6 +16,32 @@ bool isCredentialHeader(const std::string& lowerName) {
            lowerName == "cookie";
 }
 
-RestartDeadlineOnExit::~RestartDeadlineOnExit() { ConnectionWatchdog::restartCurrent(); }
+namespace {
+
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> percentDecode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size()) return std::nullopt;
+        const int high = hexValue(text[i + 1]), low = hexValue(text[i + 2]);
+        if (high < 0 || low < 0) return std::nullopt;
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return out;
+}
 
 }  // namespace flowgate::http

@@ -57,6 +57,9 @@ TEST_CASE("malformed and hostile JSON is a 400 with a reason", "[http][decoder]"
     // Brackets inside strings do not count as nesting.
     CHECK(ok("application/json", "\"" + std::string(1000, '[') + "\"").is_string());
     CHECK(ok("application/json", std::string(200, '[') + std::string(200, ']')).is_array());
+    // A number no double can hold is an out_of_range error in nlohmann/json, not a parse
+    // error: still the caller's mistake.
+    CHECK(fails("application/json", R"({"n":1e999})").code == "malformed_json");
 }
 
 TEST_CASE("form bodies become properties; repeated keys become arrays", "[http][decoder]") {
