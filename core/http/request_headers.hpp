@@ -2,9 +2,7 @@
 // credentials (never stored in a message, never shown to steps or loggers).
 #pragma once
 
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "auth/verifier.hpp"
 #include "http/http_message.hpp"
@@ -16,8 +14,5 @@ auth::HeaderMap lowerCaseHeaders(const Request& request);
 
 // Authorization, Proxy-Authorization and Cookie (`lowerName` already lower-cased).
 bool isCredentialHeader(const std::string& lowerName);
-
-// Decodes %XX escapes of a path segment; nullopt for a malformed escape.
-std::optional<std::string> percentDecode(std::string_view text);
 
 }  // namespace flowgate::http

@@ -15,6 +15,7 @@
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
+#include "text/percent_decoding.hpp"
 
 namespace flowgate::http {
 
@@ -34,7 +35,7 @@ std::optional<HookPath> parseHookPath(std::string_view path, bool& malformed) {
     malformed = false;
     if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
     const std::size_t end = path.find('/', prefix.size());
-    auto flowId = percentDecode(path.substr(prefix.size(), end - prefix.size()));
+    auto flowId = text::percentDecode(path.substr(prefix.size(), end - prefix.size()), false);
     if (!flowId) {
         malformed = true;
         return std::nullopt;
@@ -123,6 +124,22 @@ void sendReply(Response& response, const HttpReply& reply) {
     for (const auto& [name, value] : reply.headers) response.set(name, value);
     response.status = reply.status;
     response.body = reply.body;
+}
+
+// The message as stored. Header values and paths are bytes from the caller: what JSON
+// cannot hold is replaced. With `rawBody`, message.body is null and `raw` (valid JSON, see
+// isValidJsonBody) takes its place in the text.
+std::string storedMessage(Message& message, bool rawBody, std::string_view raw) {
+    std::string text = json(message).dump(-1, ' ', false, json::error_handler_t::replace);
+    if (!rawBody) return text;
+    // Object keys serialise sorted: "attachments" (none for a JSON body), then "body".
+    static constexpr std::string_view head = R"({"attachments":[],"body":null)";
+    if (text.compare(0, head.size(), head) == 0) {
+        text.replace(head.size() - 4, 4, raw);
+        return text;
+    }
+    message.body = json::parse(raw);
+    return json(message).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -214,14 +231,19 @@ void WebhookHandler::handle(const Request& request, Response& response) {
 
     Message message;
     message.id = request.id;
+    // A valid JSON body is stored as the caller's bytes, spliced into the message text:
+    // no tree is built and serialised again (issue 9: parse + dump of each body).
+    const std::string contentType = request.header("content-type");
+    const bool rawJson = !isGet && isValidJsonBody(contentType, raw);
     if (isGet) {
         message.body = query;  // a GET's parameters are its payload
+    } else if (rawJson) {
+        message.body = nullptr;  // replaced by the raw body below
     } else {
-        auto decoded =
-            decodeBody(request.header("content-type"), request.header("content-disposition"), raw,
-                       message.id, &services_.attachments,
-                       DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
-                                                  trigger.maxAttachmentBytes));
+        auto decoded = decodeBody(contentType, request.header("content-disposition"), raw,
+                                  message.id, &services_.attachments,
+                                  DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
+                                                             trigger.maxAttachmentBytes));
         if (auto* error = std::get_if<DecodeError>(&decoded)) {
             json answer = {{"error", error->code}, {"message", error->message}};
             if (error->line > 0) answer["line"] = error->line;
@@ -267,9 +289,7 @@ void WebhookHandler::handle(const Request& request, Response& response) {
     std::optional<std::string> firstRequestId;
     try {
         std::vector<queue::NewWorkItem> items = {
-            {flow->id, message.id, flow->steps.front().id,
-             // Header values and paths are bytes from the caller: replace what JSON cannot hold.
-             json(message).dump(-1, ' ', false, json::error_handler_t::replace)}};
+            {flow->id, message.id, flow->steps.front().id, storedMessage(message, rawJson, raw)}};
         if (auto key = dedupeKey(*flow, headers))
             firstRequestId = services_.queue.enqueueOnce(
                 *key, std::chrono::duration_cast<std::chrono::milliseconds>(trigger.dedupeWindow),

@@ -62,6 +62,19 @@ TEST_CASE("malformed and hostile JSON is a 400 with a reason", "[http][decoder]"
     CHECK(fails("application/json", R"({"n":1e999})").code == "malformed_json");
 }
 
+TEST_CASE("a JSON body is known valid without decoding it, exactly when decoding takes it",
+          "[http][decoder]") {
+    using flowgate::http::isValidJsonBody;
+    CHECK(isValidJsonBody("application/json", R"({"a":[1,2.5,"x"]})"));
+    CHECK(isValidJsonBody("application/vnd.github+json; charset=utf-8", " [] "));
+    for (const std::string bad : {R"({"a":)", "", R"({"n":1e999})", "{\"s\":\"\xff\"}",
+                                  std::string(300, '[') + std::string(300, ']')}) {
+        CHECK_FALSE(isValidJsonBody("application/json", bad));
+        CHECK(std::holds_alternative<DecodeError>(decodeBody("application/json", bad)));
+    }
+    CHECK_FALSE(isValidJsonBody("text/plain", "{}"));
+}
+
 TEST_CASE("form bodies become properties; repeated keys become arrays", "[http][decoder]") {
     CHECK(ok("application/x-www-form-urlencoded", "a=1&b=hello+world&a=2&c=%41%2f&empty=&flag") ==
           json{{"a", {"1", "2"}}, {"b", "hello world"}, {"c", "A/"}, {"empty", ""}, {"flag", ""}});
