@@ -54,7 +54,8 @@ std::string resumedMessage(const std::string& stored, json call, const std::stri
 }  // namespace
 
 void ResumeHandler::handle(const Request& request, Response& response) {
-    auto& log = Poco::Logger::get("flowgate.http");
+    // Logger::get takes a global lock: once, not per request.
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.method;
     auto refuse = [&](int status, const std::string& code, const std::string& message) {
         ++services_.metrics.clientErrors;

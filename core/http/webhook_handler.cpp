@@ -145,7 +145,8 @@ std::string storedMessage(Message& message, bool rawBody, std::string_view raw) 
 }  // namespace
 
 void WebhookHandler::handle(const Request& request, Response& response) {
-    auto& log = Poco::Logger::get("flowgate.http");
+    // Logger::get takes a global lock: once, not per request.
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.method;
     bool malformedPath = false;
     const auto hook = parseHookPath(request.path(), malformedPath);

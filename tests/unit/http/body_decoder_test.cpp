@@ -67,7 +67,8 @@ TEST_CASE("a JSON body is known valid without decoding it, exactly when decoding
     using flowgate::http::isValidJsonBody;
     CHECK(isValidJsonBody("application/json", R"({"a":[1,2.5,"x"]})"));
     CHECK(isValidJsonBody("application/vnd.github+json; charset=utf-8", " [] "));
-    for (const std::string bad : {R"({"a":)", "", R"({"n":1e999})", "{\"s\":\"\xff\"}",
+    for (const std::string& bad :
+         std::vector<std::string>{R"({"a":)", "", R"({"n":1e999})", "{\"s\":\"\xff\"}",
                                   std::string(300, '[') + std::string(300, ']')}) {
         CHECK_FALSE(isValidJsonBody("application/json", bad));
         CHECK(std::holds_alternative<DecodeError>(decodeBody("application/json", bad)));
