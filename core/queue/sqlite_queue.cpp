@@ -364,6 +364,10 @@ private:
     void stopCheckpointer();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
     void runBatch(Batch& batch, std::uint64_t generation, bool closed);
+    // Thrown by applyOps when an op fails on its own data and ops have no savepoints.
+    struct OpFailedAlone {};
+    Effects applyOps(Batch& batch, const std::vector<bool>& skipped,
+                     std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
@@ -473,6 +477,11 @@ void SqliteQueue::Impl::openDatabase() {
     writeDb_->exec(
         ("PRAGMA journal_size_limit = " + std::to_string(options_.walLimitBytes)).c_str());
     pageSize_ = writeDb_->queryInt("PRAGMA page_size");
+    if (options_.maxRowBytes > 0) {
+        sqlite3_limit(writeDb_->handle(), SQLITE_LIMIT_LENGTH,
+                      static_cast<int>(std::min<std::uint64_t>(options_.maxRowBytes,
+                                                               std::numeric_limits<int>::max())));
+    }
     enableIncrementalVacuum(*writeDb_);
     // No checkpoint inside COMMIT; onWalCommit asks the checkpointer thread instead.
     writeDb_->exec("PRAGMA wal_autocheckpoint = 0");
@@ -993,69 +1002,46 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     std::string batchError;
     if (active > 0) {
         sqlite::Db& db = *writeDb_;
-        try {
-            sqlite::Stmt::Use(write_->begin)->run();
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                Op& op = *batch[i];
-                if (skipped[i]) {
-                    continue;
-                }
-                if (op.kind == Op::Kind::take) {
-                    applyTake(op, now);  // no per-op failure mode: any error is the store's
-                    continue;
-                }
-                if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
-                    try {
-                        refuseIfFull(storedCount_.load() + total.stored,
-                                     storedBytes_.load() + total.bytes, op.items);
-                    } catch (const QueueUnavailable& e) {
-                        failures[i] = e.what();
-                        continue;
-                    }
-                }
-                // A savepoint per op: an op that fails on its own data is undone alone.
-                Effects effects;
-                sqlite::Stmt::Use(write_->savepoint)->run();
-                try {
-                    if (op.kind == Op::Kind::enqueue) {
-                        applyEnqueue(op, now, effects);
-                    } else if (op.kind == Op::Kind::enqueueOnce) {
-                        applyEnqueueOnce(op, now, effects);
-                    } else if (op.kind == Op::Kind::resume) {
-                        applyResume(op, now, effects);
-                    } else {
-                        applySettle(op, now, effects);
-                    }
-                    sqlite::Stmt::Use(write_->releaseSavepoint)->run();
-                    total.add(effects);
-                } catch (const sqlite::Error& e) {
-                    if (!isPerOpError(e) || db.autocommit()) {
-                        throw;
-                    }
-                    sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
-                    sqlite::Stmt::Use(write_->releaseSavepoint)->run();
-                    failures[i] = std::string("queue refused the operation: ") + e.what();
-                }
+        const auto rollbackIfOpen = [&] {
+            // SQLite may already have rolled back on its own (FULL, IOERR, ...).
+            if (db.autocommit()) return;
+            try {
+                sqlite::Stmt::Use(write_->rollback)->run();
+            } catch (...) {
+                // Nothing more to do: the next BEGIN fails too, and reports it.
             }
+        };
+        const auto applyAndCommit = [&](bool isolateOps) {
+            sqlite::Stmt::Use(write_->begin)->run();
+            total = applyOps(batch, skipped, failures, now, isolateOps);
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
             }
             earliest = queryEarliestFuture(now);
             sqlite::Stmt::Use(write_->commit)->run();
+        };
+        try {
+            try {
+                applyAndCommit(false);
+            } catch (const OpFailedAlone&) {
+                // Rare: one op failed on its own data. Start over with each op in its own
+                // savepoint, so that op alone is undone and the others commit.
+                rollbackIfOpen();
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    batch[i]->taken.clear();
+                    batch[i]->duplicateOf.reset();
+                    batch[i]->resumed = false;
+                    failures[i].clear();
+                }
+                applyAndCommit(true);
+            }
         } catch (const std::exception& e) {
             batchError = e.what();
         } catch (...) {
             batchError = "unknown error";
         }
         if (!batchError.empty()) {
-            // SQLite may already have rolled back on its own (FULL, IOERR, ...).
-            if (!db.autocommit()) {
-                try {
-                    sqlite::Stmt::Use(write_->rollback)->run();
-                } catch (...) {
-                    // Nothing more to do: the next BEGIN fails too, and reports it.
-                }
-            }
+            rollbackIfOpen();
         }
     }
 
@@ -1101,6 +1087,67 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
             batch[i]->done.set_exception(std::make_exception_ptr(QueueUnavailable(failures[i])));
         }
     }
+}
+
+// Applies the batch's ops inside the open transaction. Without `isolateOps` no op has a
+// savepoint (two statements per op saved on the common path) and an op failing on its own
+// data throws OpFailedAlone, so the caller can start over with `isolateOps`: then each op
+// runs in its own savepoint and such a failure is recorded in `failures` alone.
+SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
+                                                       const std::vector<bool>& skipped,
+                                                       std::vector<std::string>& failures,
+                                                       std::int64_t now, bool isolateOps) {
+    sqlite::Db& db = *writeDb_;
+    Effects total;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        Op& op = *batch[i];
+        if (skipped[i]) {
+            continue;
+        }
+        if (op.kind == Op::Kind::take) {
+            applyTake(op, now);  // no per-op failure mode: any error is the store's
+            continue;
+        }
+        if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
+            try {
+                refuseIfFull(storedCount_.load() + total.stored, storedBytes_.load() + total.bytes,
+                             op.items);
+            } catch (const QueueUnavailable& e) {
+                failures[i] = e.what();
+                continue;
+            }
+        }
+        Effects effects;
+        if (isolateOps) {
+            sqlite::Stmt::Use(write_->savepoint)->run();
+        }
+        try {
+            if (op.kind == Op::Kind::enqueue) {
+                applyEnqueue(op, now, effects);
+            } else if (op.kind == Op::Kind::enqueueOnce) {
+                applyEnqueueOnce(op, now, effects);
+            } else if (op.kind == Op::Kind::resume) {
+                applyResume(op, now, effects);
+            } else {
+                applySettle(op, now, effects);
+            }
+            if (isolateOps) {
+                sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+            }
+            total.add(effects);
+        } catch (const sqlite::Error& e) {
+            if (!isPerOpError(e) || db.autocommit()) {
+                throw;
+            }
+            if (!isolateOps) {
+                throw OpFailedAlone{};
+            }
+            sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+            sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+            failures[i] = std::string("queue refused the operation: ") + e.what();
+        }
+    }
+    return total;
 }
 
 void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects) {

@@ -49,6 +49,10 @@ struct SqliteQueueOptions {
     // disk is full for every other program. The WAL file (bounded by checkpoints) is extra.
     std::uint64_t maxDatabaseBytes = 0;
 
+    // Largest row SQLite stores (0: SQLite's own limit, 1e9 bytes). A bigger message fails
+    // its own operation with QueueUnavailable; the other operations of its batch commit.
+    std::uint64_t maxRowBytes = 0;
+
     // How long the read connection (stats, deadLetters) waits for a lock held during WAL
     // recovery or checkpointing before failing.
     std::chrono::milliseconds busyTimeout{5000};

@@ -246,3 +246,45 @@ TEST_CASE("destroying the queue commits what was submitted", "[queue]") {
     SqliteQueue queue(dir.options());
     CHECK(queue.stats().ready == 160);
 }
+
+TEST_CASE("an operation that fails on its own data fails alone; the rest of its batch commits",
+          "[queue]") {
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.maxRowBytes = 16 * 1024;  // SQLite refuses a bigger value: SQLITE_TOOBIG
+    SqliteQueue queue(options);
+
+    // Many small enqueues at once, so the oversized one shares its batch with some of them.
+    constexpr int kThreads = 16;
+    constexpr int kPerThread = 50;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&queue, &failures, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                try {
+                    queue.enqueue({item(std::to_string(t) + ":" + std::to_string(i))});
+                } catch (...) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    int refused = 0;
+    for (int i = 0; i < 20; ++i) {
+        try {
+            queue.enqueue({item(std::string(64 * 1024, 'b'))});
+        } catch (const QueueUnavailable& e) {
+            CHECK_THAT(e.what(), Catch::Contains("queue refused the operation"));
+            ++refused;
+        }
+    }
+    for (auto& thread : threads) thread.join();
+
+    CHECK(refused == 20);
+    CHECK(failures == 0);
+    const auto stats = queue.stats();
+    CHECK(stats.ready == kThreads * kPerThread);
+    CHECK(stats.backlogBytes > 0);
+    CHECK(stats.backlogBytes < 16 * 1024 * 1024);
+}
