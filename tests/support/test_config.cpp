@@ -9,7 +9,7 @@ using nlohmann::json;
 
 TestConfig::TestConfig(const json& engine) {
     json doc = {{"dataDir", dataDir().string()},
-                {"workers", {{"threads", 2}, {"batch", 16}}},
+                {"workers", {{"processes", 2}, {"batch", 16}}},
                 {"retry", {{"maxAttempts", 3}, {"initialDelayMs", 20}, {"maxDelayMs", 200}}},
                 {"http", {{"host", "127.0.0.1"}}}};
     doc.merge_patch(engine);
