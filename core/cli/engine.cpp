@@ -60,13 +60,19 @@ struct Engine::Parts {
         } catch (const queue::QueueUnavailable& e) {
             return {{"status", "unavailable"}, {"reason", e.what()}};
         }
+        const auto& engine = loaded->engine;
         return {{"status", "ok"},
                 {"flows", catalog.snapshot()->all().size()},
                 {"queue",
                  {{"ready", stats.ready},
                   {"leased", stats.leased},
                   {"waiting", stats.waiting},
-                  {"deadLetters", stats.deadLetters}}}};
+                  {"deadLetters", stats.deadLetters},
+                  {"backlogBytes", stats.backlogBytes},
+                  {"maxItems", engine.queue.maxItems},
+                  {"maxBytes", engine.queue.maxBytes},
+                  {"databaseBytes", stats.databaseBytes},
+                  {"walBytes", stats.walBytes}}}};
     }
 
     std::string metrics() const {
@@ -75,6 +81,7 @@ struct Engine::Parts {
             stats = queue->stats();
         } catch (const queue::QueueUnavailable&) {
         }
+        const auto& engine = loaded->engine;
         std::ostringstream out;
         auto counter = [&](const char* name, const char* help, auto value) {
             out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << " counter\n"
@@ -115,8 +122,18 @@ struct Engine::Parts {
         gauge("flowgate_queue_waiting", "Work items paused until resumed or timed out",
               stats.waiting);
         gauge("flowgate_dead_letters", "Work items in the dead-letter table", stats.deadLetters);
-        counter("flowgate_queue_commits_total", "Queue transactions (group commits)",
-                stats.commits);
+        gauge("flowgate_queue_backlog_bytes", "Bytes of the messages of stored work items",
+              stats.backlogBytes);
+        gauge("flowgate_queue_backlog_limit_items", "Backlog at which webhooks get 503",
+              engine.queue.maxItems);
+        gauge("flowgate_queue_backlog_limit_bytes",
+              "Backlog bytes at which webhooks get 503 (0: none)", engine.queue.maxBytes);
+        gauge("flowgate_queue_database_bytes", "Size of the queue's database file",
+              stats.databaseBytes);
+        gauge("flowgate_queue_wal_bytes", "Size of the queue's write-ahead log", stats.walBytes);
+        counter("flowgate_queue_wal_checkpoints_total", "WAL resets (checkpointed and restarted)",
+                stats.checkpoints);
+        counter("flowgate_queue_commits_total", "Queue transactions (group commits)", stats.commits);
         counter("flowgate_queue_committed_ops_total", "Queue operations those commits served",
                 stats.committedOps);
         gauge("flowgate_flows", "Flows running", catalog.snapshot()->all().size());
@@ -161,7 +178,9 @@ void Engine::start() {
         });
     queue::SqliteQueueOptions queueOptions;
     queueOptions.dataDir = engine.dataDir;
-    queueOptions.maxReady = static_cast<std::size_t>(engine.maxQueuedItems);
+    queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
+    queueOptions.maxBacklogBytes = engine.queue.maxBytes;
+    queueOptions.walLimitBytes = engine.queue.walLimitBytes;
     auto openQueue = [queueOptions]() -> std::unique_ptr<queue::Queue> {
         return std::make_unique<queue::SqliteQueue>(queueOptions);
     };

@@ -59,6 +59,14 @@ const plugin::ConfigSchema& engineSchema() {
             "pluginPath":     {"type": "array", "items": {"type": "string", "minLength": 1}},
             "logLevel":       {"enum": ["trace", "debug", "information", "notice", "warning", "error"]},
             "maxQueuedItems": {"type": "integer", "minimum": 1},
+            "queue": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "maxItems":      {"type": "integer", "minimum": 1},
+                "maxBytes":      {"type": "integer", "minimum": 0},
+                "walLimitBytes": {"type": "integer", "minimum": 1048576}
+              }
+            },
             "http": {
               "type": "object", "additionalProperties": false,
               "properties": {
@@ -88,6 +96,7 @@ const plugin::ConfigSchema& engineSchema() {
               "type": "object", "additionalProperties": false,
               "properties": {
                 "processes":     {"type": "integer", "minimum": 1, "maximum": 256},
+                "threads":       {"type": "integer", "minimum": 1, "maximum": 256},
                 "batch":         {"type": "integer", "minimum": 1, "maximum": 1000},
                 "leaseMs":       {"type": "integer", "minimum": 1000},
                 "stepTimeoutMs": {"type": "integer", "minimum": 1, "maximum": 86400000}
@@ -150,7 +159,13 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     for (const auto& p : doc->value("pluginPath", json::array()))
         config.pluginPath.push_back(resolve(dir, p.get<std::string>()));
     config.logLevel = doc->value("logLevel", config.logLevel);
-    config.maxQueuedItems = doc->value("maxQueuedItems", config.maxQueuedItems);
+    // maxQueuedItems is the older spelling of queue.maxItems.
+    auto& q = config.queue;
+    q.maxItems = doc->value("maxQueuedItems", q.maxItems);
+    const json queue = doc->value("queue", json::object());
+    q.maxItems = queue.value("maxItems", q.maxItems);
+    q.maxBytes = queue.value("maxBytes", q.maxBytes);
+    q.walLimitBytes = queue.value("walLimitBytes", q.walLimitBytes);
 
     const json http = doc->value("http", json::object());
     auto& h = config.http;
@@ -180,6 +195,8 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
 
     const json workers = doc->value("workers", json::object());
     auto& w = config.workers;
+    // threads is the older spelling of processes (workers were threads of one process).
+    w.processes = workers.value("threads", w.processes);
     w.processes = workers.value("processes", w.processes);
     w.batch = workers.value("batch", w.batch);
     w.lease = std::chrono::milliseconds(workers.value("leaseMs", w.lease.count()));

@@ -63,6 +63,14 @@ struct NetworkSettings {
     std::vector<std::string> allowAddresses;
 };
 
+// The embedded queue's limits (see queue/sqlite_queue.hpp). Past maxItems or maxBytes of
+// backlog, webhooks answer 503 with Retry-After until the workers catch up.
+struct QueueSettings {
+    long long maxItems = 1000000;
+    unsigned long long maxBytes = 1ull << 30;  // 0: no byte limit
+    unsigned long long walLimitBytes = 64ull << 20;
+};
+
 // Picking up changed config while the engine runs (see cli/config_reloader.hpp).
 struct ReloadSettings {
     // How often plugin, flow and credential directories are checked; 0: only on SIGHUP.
@@ -85,7 +93,7 @@ struct EngineConfig {
     // SIGTERM/SIGINT: how long steps still running may take before their workers are
     // killed (their items then count a failed attempt).
     std::chrono::milliseconds stopGrace{30000};
-    long long maxQueuedItems = 1000000;
+    QueueSettings queue;
     std::string logLevel = "information";
 };
 

@@ -89,6 +89,12 @@ struct QueueStats {
     std::int64_t committedOps = 0;   // enqueue(Once)/settle/take calls they served
     // De-duplication keys stored (see enqueueOnce), counting expired ones not yet purged.
     std::int64_t dedupeKeys = 0;
+    // Bytes of the messages of the stored work items (what a backlog limit counts), and
+    // the sizes of the store's files where it has any (0 otherwise).
+    std::int64_t backlogBytes = 0;
+    std::int64_t databaseBytes = 0;
+    std::int64_t walBytes = 0;
+    std::int64_t checkpoints = 0;  // WAL resets since start
 };
 
 // The store cannot take the request now (full, closed, disk error). Callers answer 503;

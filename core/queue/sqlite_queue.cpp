@@ -34,9 +34,13 @@ using SteadyClock = std::chrono::steady_clock;
 // file just does not de-duplicate, which is all it ever did.
 constexpr int kSchemaVersion = 1;
 
-// WAL frames (pages) after which the checkpointer copies the WAL back into the database;
-// SQLite's own default for its automatic checkpoints.
+// WAL frames (pages) after which the background checkpointer copies the WAL back into the
+// database; SQLite's own default for its automatic checkpoints.
 constexpr int kCheckpointFrames = 1000;
+
+// Free pages given back to the file system per transaction by incremental vacuum, so that
+// the writer is never held up long by it (4 MiB at the default page size).
+constexpr std::int64_t kVacuumPages = 1024;
 
 // One table of live items (ready, waiting to retry, or leased) and one of dead letters.
 // `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
@@ -169,6 +173,23 @@ private:
     int fd_ = -1;
 };
 
+// Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
+// writer give them back in small steps when it chooses (see idleMaintenance), instead of
+// FULL's truncation inside every commit. The mode of an existing file changes only with a
+// VACUUM, done once here; if that fails (no space for the copy), the file keeps its mode
+// and still reuses its free pages, it just never shrinks.
+void enableIncrementalVacuum(sqlite::Db& db) {
+    constexpr std::int64_t kIncremental = 2;
+    if (db.queryInt("PRAGMA auto_vacuum") == kIncremental) return;
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    if (db.queryInt("SELECT COUNT(*) FROM sqlite_schema") == 0) return;  // new: takes effect
+    try {
+        db.exec("VACUUM");
+    } catch (const sqlite::Error&) {
+        // See above: a file that keeps its free pages is no error.
+    }
+}
+
 std::filesystem::path prepareDir(const std::filesystem::path& dir) {
     if (dir.empty()) {
         throw std::invalid_argument("SqliteQueue: dataDir is empty");
@@ -204,7 +225,11 @@ struct WriteStatements {
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                     "wait_token = NULL, failed_attempts = failed_attempts + 1 "
                     "WHERE id = ?3"),
-          deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
+          // RETURNING the message's size keeps the backlog in bytes exact.
+          deleteLeased(db,
+                       "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
+                       "RETURNING length(CAST(message AS BLOB))"),
+          messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
           // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
@@ -246,7 +271,7 @@ struct WriteStatements {
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
     sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt deleteLeased, messageBytes, retryLeased, releaseLeased, parkLeased, resumeParked;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
@@ -325,12 +350,14 @@ private:
     // What a batch changed, applied to the in-memory counters only once it committed.
     struct Effects {
         std::int64_t stored = 0;
+        std::int64_t bytes = 0;  // of the stored items' messages
         std::int64_t dead = 0;
         std::int64_t keys = 0;  // rows in deliveries
         bool madeReady = false;  // some item became ready now: takers should look again
 
         void add(const Effects& other) {
             stored += other.stored;
+            bytes += other.bytes;
             dead += other.dead;
             keys += other.keys;
             madeReady = madeReady || other.madeReady;
@@ -339,10 +366,13 @@ private:
 
     void openDatabase();
     std::future<void> submit(const std::shared_ptr<Op>& op);
-    void refuseIfFull(std::int64_t stored, std::size_t adding) const;
+    void refuseIfFull(std::int64_t stored, std::int64_t bytes,
+                      const std::vector<NewWorkItem>& adding) const;
     bool waitForWork(std::uint64_t seenGeneration, SteadyClock::time_point deadline);
 
     void writerLoop();
+    void restartWalIfOverLimit();
+    void idleMaintenance();
     void checkpointerLoop();
     void stopCheckpointer();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -353,6 +383,8 @@ private:
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
+    bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects);
+    std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
 
@@ -389,9 +421,14 @@ private:
     std::int64_t deadCount_ = 0;
     std::int64_t keyCount_ = 0;  // rows in deliveries, as last committed
     std::atomic<std::int64_t> storedCount_{0};  // rows in work_items, as last committed
+    std::atomic<std::int64_t> storedBytes_{0};  // bytes of their messages, as last committed
+    std::atomic<std::int64_t> checkpoints_{0};  // WAL resets
 
     // Writer thread only (after construction).
     std::uint64_t nextLeaseToken_ = 0;
+    std::int64_t pageSize_ = 4096;
+    std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
+    bool changedSinceIdle_ = true;  // idle maintenance has work to do
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
 
     // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
@@ -440,8 +477,11 @@ void SqliteQueue::Impl::openDatabase() {
     // FULL: in WAL mode NORMAL skips the fsync at commit, and a power cut could then lose
     // items whose enqueue already returned.
     writeDb_->exec("PRAGMA synchronous = FULL");
-    // Shrink a WAL that grew under a burst back to 64 MiB after a checkpoint.
-    writeDb_->exec("PRAGMA journal_size_limit = 67108864");
+    // A WAL that grew past the limit (a long read, a burst) shrinks back to it once reset.
+    writeDb_->exec(
+        ("PRAGMA journal_size_limit = " + std::to_string(options_.walLimitBytes)).c_str());
+    pageSize_ = writeDb_->queryInt("PRAGMA page_size");
+    enableIncrementalVacuum(*writeDb_);
     // No checkpoint inside COMMIT; onWalCommit asks the checkpointer thread instead.
     writeDb_->exec("PRAGMA wal_autocheckpoint = 0");
     sqlite3_wal_hook(writeDb_->handle(), &Impl::onWalCommit, this);
@@ -483,6 +523,8 @@ void SqliteQueue::Impl::openDatabase() {
             use->bind(1, wallNowMs()).run();
         }
         storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
+        storedBytes_ = writeDb_->queryInt(
+            "SELECT COALESCE(SUM(length(CAST(message AS BLOB))), 0) FROM work_items");
         deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
         keyCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM deliveries");
         writeDb_->exec("COMMIT");
@@ -510,6 +552,10 @@ void SqliteQueue::Impl::openDatabase() {
     checkpointDb_ = std::make_unique<sqlite::Db>(file);
     sqlite3_busy_timeout(checkpointDb_->handle(),
                          static_cast<int>(options_.busyTimeout.count()));
+    // A connection learns that the file is in WAL mode only when it first reads it. Until
+    // then sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK and does nothing at all (log
+    // size -1): that is how the WAL once grew to 20 GB with not one page copied back.
+    checkpointDb_->queryInt("PRAGMA schema_version");
 }
 
 SqliteQueue::Impl::~Impl() {
@@ -536,8 +582,9 @@ void SqliteQueue::Impl::stopCheckpointer() {
 
 // Called by SQLite on the writer thread after each commit, with the WAL's size in frames.
 int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames) {
+    auto* impl = static_cast<Impl*>(self);
+    impl->walFrames_ = frames;
     if (frames >= kCheckpointFrames) {
-        auto* impl = static_cast<Impl*>(self);
         {
             std::lock_guard lock(impl->checkpointMutex_);
             impl->checkpointWanted_ = true;
@@ -558,10 +605,11 @@ void SqliteQueue::Impl::checkpointerLoop() {
             }
             checkpointWanted_ = false;
         }
-        // PASSIVE: copies what it can without blocking the writer or readers. Once the
-        // whole WAL is copied, the writer's next transaction starts the WAL over, so the
-        // file stops growing. A failure (BUSY, I/O) just leaves the WAL longer; the next
-        // commit past the threshold asks again.
+        // PASSIVE: copies what it can without blocking the writer or readers, so that the
+        // writer's own RESTART (restartWalIfOverLimit) finds little left to copy. Alone it
+        // would not bound the WAL: under a steady stream of commits new frames arrive while
+        // it copies, the WAL is never wholly copied when a transaction starts, and SQLite
+        // only starts a WAL over then. A failure (BUSY, I/O) just leaves more for RESTART.
         sqlite3_wal_checkpoint_v2(checkpointDb_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                   nullptr, nullptr);
     }
@@ -580,12 +628,23 @@ std::future<void> SqliteQueue::Impl::submit(const std::shared_ptr<Op>& op) {
     return future;
 }
 
-void SqliteQueue::Impl::refuseIfFull(std::int64_t stored, std::size_t adding) const {
+void SqliteQueue::Impl::refuseIfFull(std::int64_t stored, std::int64_t bytes,
+                                     const std::vector<NewWorkItem>& adding) const {
     // Adding nothing never makes the queue fuller, even past a limit settle() overran.
-    if (adding > 0 && static_cast<std::uint64_t>(stored) + adding > options_.maxReady) {
+    if (adding.empty()) return;
+    if (static_cast<std::uint64_t>(stored) + adding.size() > options_.maxReady) {
         throw QueueUnavailable("queue full: " + std::to_string(stored) + " items stored, limit " +
                                std::to_string(options_.maxReady) + ", cannot add " +
-                               std::to_string(adding));
+                               std::to_string(adding.size()));
+    }
+    if (options_.maxBacklogBytes == 0) return;
+    std::uint64_t addingBytes = 0;
+    for (const auto& item : adding) addingBytes += item.message.size();
+    if (static_cast<std::uint64_t>(std::max<std::int64_t>(bytes, 0)) + addingBytes >
+        options_.maxBacklogBytes) {
+        throw QueueUnavailable("backlog full: " + std::to_string(bytes) + " bytes stored, limit " +
+                               std::to_string(options_.maxBacklogBytes) + ", cannot add " +
+                               std::to_string(addingBytes));
     }
 }
 
@@ -595,7 +654,7 @@ void SqliteQueue::Impl::enqueue(std::vector<NewWorkItem> items) {
     }
     // Early refusal without waiting for a commit, which matters most when overloaded. The
     // writer checks again against the exact count.
-    refuseIfFull(storedCount_.load(), items.size());
+    refuseIfFull(storedCount_.load(), storedBytes_.load(), items);
     auto op = std::make_shared<Op>(Op::Kind::enqueue);
     op->items = std::move(items);
     submit(op).get();
@@ -610,7 +669,7 @@ std::optional<std::string> SqliteQueue::Impl::enqueueOnce(const std::string& key
     }
     // Checked before the key, as the writer does: a full queue refuses duplicates too, so
     // the answer does not depend on which of the two checks a call happens to reach.
-    refuseIfFull(storedCount_.load(), items.size());
+    refuseIfFull(storedCount_.load(), storedBytes_.load(), items);
     auto op = std::make_shared<Op>(Op::Kind::enqueueOnce);
     op->key = key;
     op->window = window;
@@ -772,6 +831,14 @@ QueueStats SqliteQueue::Impl::stats() {
         stats.dedupeKeys = keyCount_;
         stored = storedCount_;
     }
+    stats.backlogBytes = storedBytes_.load();
+    stats.checkpoints = checkpoints_.load();
+    const auto file = options_.dataDir / options_.fileName;
+    std::error_code ec;
+    const auto dbSize = std::filesystem::file_size(file, ec);
+    stats.databaseBytes = ec ? 0 : static_cast<std::int64_t>(dbSize);
+    const auto walSize = std::filesystem::file_size(file.string() + "-wal", ec);
+    stats.walBytes = ec ? 0 : static_cast<std::int64_t>(walSize);
     std::int64_t leased = 0;
     try {
         std::lock_guard lock(readMutex_);
@@ -829,7 +896,16 @@ void SqliteQueue::Impl::writerLoop() {
         bool closed = false;
         {
             std::unique_lock lock(mutex_);
-            writerWake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
+            const auto hasWork = [this] { return !pending_.empty() || stopping_; };
+            if (changedSinceIdle_) {
+                if (!writerWake_.wait_for(lock, options_.idleCheckpointAfter, hasWork)) {
+                    lock.unlock();
+                    idleMaintenance();
+                    continue;
+                }
+            } else {
+                writerWake_.wait(lock, hasWork);
+            }
             if (pending_.empty()) {
                 return;  // stopping, and everything submitted has been served
             }
@@ -841,6 +917,59 @@ void SqliteQueue::Impl::writerLoop() {
         }
         runBatch(batch, generation, closed);
         batch.clear();
+        changedSinceIdle_ = true;
+        restartWalIfOverLimit();
+    }
+}
+
+// Between two batches (no transaction open, callers of the last batch already answered):
+// a RESTART checkpoint copies what the background checkpointer has not, waits for readers
+// to leave the WAL, and makes the next commit write the WAL from its beginning. Only the
+// callers arriving meanwhile wait, for one copy of at most the WAL limit's worth of pages.
+// A failure (a reader held the WAL past the busy timeout, an I/O error) leaves the WAL as
+// it is; the next batch tries again.
+void SqliteQueue::Impl::restartWalIfOverLimit() {
+    if (static_cast<std::uint64_t>(walFrames_) * static_cast<std::uint64_t>(pageSize_ + 24) <
+        options_.walLimitBytes) {
+        return;
+    }
+    int logFrames = 0;
+    int copiedFrames = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(writeDb_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                             &logFrames, &copiedFrames);
+    if (rc == SQLITE_OK) {
+        walFrames_ = 0;
+        ++checkpoints_;
+    }
+}
+
+// The queue is idle: give free pages back to the file system, then empty the WAL file.
+// Each vacuum step is its own short transaction, so an operation arriving meanwhile waits
+// for one step at most; it then goes first and maintenance resumes at the next idle time.
+void SqliteQueue::Impl::idleMaintenance() {
+    try {
+        const std::string vacuumStep =
+            "PRAGMA incremental_vacuum(" + std::to_string(kVacuumPages) + ")";
+        // Stops when nothing is free, or nothing moved (a file whose mode is not incremental).
+        for (std::int64_t free = writeDb_->queryInt("PRAGMA freelist_count"), before = -1;
+             free > 0 && free != before;
+             before = free, free = writeDb_->queryInt("PRAGMA freelist_count")) {
+            {
+                std::lock_guard lock(mutex_);
+                if (!pending_.empty() || stopping_) return;
+            }
+            writeDb_->exec(vacuumStep.c_str());
+        }
+        int logFrames = 0;
+        int copiedFrames = 0;
+        if (sqlite3_wal_checkpoint_v2(writeDb_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                      &logFrames, &copiedFrames) == SQLITE_OK) {
+            walFrames_ = 0;
+            ++checkpoints_;
+            changedSinceIdle_ = false;
+        }
+    } catch (const sqlite::Error&) {
+        // A full disk or I/O error: the next batch reports it to its callers; retry later.
     }
 }
 
@@ -875,7 +1004,8 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                 }
                 if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
                     try {
-                        refuseIfFull(storedCount_.load() + total.stored, op.items.size());
+                        refuseIfFull(storedCount_.load() + total.stored,
+                                     storedBytes_.load() + total.bytes, op.items);
                     } catch (const QueueUnavailable& e) {
                         failures[i] = e.what();
                         continue;
@@ -944,6 +1074,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
             committedOps_ += (!skipped[i] && failures[i].empty()) ? 1 : 0;
         }
         storedCount_ += total.stored;
+        storedBytes_ += total.bytes;
         deadCount_ += total.dead;
         keyCount_ += total.keys;
         if (total.madeReady) {
@@ -979,6 +1110,7 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
             .bind(4, item.message)
             .bind(5, now)
             .run();
+        effects.bytes += static_cast<std::int64_t>(item.message.size());
     }
     effects.stored += static_cast<std::int64_t>(op.items.size());
     effects.madeReady = effects.madeReady || !op.items.empty();
@@ -1042,14 +1174,9 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         const std::int64_t attemptChange = outcome.failed ? 0 : -1;
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
-            {
-                sqlite::Stmt::Use use(write_->deleteLeased);
-                use->bind(1, outcome.itemId).bind(2, token).run();
-            }
-            if (db.changes() == 0) {
+            if (!deleteLeased(outcome.itemId, token, effects)) {
                 break;  // lease lost: someone else runs this item, its `next` is theirs
             }
-            effects.stored -= 1;
             for (const auto& item : outcome.next) {
                 sqlite::Stmt::Use use(write_->insertItem);
                 use->bind(1, item.flowId)
@@ -1058,6 +1185,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                     .bind(4, item.message)
                     .bind(5, now)
                     .run();
+                effects.bytes += static_cast<std::int64_t>(item.message.size());
             }
             effects.stored += static_cast<std::int64_t>(outcome.next.size());
             effects.madeReady = effects.madeReady || !outcome.next.empty();
@@ -1090,13 +1218,12 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             if (db.changes() == 0) {
                 break;  // lease lost
             }
-            sqlite::Stmt::Use use(write_->deleteLeased);
-            use->bind(1, outcome.itemId).bind(2, token).run();
-            effects.stored -= 1;
+            deleteLeased(outcome.itemId, token, effects);
             effects.dead += 1;
             break;
         }
         case Outcome::Kind::wait: {
+            const std::int64_t before = messageBytes(outcome.itemId);
             sqlite::Stmt::Use use(write_->parkLeased);
             use->bind(1, outcome.message)
                 .bind(2, addMs(now, outcome.delay))
@@ -1104,6 +1231,9 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 .bind(4, outcome.itemId)
                 .bind(5, token)
                 .run();
+            if (db.changes() > 0) {
+                effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
+            }
             break;
         }
         case Outcome::Kind::release: {
@@ -1151,10 +1281,29 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
 }
 
 void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) {
+    const std::int64_t before = messageBytes(op.itemId);
     sqlite::Stmt::Use use(write_->resumeParked);
     use->bind(1, op.message).bind(2, now).bind(3, op.itemId).bind(4, op.waitToken).run();
     op.resumed = writeDb_->changes() > 0;
+    if (op.resumed) effects.bytes += static_cast<std::int64_t>(op.message.size()) - before;
     effects.madeReady = effects.madeReady || op.resumed;
+}
+
+// Deletes a leased item; false if its lease was lost (nothing deleted).
+bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects) {
+    sqlite::Stmt::Use use(write_->deleteLeased);
+    use->bind(1, itemId).bind(2, token);
+    if (!use->step()) return false;
+    effects.stored -= 1;
+    effects.bytes -= use->columnInt(0);
+    use->run();  // to completion, though the delete itself happened in the first step
+    return true;
+}
+
+std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
+    sqlite::Stmt::Use use(write_->messageBytes);
+    use->bind(1, itemId);
+    return use->step() ? use->columnInt(0) : 0;
 }
 
 std::optional<std::int64_t> SqliteQueue::Impl::queryEarliestFuture(std::int64_t now) {

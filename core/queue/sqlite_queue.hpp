@@ -25,12 +25,24 @@ struct SqliteQueueOptions {
     std::filesystem::path dataDir;
     std::string fileName = "queue.db";
 
-    // enqueue() throws QueueUnavailable("queue full ...") when the work items stored would
-    // pass this count. Stored means not yet finished: ready, waiting to retry, or leased
-    // (a leased item comes back by itself when its lease runs out, so it still counts).
-    // Only enqueue() is refused; settle() may store the `next` items of a completed step
-    // beyond the limit, since refusing them would stall work already accepted.
+    // The backlog limit. enqueue() throws QueueUnavailable("queue full ..." or "backlog
+    // full ...") when the work items stored would pass this count, or their messages this
+    // many bytes (0: no byte limit). Stored means not yet finished: ready, waiting to retry,
+    // parked, or leased (a leased item comes back by itself when its lease runs out, so it
+    // still counts). Only enqueue() is refused; settle() may store the `next` items of a
+    // completed step beyond the limit, since refusing them would stall accepted work.
     std::size_t maxReady = 100'000;
+    std::uint64_t maxBacklogBytes = 0;
+
+    // The WAL is checkpointed back into the database and restarted from its beginning once
+    // it passes this size, between two writer batches, so it stays near this bound under
+    // any sustained load (a checkpoint alone cannot reset a WAL that a writer keeps
+    // appending to). The file itself is truncated to this size after a reset.
+    std::uint64_t walLimitBytes = 64 * 1024 * 1024;
+
+    // After this long without any operation the writer returns free database pages to the
+    // file system and truncates the WAL to zero bytes.
+    std::chrono::milliseconds idleCheckpointAfter{1000};
 
     // Upper bound on the database file (0: none). Storing past it fails the batch with
     // QueueUnavailable exactly as a full disk would, so the queue answers 503 before the
