@@ -264,7 +264,7 @@ void Engine::stop() {
     const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - began);
     if (p.workers)
-        p.workers->stop(std::max(p.loaded->engine.stopGrace - spent, std::chrono::milliseconds(0)));
+        p.workers->stop(p.loaded->engine.stopGrace, spent);
     p.workers.reset();
     p.queueService.reset();
     p.queue.reset();  // drains pending commits, closes the database

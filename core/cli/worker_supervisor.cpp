@@ -56,12 +56,13 @@ void WorkerSupervisor::start() {
     thread_ = std::thread([this] { monitor(); });
 }
 
-void WorkerSupervisor::stop(milliseconds grace) {
+void WorkerSupervisor::stop(milliseconds grace, milliseconds spent) {
     {
         std::lock_guard lock(mutex_);
         if (stopRequested_) return;
         stopRequested_ = true;
         grace_ = grace;
+        spent_ = spent;
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -83,7 +84,7 @@ void WorkerSupervisor::monitor() {
         std::unique_lock lock(mutex_);
         if (stopRequested_ && !stopping) {
             stopping = true;
-            killAt = Clock::now() + grace_;
+            killAt = Clock::now() + std::max(grace_ - spent_, milliseconds(0));
             for (const auto& slot : slots_)
                 if (slot.pid > 0) ::kill(slot.pid, SIGTERM);
         }

@@ -34,9 +34,11 @@ public:
 
     void start();
     // Sends SIGTERM to every worker (each finishes its step, settles, releases the rest
-    // and exits), waits up to `grace`, then kills those left; returns once all are gone
-    // and what they held is settled. Idempotent.
-    void stop(std::chrono::milliseconds grace);
+    // and exits), waits until `grace` has passed since the stop began (`spent` ago), then
+    // kills those left; returns once all are gone and what they held is settled.
+    // Idempotent.
+    void stop(std::chrono::milliseconds grace,
+              std::chrono::milliseconds spent = std::chrono::milliseconds(0));
     // SIGHUP to every worker: reload plugins, flows and credentials now.
     void reload();
 
@@ -68,6 +70,7 @@ private:
     std::vector<Slot> slots_;
     bool stopRequested_ = false;
     std::chrono::milliseconds grace_{0};
+    std::chrono::milliseconds spent_{0};
     std::thread thread_;
 };
 

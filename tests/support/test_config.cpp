@@ -37,6 +37,19 @@ std::vector<json> jsonLines(const std::filesystem::path& file) {
     return lines;
 }
 
+std::set<std::string> requestIdsIn(const std::filesystem::path& file) {
+    std::set<std::string> ids;
+    for (const auto& line : jsonLines(file)) ids.insert(line.at("requestId").get<std::string>());
+    return ids;
+}
+
+bool allLogged(const std::set<std::string>& accepted, const std::filesystem::path& file) {
+    const auto done = requestIdsIn(file);
+    for (const auto& id : accepted)
+        if (!done.count(id)) return false;
+    return true;
+}
+
 std::vector<nlohmann::json> engineLogLines(const std::filesystem::path& log,
                                            const std::string& flowStep) {
     std::vector<nlohmann::json> lines;
