@@ -147,7 +147,7 @@ struct Engine::Parts {
 
 Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>()) {
     parts_->loaded = loadConfig(options);
-    logLoaded(*parts_->loaded, true);
+    logLoaded(*parts_->loaded);
     parts_->catalog.replace(parts_->loaded->flows);
     // The baseline signature is taken now, so only changes after this load count.
     parts_->reloader = std::make_unique<ConfigReloader>(

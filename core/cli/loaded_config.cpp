@@ -29,11 +29,10 @@ std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
     return loaded;
 }
 
-void logLoaded(const LoadedConfig& loaded, bool listComponents) {
+void logLoaded(const LoadedConfig& loaded) {
     auto& logger = Poco::Logger::get("flowgate");
     for (const auto& error : loaded.pluginErrors) logger.error(error);
     for (const auto& error : loaded.errors) logger.error(error.toString());
-    if (!listComponents) return;
     for (const auto& c : loaded.components.all())
         logger.information("component %s %s from %s", c->manifest.name, c->manifest.version,
                            c->file.string());

@@ -26,7 +26,7 @@ struct LoadedConfig {
 // flows. Never throws for a bad file: errors are collected.
 std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options);
 
-// Logs every error of `loaded`, and with `listComponents` the components it found.
-void logLoaded(const LoadedConfig& loaded, bool listComponents);
+// Logs every error of `loaded` and the components it found.
+void logLoaded(const LoadedConfig& loaded);
 
 }  // namespace flowgate::cli
