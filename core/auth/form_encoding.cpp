@@ -3,37 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "text/percent_decoding.hpp"
+
 namespace flowgate::auth {
 
 namespace {
-
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::optional<std::string> decodeComponent(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+') {
-            out.push_back(' ');
-        } else if (c == '%') {
-            if (i + 2 >= text.size()) return std::nullopt;
-            const int high = hexDigit(text[i + 1]);
-            const int low = hexDigit(text[i + 2]);
-            if (high < 0 || low < 0) return std::nullopt;
-            out.push_back(static_cast<char>(high << 4 | low));
-            i += 2;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -51,9 +25,9 @@ std::optional<FormParams> decodeFormEncoded(std::string_view text) {
         text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
         if (pair.empty()) continue;
         const std::size_t eq = pair.find('=');
-        auto name = decodeComponent(pair.substr(0, eq));
-        auto value = decodeComponent(eq == std::string_view::npos ? std::string_view()
-                                                                  : pair.substr(eq + 1));
+        auto name = text::percentDecode(pair.substr(0, eq), /*plusIsSpace=*/true);
+        auto value = text::percentDecode(
+            eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
         if (!name || !value) return std::nullopt;
         params.emplace_back(std::move(*name), std::move(*value));
     }

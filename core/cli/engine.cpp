@@ -39,6 +39,7 @@ struct Engine::Parts {
     flow::FlowCatalog catalog;
     runtime::RuntimeMetrics runtimeMetrics;
     http::HttpMetrics httpMetrics;
+    http::EdgeMetrics edgeMetrics;
     http::RateLimiter rateLimiter;
     std::unique_ptr<reply::ReplyChannel> replies = reply::makeInProcessReplyChannel();
     std::unique_ptr<queue::DiskAlarm> diskAlarm;
@@ -101,6 +102,22 @@ struct Engine::Parts {
                 httpMetrics.duplicates.load());
         counter("flowgate_executions_resumed_total", "Paused executions resumed by their URL",
                 httpMetrics.resumed.load());
+        counter("flowgate_http_malformed_total",
+                "Requests refused for their framing or size before any handler (4xx, 505)",
+                edgeMetrics.malformed.load());
+        counter("flowgate_http_incomplete_total",
+                "Requests cut off by EOF or a deadline before they were whole: not answered",
+                edgeMetrics.incomplete.load());
+        counter("flowgate_http_refused_connections_total",
+                "Connections refused over the total or per-address cap",
+                edgeMetrics.refusedConnections.load());
+        counter("flowgate_http_overloaded_total",
+                "Requests answered 503 because no handler took them in time",
+                edgeMetrics.overloaded.load());
+        counter("flowgate_http_handler_errors_total", "Requests whose handler threw: 500",
+                edgeMetrics.handlerErrors.load());
+        gauge("flowgate_http_connections", "Open HTTP connections",
+              edgeMetrics.connections.load());
         counter("flowgate_steps_completed_total", "Steps that ran to completion",
                 runtimeMetrics.stepsCompleted.load());
         counter("flowgate_steps_failed_total", "Failed step attempts",
@@ -213,7 +230,8 @@ void Engine::start() {
         p.server = std::make_unique<http::WebhookServer>(
             http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
                                   engine.http, p.httpMetrics, engine.publicBaseUrl},
-            http::StatusEndpoints{[&p] { return p.health(); }, [&p] { return p.metrics(); }});
+            http::StatusEndpoints{[&p] { return p.health(); }, [&p] { return p.metrics(); }},
+            p.edgeMetrics);
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());

@@ -1,4 +1,6 @@
 // The `flowgate` command line: run, validate, plugins, version.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -63,8 +65,18 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
     return options;
 }
 
+// Each HTTP connection is a descriptor: the usual soft limit of 1024 would cap the edge
+// far below its http.maxConnections. Raised to the hard limit the system grants.
+void raiseOpenFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 // The intake process (`flowgate _intake`, started by `run`).
 int intakeCommand(const EngineOptions& options) {
+    raiseOpenFileLimit();
     // Block the stop and reload signals in every thread; the main thread waits for them
     // below.
     sigset_t signals;

@@ -73,10 +73,14 @@ const plugin::ConfigSchema& engineSchema() {
                 "host":                 {"type": "string", "minLength": 1},
                 "port":                 {"type": "integer", "minimum": 0, "maximum": 65535},
                 "maxBodyBytes":         {"type": "integer", "minimum": 1},
+                "maxHeaderBytes":       {"type": "integer", "minimum": 1024, "maximum": 1048576},
+                "maxHeaderFields":      {"type": "integer", "minimum": 8, "maximum": 10000},
                 "threads":              {"type": "integer", "minimum": 2, "maximum": 4096},
-                "maxQueuedConnections": {"type": "integer", "minimum": 1},
+                "maxQueuedRequests":    {"type": "integer", "minimum": 1},
+                "maxConnections":       {"type": "integer", "minimum": 1},
+                "maxConnectionsPerAddress": {"type": "integer", "minimum": 1},
+                "headerTimeoutMs":      {"type": "integer", "minimum": 100},
                 "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
-                "receiveTimeoutMs":     {"type": "integer", "minimum": 1},
                 "requestTimeoutMs":     {"type": "integer", "minimum": 100}
               }
             },
@@ -172,12 +176,16 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     h.host = http.value("host", h.host);
     h.port = http.value("port", h.port);
     h.maxBodyBytes = http.value("maxBodyBytes", h.maxBodyBytes);
+    h.maxHeaderBytes = http.value("maxHeaderBytes", h.maxHeaderBytes);
+    h.maxHeaderFields = http.value("maxHeaderFields", h.maxHeaderFields);
     h.threads = http.value("threads", h.threads);
-    h.maxQueuedConnections = http.value("maxQueuedConnections", h.maxQueuedConnections);
+    h.maxQueuedRequests = http.value("maxQueuedRequests", h.maxQueuedRequests);
+    h.maxConnections = http.value("maxConnections", h.maxConnections);
+    h.maxConnectionsPerAddress = http.value("maxConnectionsPerAddress", h.maxConnectionsPerAddress);
+    h.headerTimeout =
+        std::chrono::milliseconds(http.value("headerTimeoutMs", h.headerTimeout.count()));
     h.keepAliveTimeout =
         std::chrono::milliseconds(http.value("keepAliveTimeoutMs", h.keepAliveTimeout.count()));
-    h.receiveTimeout =
-        std::chrono::milliseconds(http.value("receiveTimeoutMs", h.receiveTimeout.count()));
     h.requestTimeout =
         std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
     const json network = doc->value("network", json::object());

@@ -25,16 +25,23 @@ struct RetryPolicy {
     std::chrono::milliseconds delayBeforeRetry(int failedAttempts) const;
 };
 
+// The webhook port (http/edge_server.hpp): an event loop holds the connections, a pool of
+// `threads` handler threads serves complete requests.
 struct HttpSettings {
     std::string host = "127.0.0.1";
     int port = 8080;
     std::size_t maxBodyBytes = 1024 * 1024;
-    int threads = 64;  // connections served at once (one thread per connection)
-    int maxQueuedConnections = 1024;
-    std::chrono::milliseconds keepAliveTimeout{5000};
-    std::chrono::milliseconds receiveTimeout{10000};  // one read of the socket
-    // Receiving one whole request (headers and body); slower clients are cut off.
+    std::size_t maxHeaderBytes = 16 * 1024;  // request line and header fields
+    std::size_t maxHeaderFields = 100;
+    int threads = 64;                      // handler threads: requests handled at once
+    std::size_t maxQueuedRequests = 1024;  // complete requests waiting for a handler
+    std::size_t maxConnections = 10000;    // open at once, in total
+    std::size_t maxConnectionsPerAddress = 1024;
+    // From a request's first byte: its headers must be in within headerTimeout, and the
+    // whole request (body too) must be in and taken by a handler within requestTimeout.
+    std::chrono::milliseconds headerTimeout{10000};
     std::chrono::milliseconds requestTimeout{15000};
+    std::chrono::milliseconds keepAliveTimeout{5000};  // idle between requests
 };
 
 struct WorkerSettings {

@@ -7,6 +7,7 @@
 #include "attachments/attachment_store.hpp"
 #include "http/multipart_decoder.hpp"
 #include "http/xml_to_json.hpp"
+#include "text/percent_decoding.hpp"
 
 namespace flowgate::http {
 
@@ -63,29 +64,10 @@ int nestingDepth(std::string_view text) {
     return deepest;
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool formDecode(std::string_view in, std::string& out) {
-    out.clear();
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '+') {
-            out += ' ';
-        } else if (in[i] == '%') {
-            if (i + 2 >= in.size()) return false;
-            const int hi = hexValue(in[i + 1]), lo = hexValue(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else {
-            out += in[i];
-        }
-    }
+    auto decoded = text::percentDecode(in, /*plusIsSpace=*/true);
+    if (!decoded) return false;
+    out = std::move(*decoded);
     return true;
 }
 
@@ -130,10 +112,20 @@ std::variant<DecodedBody, DecodeError> decodeJson(std::string_view body) {
                            "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
     try {
         return DecodedBody{json::parse(body), {}};
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for a number no double holds ({"n":1e999}).
         return DecodeError{400, "malformed_json", e.what()};
     }
 }
+
+}  // namespace
+
+bool isValidJsonBody(std::string_view contentType, std::string_view body) {
+    return isJsonType(mediaType(contentType)) && nestingDepth(body) <= kMaxJsonDepth &&
+           json::accept(body);
+}
+
+namespace {
 
 std::variant<DecodedBody, DecodeError> decodeXml(std::string_view body, const DecodeLimits& limits) {
     auto result = xmlToJson(body, XmlLimits{limits.maxXmlDepth, limits.maxXmlNodes});

@@ -2,20 +2,20 @@
 
 namespace flowgate::http {
 
-using Poco::Net::HTTPResponse;
-
-void sendJson(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-              const nlohmann::json& body) {
-    const std::string text = body.dump();
-    response.setStatusAndReason(status);
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(text.size()));
-    response.sendBuffer(text.data(), text.size());
+void sendJson(Response& response, int status, const nlohmann::json& body) {
+    response.status = status;
+    response.set("Content-Type", "application/json");
+    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void sendError(Poco::Net::HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
-               const std::string& code, const std::string& message) {
+void sendError(Response& response, int status, const std::string& code,
+               const std::string& message) {
     sendJson(response, status, {{"error", code}, {"message", message}});
+}
+
+std::string errorBody(const std::string& code, const std::string& message) {
+    return nlohmann::json{{"error", code}, {"message", message}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace flowgate::http

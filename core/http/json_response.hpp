@@ -3,18 +3,20 @@
 
 #include <string>
 
-#include <Poco/Net/HTTPServerResponse.h>
 #include <nlohmann/json.hpp>
+
+#include "http/http_message.hpp"
 
 namespace flowgate::http {
 
-// Sends `body` with `status` and its standard reason phrase (Poco would otherwise keep
-// "OK" for every status set without a reason).
-void sendJson(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-              const nlohmann::json& body);
+// Sets `status` and `body` as application/json. Strings that are not UTF-8 (bytes from a
+// caller) are replaced, never thrown over.
+void sendJson(Response& response, int status, const nlohmann::json& body);
 
 // The error shape callers get: {"error": code, "message": reason}.
-void sendError(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
-               const std::string& code, const std::string& message);
+void sendError(Response& response, int status, const std::string& code, const std::string& message);
+
+// The same error as a whole response body, for the connection layer.
+std::string errorBody(const std::string& code, const std::string& message);
 
 }  // namespace flowgate::http

@@ -9,6 +9,8 @@
 #include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/NameValueCollection.h>
 
+#include "text/percent_decoding.hpp"
+
 namespace flowgate::http {
 
 using nlohmann::json;
@@ -36,13 +38,6 @@ bool isValidBoundary(const std::string& boundary) {
     });
 }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // RFC 5987 ext-value: charset'language'percent-encoded. UTF-8 and ISO-8859-1 only.
 std::optional<std::string> decodeExtValue(const std::string& value) {
     const std::size_t first = value.find('\'');
@@ -50,18 +45,9 @@ std::optional<std::string> decodeExtValue(const std::string& value) {
     const std::size_t second = value.find('\'', first + 1);
     if (second == std::string::npos) return std::nullopt;
     const std::string charset = lower(value.substr(0, first));
-    std::string bytes;
-    for (std::size_t i = second + 1; i < value.size(); ++i) {
-        if (value[i] != '%') {
-            bytes += value[i];
-            continue;
-        }
-        if (i + 2 >= value.size()) return std::nullopt;
-        const int hi = hexValue(value[i + 1]), lo = hexValue(value[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        bytes += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
+    auto decoded = text::percentDecode(std::string_view(value).substr(second + 1), false);
+    if (!decoded) return std::nullopt;
+    const std::string& bytes = *decoded;
     if (charset == "utf-8") {
         if (!isValidUtf8(bytes)) return std::nullopt;
         return bytes;

@@ -1,15 +1,11 @@
 #include "http/request_headers.hpp"
 
-#include <Poco/String.h>
-
-#include "http/connection_watchdog.hpp"
-
 namespace flowgate::http {
 
-auth::HeaderMap lowerCaseHeaders(const Poco::Net::HTTPRequest& request) {
+auth::HeaderMap lowerCaseHeaders(const Request& request) {
     auth::HeaderMap headers;
-    for (const auto& [name, value] : request) {
-        auto [it, inserted] = headers.emplace(Poco::toLower(name), value);
+    for (const auto& [name, value] : request.headers) {
+        auto [it, inserted] = headers.emplace(name, value);
         if (!inserted) it->second += ", " + value;
     }
     return headers;
@@ -19,7 +15,5 @@ bool isCredentialHeader(const std::string& lowerName) {
     return lowerName == "authorization" || lowerName == "proxy-authorization" ||
            lowerName == "cookie";
 }
-
-RestartDeadlineOnExit::~RestartDeadlineOnExit() { ConnectionWatchdog::restartCurrent(); }
 
 }  // namespace flowgate::http

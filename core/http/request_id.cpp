@@ -46,10 +46,10 @@ std::string newResumeToken() {
 }
 
 std::string resumeUrl(const std::string& publicBaseUrl,
-                      const Poco::Net::HTTPServerRequest& request,
+                      const Request& request,
                       const std::string& executionId) {
     const std::string base = publicBaseUrl.empty()
-                                 ? "http://" + request.serverAddress().toString()
+                                 ? "http://" + request.serverAddress.toString()
                                  : publicBaseUrl;
     return base + "/resume/" + executionId + "/" + newResumeToken();
 }

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <Poco/Net/HTTPServerRequest.h>
+#include "http/http_message.hpp"
 
 namespace flowgate::http {
 
@@ -19,7 +19,7 @@ std::string newResumeToken();
 // the request reached (the server's own socket): never the caller's Host header, which
 // would let a caller point the URL, and its token, at a host of their choosing.
 std::string resumeUrl(const std::string& publicBaseUrl,
-                      const Poco::Net::HTTPServerRequest& request,
+                      const Request& request,
                       const std::string& executionId);
 
 }  // namespace flowgate::http

@@ -3,17 +3,15 @@
 // only the execution's messages (meta.resumeUrl) carry.
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandler.h>
-
 #include "http/webhook_handler.hpp"
 
 namespace flowgate::http {
 
-class ResumeHandler final : public Poco::Net::HTTPRequestHandler {
+// Stateless, like WebhookHandler: called on the edge's handler threads.
+class ResumeHandler {
 public:
     explicit ResumeHandler(WebhookServices& services) : services_(services) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override;
+    void handle(const Request& request, Response& response);
 
 private:
     WebhookServices& services_;

@@ -1,30 +1,25 @@
 #include "http/webhook_handler.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/String.h>
 #include <Poco/Timestamp.h>
-#include <Poco/URI.h>
 
 #include "auth/verifier.hpp"
 #include "flowgate/message.hpp"
 #include "http/body_decoder.hpp"
-#include "http/connection_watchdog.hpp"
 #include "http/cors.hpp"
 #include "http/json_response.hpp"
-#include "http/request_body.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
+#include "text/percent_decoding.hpp"
 
 namespace flowgate::http {
 
 using nlohmann::json;
-using Poco::Net::HTTPRequest;
-using Poco::Net::HTTPResponse;
-using Poco::Net::HTTPServerResponse;
 
 namespace {
 
@@ -33,16 +28,28 @@ struct HookPath {
     std::string suffix;  // "" or "/more/path"
 };
 
-// "/hook/{flowId}[/suffix]" with the flow id percent-decoded; nullopt otherwise.
-std::optional<HookPath> parseHookPath(const std::string& path) {
-    static const std::string prefix = "/hook/";
-    if (path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+// "/hook/{flowId}[/suffix]" with the flow id percent-decoded and the suffix as sent;
+// nullopt otherwise. `malformed` is set when an escape in the flow id is not %XX.
+std::optional<HookPath> parseHookPath(std::string_view path, bool& malformed) {
+    static constexpr std::string_view prefix = "/hook/";
+    malformed = false;
+    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
     const std::size_t end = path.find('/', prefix.size());
-    HookPath hook;
-    Poco::URI::decode(path.substr(prefix.size(), end - prefix.size()), hook.flowId);
-    if (hook.flowId.empty()) return std::nullopt;
-    if (end != std::string::npos) hook.suffix = path.substr(end);
+    auto flowId = text::percentDecode(path.substr(prefix.size(), end - prefix.size()), false);
+    if (!flowId) {
+        malformed = true;
+        return std::nullopt;
+    }
+    if (flowId->empty()) return std::nullopt;
+    HookPath hook{std::move(*flowId), {}};
+    if (end != std::string_view::npos) hook.suffix = std::string(path.substr(end));
     return hook;
+}
+
+// Flow ids are letters, digits, '-' and '_' (flow/flow_loader); anything else names no flow.
+bool isFlowId(const std::string& id) {
+    return std::all_of(id.begin(), id.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
 // The headers a message keeps: not the caller's credentials (steps and loggers must
@@ -51,7 +58,8 @@ json storedHeaders(const auth::HeaderMap& headers, const auth::SecretFields& sec
     json stored = json::object();
     for (const auto& [name, value] : headers) {
         if (isCredentialHeader(name)) continue;
-        if (std::find(secrets.headers.begin(), secrets.headers.end(), name) != secrets.headers.end())
+        if (std::find(secrets.headers.begin(), secrets.headers.end(), name) !=
+            secrets.headers.end())
             continue;
         stored[name] = value;
     }
@@ -92,141 +100,149 @@ json withRequestId(json value, const std::string& requestId) {
     return value;
 }
 
-void sendAccepted(HTTPServerResponse& response, const flow::Flow& flow, const std::string& requestId) {
+void sendAccepted(Response& response, const flow::Flow& flow, const std::string& requestId) {
     const auto& accepted = flow.trigger.accepted;
-    const auto status = static_cast<HTTPResponse::HTTPStatus>(accepted.status);
+    const int status = accepted.status;
     for (const auto& [name, value] : accepted.headers) response.set(name, value);
     if (accepted.body.is_null())
-        return sendJson(response, status,
-                        {{"requestId", requestId}, {"message", "accepted for flow '" + flow.id + "'"}});
+        return sendJson(
+            response, status,
+            {{"requestId", requestId}, {"message", "accepted for flow '" + flow.id + "'"}});
     const json body = withRequestId(accepted.body, requestId);
     if (!body.is_string()) return sendJson(response, status, body);
-    const std::string text = body;
-    response.setStatusAndReason(status);
-    if (!response.has("Content-Type")) response.setContentType("text/plain; charset=utf-8");
-    response.setContentLength(static_cast<std::streamsize>(text.size()));
-    response.sendBuffer(text.data(), text.size());
+    response.status = status;
+    if (!response.has("Content-Type")) response.set("Content-Type", "text/plain; charset=utf-8");
+    response.body = body.get<std::string>();
 }
 
 // How the caller reached us: the configured public URL, else the request's Host header.
-std::string baseUrl(const std::string& publicBaseUrl, const HTTPRequest& request) {
-    return publicBaseUrl.empty() ? "http://" + request.getHost() : publicBaseUrl;
+std::string baseUrl(const std::string& publicBaseUrl, const Request& request) {
+    return publicBaseUrl.empty() ? "http://" + request.header("host") : publicBaseUrl;
 }
 
-void sendReply(HTTPServerResponse& response, const HttpReply& reply) {
+void sendReply(Response& response, const HttpReply& reply) {
     for (const auto& [name, value] : reply.headers) response.set(name, value);
-    response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(reply.status));
-    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.sendBuffer(reply.body.data(), reply.body.size());
+    response.status = reply.status;
+    response.body = reply.body;
+}
+
+// The message as stored. Header values and paths are bytes from the caller: what JSON
+// cannot hold is replaced. With `rawBody`, message.body is null and `raw` (valid JSON, see
+// isValidJsonBody) takes its place in the text.
+std::string storedMessage(Message& message, bool rawBody, std::string_view raw) {
+    std::string text = json(message).dump(-1, ' ', false, json::error_handler_t::replace);
+    if (!rawBody) return text;
+    // Object keys serialise sorted: "attachments" (none for a JSON body), then "body".
+    static constexpr std::string_view head = R"({"attachments":[],"body":null)";
+    if (text.compare(0, head.size(), head) == 0) {
+        text.replace(head.size() - 4, 4, raw);
+        return text;
+    }
+    message.body = json::parse(raw);
+    return json(message).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
 
-void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
-                                   Poco::Net::HTTPServerResponse& response) {
-    RestartDeadlineOnExit restartDeadline;
-    auto& log = Poco::Logger::get("flowgate.http");
-    const std::string& method = request.getMethod();
-    Poco::URI uri(request.getURI());
-    const auto hook = parseHookPath(uri.getPath());
-    RequestBody requestBody(request, response);  // closes the connection unless read
-    auto refuse = [&](HTTPResponse::HTTPStatus status, const std::string& code,
-                      const std::string& message) {
+void WebhookHandler::handle(const Request& request, Response& response) {
+    // Logger::get takes a global lock: once, not per request.
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
+    const std::string& method = request.method;
+    bool malformedPath = false;
+    const auto hook = parseHookPath(request.path(), malformedPath);
+    auto refuse = [&](int status, const std::string& code, const std::string& message) {
         ++services_.metrics.clientErrors;
         sendError(response, status, code, message);
     };
 
-    if (!hook) return refuse(HTTPResponse::HTTP_NOT_FOUND, "not_found", "no such endpoint");
+    if (malformedPath)
+        return refuse(400, "malformed_path", "the flow id has an invalid percent-escape");
+    if (!hook) return refuse(404, "not_found", "no such endpoint");
     // Unknown and disabled flows look the same to callers.
-    auto flow = services_.flows.findEnabled(hook->flowId);
-    if (!flow) return refuse(HTTPResponse::HTTP_NOT_FOUND, "flow_not_found",
-                             "no flow '" + hook->flowId + "'");
+    auto flow = isFlowId(hook->flowId) ? services_.flows.findEnabled(hook->flowId) : nullptr;
+    if (!flow)
+        return refuse(404, "flow_not_found",
+                      isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
+                                             : std::string("no such flow"));
     const auto& trigger = flow->trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
-    if (method == HTTPRequest::HTTP_OPTIONS) {
+    if (method == "OPTIONS") {
         return answerPreflight(request, response, origin, trigger.methods);
     }
     addCorsHeaders(response, origin);
 
     if (!trigger.allowIps.empty()) {
-        const auto client = request.clientAddress().host();
-        const bool allowed = std::any_of(trigger.allowIps.begin(), trigger.allowIps.end(),
-                                         [&](const flow::IpRange& r) { return r.contains(client); });
+        const auto& client = request.clientAddress;
+        const bool allowed =
+            std::any_of(trigger.allowIps.begin(), trigger.allowIps.end(),
+                        [&](const flow::IpRange& r) { return r.contains(client); });
         if (!allowed) {
             log.warning("flow %s: refused %s: not in the flow's IP allow list", flow->id,
                         client.toString());
-            return refuse(HTTPResponse::HTTP_FORBIDDEN, "ip_not_allowed",
-                          "this address may not call the webhook");
+            return refuse(403, "ip_not_allowed", "this address may not call the webhook");
         }
     }
     if (trigger.rateLimit) {
         if (const long long wait = services_.rateLimiter.acquire(flow->id, *trigger.rateLimit)) {
             response.set("Retry-After", std::to_string(wait));
-            return refuse(HTTPResponse::HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                          "too many requests for this flow; retry in " + std::to_string(wait) + " s");
+            return refuse(
+                429, "rate_limited",
+                "too many requests for this flow; retry in " + std::to_string(wait) + " s");
         }
     }
 
-    if (method == HTTPRequest::HTTP_HEAD) {
-        response.setStatusAndReason(HTTPResponse::HTTP_OK);
-        response.setContentLength(0);
-        response.send();
+    if (method == "HEAD") {
+        response.status = 200;
         return;
     }
     if (!allows(trigger.methods, method)) {
         response.set("Allow", "HEAD, OPTIONS, " + joined(trigger.methods));
-        return refuse(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+        return refuse(405, "method_not_allowed",
                       "method " + method + " is not accepted by this webhook");
     }
 
     json query;
-    if (!parseFormEncoded(uri.getRawQuery(), query))
-        return refuse(HTTPResponse::HTTP_BAD_REQUEST, "malformed_query",
+    if (!parseFormEncoded(request.query(), query))
+        return refuse(400, "malformed_query",
                       "the query string has an invalid percent-escape or is not UTF-8");
 
-    const bool isGet = method == HTTPRequest::HTTP_GET;
-    std::string raw;
-    if (!isGet) {
-        auto read = requestBody.read(services_.settings.maxBodyBytes);
-        if (!read) {
-            ++services_.metrics.clientErrors;
-            return sendError(response, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, "body_too_large",
-                             "request body exceeds " +
-                                 std::to_string(services_.settings.maxBodyBytes) + " bytes");
-        }
-        raw = std::move(*read);
-    }
-    // The request is in: from here on we wait on the engine, not on the client.
-    ConnectionWatchdog::pauseCurrent();
+    const bool isGet = method == "GET";
+    // The edge read the whole body within maxBodyBytes; a GET's body is ignored.
+    const std::string_view raw = isGet ? std::string_view() : std::string_view(request.body);
     const auth::HeaderMap headers = lowerCaseHeaders(request);
 
     // Checked over the raw bytes, before anything is parsed or stored.
     if (trigger.verifier) {
-        const std::string url = baseUrl(services_.publicBaseUrl, request) + request.getURI();
-        const auth::Verdict verdict = trigger.verifier->verify(
-            {method, url, headers, raw}, std::chrono::system_clock::now());
+        const std::string url = baseUrl(services_.publicBaseUrl, request) + request.target;
+        const auth::Verdict verdict =
+            trigger.verifier->verify({method, url, headers, raw}, std::chrono::system_clock::now());
         if (!verdict.accepted) {
             log.warning("flow %s: refused call from %s: %s", flow->id,
-                        request.clientAddress().host().toString(), verdict.reason);
+                        request.clientAddress.toString(), verdict.reason);
             for (const auto& [name, value] : verdict.responseHeaders) response.set(name, value);
             if (verdict.failure == auth::Verdict::Failure::internalError)
-                return sendError(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
-                                 "internal_error", "the credential could not be checked");
+                return sendError(response, 500, "internal_error",
+                                 "the credential could not be checked");
             ++services_.metrics.clientErrors;
-            return sendError(response, HTTPResponse::HTTP_UNAUTHORIZED, "unauthorized",
-                             verdict.reason);
+            return sendError(response, 401, "unauthorized", verdict.reason);
         }
         for (const auto& name : trigger.secretFields.queryParameters) query.erase(name);
     }
 
     Message message;
-    message.id = newRequestId();
+    message.id = request.id;
+    // A valid JSON body is stored as the caller's bytes, spliced into the message text:
+    // no tree is built and serialised again (issue 9: parse + dump of each body).
+    const std::string contentType = request.header("content-type");
+    const bool rawJson = !isGet && isValidJsonBody(contentType, raw);
     if (isGet) {
         message.body = query;  // a GET's parameters are its payload
+    } else if (rawJson) {
+        message.body = nullptr;  // replaced by the raw body below
     } else {
-        auto decoded = decodeBody(request.getContentType(), request.get("Content-Disposition", ""),
-                                  raw, message.id, &services_.attachments,
+        auto decoded = decodeBody(contentType, request.header("content-disposition"), raw,
+                                  message.id, &services_.attachments,
                                   DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
                                                              trigger.maxAttachmentBytes));
         if (auto* error = std::get_if<DecodeError>(&decoded)) {
@@ -240,20 +256,21 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
             } else {
                 ++services_.metrics.clientErrors;
             }
-            return sendJson(response, static_cast<HTTPResponse::HTTPStatus>(error->status), answer);
+            return sendJson(response, error->status, answer);
         }
         auto& body = std::get<DecodedBody>(decoded);
         message.body = std::move(body.body);
         message.attachments = std::move(body.attachments);
     }
     message.headers = storedHeaders(headers, trigger.secretFields);
-    message.meta = {{"flow", flow->id},
-                    {"requestId", message.id},
-                    {"receivedAt", Poco::DateTimeFormatter::format(
-                                       Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
-                    {"method", method},
-                    {"path", hook->suffix},
-                    {"query", std::move(query)}};
+    message.meta = {
+        {"flow", flow->id},
+        {"requestId", message.id},
+        {"receivedAt", Poco::DateTimeFormatter::format(Poco::Timestamp(),
+                                                       Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
+        {"method", method},
+        {"path", hook->suffix},
+        {"query", std::move(query)}};
     if (flow->resumable)
         message.meta["resumeUrl"] = resumeUrl(services_.publicBaseUrl, request, message.id);
 
@@ -273,7 +290,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     std::optional<std::string> firstRequestId;
     try {
         std::vector<queue::NewWorkItem> items = {
-            {flow->id, message.id, flow->steps.front().id, json(message).dump()}};
+            {flow->id, message.id, flow->steps.front().id, storedMessage(message, rawJson, raw)}};
         if (auto key = dedupeKey(*flow, headers))
             firstRequestId = services_.queue.enqueueOnce(
                 *key, std::chrono::duration_cast<std::chrono::milliseconds>(trigger.dedupeWindow),
@@ -285,13 +302,13 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
         ++services_.metrics.unavailable;
         log.warning("flow %s: request not stored: %s", flow->id, std::string(e.what()));
         response.set("Retry-After", "5");
-        return sendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "unavailable",
+        return sendError(response, 503, "unavailable",
                          "the message could not be stored; nothing was kept, try again later");
     }
     if (firstRequestId) {
         dropAttachments();
         ++services_.metrics.duplicates;
-        return sendJson(response, HTTPResponse::HTTP_OK,
+        return sendJson(response, 200,
                         {{"requestId", *firstRequestId},
                          {"message", "duplicate delivery: already accepted, not queued again"}});
     }
@@ -300,7 +317,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 
     if (auto reply = waiter->wait(waitUntil)) return sendReply(response, *reply);
     response.set("X-Request-Id", message.id);
-    sendError(response, HTTPResponse::HTTP_GATEWAY_TIMEOUT, "timeout",
+    sendError(response, 504, "timeout",
               "the flow did not reply within " + std::to_string(trigger.syncTimeout.count()) +
                   " ms; request " + message.id + " is still being processed");
 }

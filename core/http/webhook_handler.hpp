@@ -1,11 +1,10 @@
 // /hook/{flowId}[/more/path]: check the caller, decode, store durably, answer.
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandler.h>
-
 #include "attachments/attachment_store.hpp"
 #include "config/engine_config.hpp"
 #include "flow/flow_catalog.hpp"
+#include "http/http_message.hpp"
 #include "http/http_metrics.hpp"
 #include "http/rate_limiter.hpp"
 #include "queue/queue.hpp"
@@ -27,12 +26,13 @@ struct WebhookServices {
     std::string publicBaseUrl;
 };
 
-// One object per request (Poco's model); all state lives in WebhookServices.
-class WebhookHandler final : public Poco::Net::HTTPRequestHandler {
+// Stateless; all state lives in WebhookServices. handle() is called on the edge's handler
+// threads, many at once, with complete requests only; it may block on the queue's commit
+// or on a sync flow's reply.
+class WebhookHandler {
 public:
     explicit WebhookHandler(WebhookServices& services) : services_(services) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override;
+    void handle(const Request& request, Response& response);
 
 private:
     WebhookServices& services_;

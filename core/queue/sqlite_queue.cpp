@@ -176,13 +176,13 @@ private:
 // Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
 // writer give them back in small steps when it chooses (see idleMaintenance), instead of
 // FULL's truncation inside every commit. The mode of an existing file changes only with a
-// VACUUM, done once here; if that fails (no space for the copy), the file keeps its mode
+// VACUUM, done once here (instant for a new file); if that fails (no space for the copy), the file keeps its mode
 // and still reuses its free pages, it just never shrinks.
 void enableIncrementalVacuum(sqlite::Db& db) {
     constexpr std::int64_t kIncremental = 2;
     if (db.queryInt("PRAGMA auto_vacuum") == kIncremental) return;
     db.exec("PRAGMA auto_vacuum = INCREMENTAL");
-    if (db.queryInt("SELECT COUNT(*) FROM sqlite_schema") == 0) return;  // new: takes effect
+    // Even a new file needs it: switching to WAL mode has already written its header.
     try {
         db.exec("VACUUM");
     } catch (const sqlite::Error&) {
@@ -429,6 +429,7 @@ private:
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
     bool changedSinceIdle_ = true;  // idle maintenance has work to do
+    SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
 
     // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
@@ -438,6 +439,10 @@ private:
     std::mutex checkpointMutex_;
     std::condition_variable checkpointWake_;
     bool checkpointWanted_ = false;
+    // Held while a checkpoint runs, so the writer's RESTART waits for a PASSIVE pass in
+    // progress (whose copying it then need not repeat) instead of failing on SQLite's
+    // checkpoint lock, which has no busy handler, and letting the WAL grow meanwhile.
+    std::mutex checkpointRunning_;
     bool checkpointStop_ = false;
 
     // Last: started once everything above is ready.
@@ -584,6 +589,8 @@ void SqliteQueue::Impl::stopCheckpointer() {
 int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames) {
     auto* impl = static_cast<Impl*>(self);
     impl->walFrames_ = frames;
+    impl->changedSinceIdle_ = true;
+    impl->lastWriteAt_ = SteadyClock::now();
     if (frames >= kCheckpointFrames) {
         {
             std::lock_guard lock(impl->checkpointMutex_);
@@ -610,6 +617,7 @@ void SqliteQueue::Impl::checkpointerLoop() {
         // would not bound the WAL: under a steady stream of commits new frames arrive while
         // it copies, the WAL is never wholly copied when a transaction starts, and SQLite
         // only starts a WAL over then. A failure (BUSY, I/O) just leaves more for RESTART.
+        std::lock_guard running(checkpointRunning_);
         sqlite3_wal_checkpoint_v2(checkpointDb_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                   nullptr, nullptr);
     }
@@ -896,15 +904,22 @@ void SqliteQueue::Impl::writerLoop() {
         bool closed = false;
         {
             std::unique_lock lock(mutex_);
-            const auto hasWork = [this] { return !pending_.empty() || stopping_; };
-            if (changedSinceIdle_) {
-                if (!writerWake_.wait_for(lock, options_.idleCheckpointAfter, hasWork)) {
-                    lock.unlock();
-                    idleMaintenance();
-                    continue;
+            // Idle means no commit wrote anything for a while: takes that find nothing
+            // (workers polling an empty queue) keep coming, but they write nothing.
+            bool idle = false;
+            while (pending_.empty() && !stopping_ && !idle) {
+                if (!changedSinceIdle_) {
+                    writerWake_.wait(lock);
+                } else if (SteadyClock::now() >= lastWriteAt_ + options_.idleCheckpointAfter) {
+                    idle = true;
+                } else {
+                    writerWake_.wait_until(lock, lastWriteAt_ + options_.idleCheckpointAfter);
                 }
-            } else {
-                writerWake_.wait(lock, hasWork);
+            }
+            if (idle) {
+                lock.unlock();
+                idleMaintenance();
+                continue;
             }
             if (pending_.empty()) {
                 return;  // stopping, and everything submitted has been served
@@ -917,7 +932,6 @@ void SqliteQueue::Impl::writerLoop() {
         }
         runBatch(batch, generation, closed);
         batch.clear();
-        changedSinceIdle_ = true;
         restartWalIfOverLimit();
     }
 }
@@ -935,6 +949,7 @@ void SqliteQueue::Impl::restartWalIfOverLimit() {
     }
     int logFrames = 0;
     int copiedFrames = 0;
+    std::lock_guard running(checkpointRunning_);
     const int rc = sqlite3_wal_checkpoint_v2(writeDb_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART,
                                              &logFrames, &copiedFrames);
     if (rc == SQLITE_OK) {
@@ -959,18 +974,22 @@ void SqliteQueue::Impl::idleMaintenance() {
                 if (!pending_.empty() || stopping_) return;
             }
             writeDb_->exec(vacuumStep.c_str());
+            restartWalIfOverLimit();  // a step moves pages: the WAL grows as under load
         }
         int logFrames = 0;
         int copiedFrames = 0;
+        std::lock_guard running(checkpointRunning_);
         if (sqlite3_wal_checkpoint_v2(writeDb_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
                                       &logFrames, &copiedFrames) == SQLITE_OK) {
             walFrames_ = 0;
             ++checkpoints_;
             changedSinceIdle_ = false;
+            return;
         }
     } catch (const sqlite::Error&) {
-        // A full disk or I/O error: the next batch reports it to its callers; retry later.
+        // A full disk or I/O error: the next batch reports it to its callers.
     }
+    lastWriteAt_ = SteadyClock::now();  // try again after another idle period
 }
 
 void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool closed) {

@@ -42,7 +42,7 @@ private:
 
 // Writes `file` until the file system refuses another byte.
 void fillUp(const std::filesystem::path& file) {
-    std::FILE* out = std::fopen(file.c_str(), "wb");
+    std::FILE* out = std::fopen(file.c_str(), "ab");
     REQUIRE(out != nullptr);
     std::setvbuf(out, nullptr, _IONBF, 0);
     const std::string block(4096, 'x');
@@ -110,12 +110,23 @@ TEST_CASE("a full disk gives 503s, no crash, and recovers by itself", "[e2e][dis
             return accepted.size() > 200;
         }));
         fillUp(filler);
+        // The engine compacts its own files when it is idle (as it is while refusing
+        // everything): keep eating what that frees, so the disk stays full.
+        std::atomic<bool> keepFull{true};
+        std::thread topUp([&] {
+            while (keepFull) {
+                fillUp(filler);
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            }
+        });
         REQUIRE(
             eventually([&] { return statusOf(port) == "disk-alarm"; }, std::chrono::seconds(10)));
         full = true;  // from here every answer must be a 503
         std::this_thread::sleep_for(std::chrono::seconds(1));
         stop = true;
         for (auto& t : clients) t.join();
+        keepFull = false;
+        topUp.join();
         CHECK(acceptedWhileFull == 0);
         CHECK(otherWhileFull == 0);
         CHECK(refusedWhileFull > 0);

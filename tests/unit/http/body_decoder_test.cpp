@@ -57,6 +57,23 @@ TEST_CASE("malformed and hostile JSON is a 400 with a reason", "[http][decoder]"
     // Brackets inside strings do not count as nesting.
     CHECK(ok("application/json", "\"" + std::string(1000, '[') + "\"").is_string());
     CHECK(ok("application/json", std::string(200, '[') + std::string(200, ']')).is_array());
+    // A number no double can hold is an out_of_range error in nlohmann/json, not a parse
+    // error: still the caller's mistake.
+    CHECK(fails("application/json", R"({"n":1e999})").code == "malformed_json");
+}
+
+TEST_CASE("a JSON body is known valid without decoding it, exactly when decoding takes it",
+          "[http][decoder]") {
+    using flowgate::http::isValidJsonBody;
+    CHECK(isValidJsonBody("application/json", R"({"a":[1,2.5,"x"]})"));
+    CHECK(isValidJsonBody("application/vnd.github+json; charset=utf-8", " [] "));
+    for (const std::string& bad :
+         std::vector<std::string>{R"({"a":)", "", R"({"n":1e999})", "{\"s\":\"\xff\"}",
+                                  std::string(300, '[') + std::string(300, ']')}) {
+        CHECK_FALSE(isValidJsonBody("application/json", bad));
+        CHECK(std::holds_alternative<DecodeError>(decodeBody("application/json", bad)));
+    }
+    CHECK_FALSE(isValidJsonBody("text/plain", "{}"));
 }
 
 TEST_CASE("form bodies become properties; repeated keys become arrays", "[http][decoder]") {

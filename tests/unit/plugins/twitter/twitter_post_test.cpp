@@ -160,7 +160,7 @@ TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret",
     CHECK_FALSE(result.ok);
     CHECK_THAT(result.error, Catch::Contains("the X API answered 401"));
     CHECK_THAT(result.error, Catch::Contains("check the oauth1 credential"));
-    for (const std::string secret : {kKeys.consumerSecret, wrong.accessTokenSecret})
+    for (const std::string& secret : {kKeys.consumerSecret, wrong.accessTokenSecret})
         CHECK(result.error.find(secret) == std::string::npos);
     REQUIRE(api.seen().size() == 1);
     CHECK(api.seen()[0].signatureProblem == "signature mismatch");

@@ -1,0 +1,138 @@
+// The HTTP/1.1 front end: one event-loop thread over epoll and a bounded pool of handler
+// threads.
+//
+// The loop accepts (on a Poco::Net::ServerSocket), reads and frames requests with
+// RequestParser, and enforces the limits: connections in total and per client address,
+// a header deadline and a whole-request deadline (from the first byte until a handler
+// takes the request), a keep-alive idle timeout. An idle or slow connection costs its
+// parser and a few buffers, never a thread. Only a complete request goes to a handler
+// thread; an incomplete one (EOF or deadline first) is dropped unanswered. A connection
+// has at most one request with a handler at a time, so pipelined requests are answered
+// in order. The handler thread writes its answer itself and gives the connection back to
+// epoll; the loop takes over only what is left (a slow reader, pipelined bytes, a close).
+//
+// Why our own loop and not Poco's SocketReactor: Poco 1.11's reactor dispatches every
+// event through a NotificationCenter (allocations and a lock per event) and has no
+// one-shot mode, which is what lets a handler thread own a connection without locks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <Poco/Net/ServerSocket.h>
+
+#include "http/http_message.hpp"
+#include "http/request_parser.hpp"
+
+namespace flowgate::http {
+
+struct EdgeSettings {
+    std::string host = "127.0.0.1";
+    int port = 0;
+    int handlerThreads = 64;
+    std::size_t maxQueuedRequests = 1024;  // complete requests waiting for a handler; 503 beyond
+    std::size_t maxConnections = 10000;
+    std::size_t maxConnectionsPerAddress = 1024;
+    std::chrono::milliseconds headerTimeout{10000};
+    std::chrono::milliseconds requestTimeout{15000};
+    std::chrono::milliseconds keepAliveTimeout{5000};
+    ParseLimits limits;
+};
+
+// Counters the edge keeps, read by /metrics.
+struct EdgeMetrics {
+    std::atomic<std::uint64_t> malformed{0};           // refused by framing or limits (4xx/505)
+    std::atomic<std::uint64_t> incomplete{0};          // closed mid-request: EOF or deadline
+    std::atomic<std::uint64_t> refusedConnections{0};  // over a connection cap
+    std::atomic<std::uint64_t> overloaded{0};          // 503: handler queue full or deadline
+    std::atomic<std::uint64_t> handlerErrors{0};       // exceptions from handlers: 500
+    std::atomic<std::size_t> connections{0};           // open now
+};
+
+class EdgeServer {
+public:
+    // Called on a handler thread, many at once, with a complete request; fills in the
+    // response. An exception becomes a logged 500 with the request id.
+    using Handler = std::function<void(const Request&, Response&)>;
+
+    // Binds at once (a taken port fails here); serves after start().
+    EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics);
+    ~EdgeServer();
+    EdgeServer(const EdgeServer&) = delete;
+    EdgeServer& operator=(const EdgeServer&) = delete;
+
+    void start();
+    // Stops accepting, closes idle connections, answers the requests already taken (up
+    // to a grace period), then joins every thread. Idempotent.
+    void stop();
+
+    int port() const;
+
+    struct Connection;
+
+private:
+    struct Job {
+        Connection* connection;
+        Request request;
+        std::chrono::steady_clock::time_point deadline;
+    };
+
+    void loop();
+    void accept();
+    void onReadable(Connection& c);
+    void onWritable(Connection& c);
+    void advance(Connection& c, const char* data, std::size_t size);
+    void dispatch(Connection& c);
+    void refuse(Connection& c, int status, const std::string& code, const std::string& message);
+    void handBack(Connection& c);
+    void afterWrite(Connection& c);
+    bool flush(Connection& c);
+    void arm(Connection& c, bool writable);
+    void lingerClose(Connection& c);
+    void close(Connection& c);
+    void expire(std::chrono::steady_clock::time_point now);
+    void handlerThread();
+    void serve(Job& job);
+    void wake();
+
+    const EdgeSettings settings_;
+    const Handler handler_;
+    EdgeMetrics& metrics_;
+    Poco::Net::ServerSocket listener_;
+    int epoll_ = -1;
+    int wakeFd_ = -1;
+    bool accepting_ = true;
+    std::chrono::steady_clock::time_point acceptPausedUntil_{};
+
+    // Owned by the loop thread.
+    std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+    std::unordered_map<std::string, std::size_t> perAddress_;
+
+    // Connections a handler thread gives back to the loop.
+    std::mutex returnedMutex_;
+    std::vector<Connection*> returned_;
+
+    std::mutex jobsMutex_;
+    std::condition_variable jobsReady_;
+    std::deque<Job> jobs_;
+    bool jobsClosed_ = false;
+    std::size_t busyHandlers_ = 0;
+
+    std::atomic<bool> stopping_{false};
+    bool started_ = false;
+    bool stopped_ = false;
+    std::thread loopThread_;
+    std::vector<std::thread> handlers_;
+};
+
+}  // namespace flowgate::http

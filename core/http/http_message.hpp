@@ -1,0 +1,49 @@
+// One HTTP/1.1 request as the edge hands it to a handler, and the answer a handler fills in.
+//
+// A Request is always complete and unambiguous: the edge (http/edge_server.hpp) has
+// checked its framing with llhttp and read its whole body before any handler sees it.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/SocketAddress.h>
+
+namespace flowgate::http {
+
+struct Request {
+    std::string id;        // a new request id (http/request_id.hpp): logs, messages, answers
+    std::string method;    // "POST"
+    std::string target;    // origin-form, as sent: "/hook/orders?x=1"
+    int versionMinor = 1;  // HTTP/1.<versionMinor>: 0 or 1
+    // In arrival order, names lower-cased, values with surrounding whitespace trimmed.
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;  // complete, de-chunked
+    Poco::Net::IPAddress clientAddress;
+    Poco::Net::SocketAddress serverAddress;  // the local address the request reached
+
+    // The field's value, fields sent more than once joined with ", " (RFC 9110 §5.3);
+    // `fallback` when absent. `lowerName` must be lower case.
+    std::string header(std::string_view lowerName, std::string_view fallback = {}) const;
+    bool hasHeader(std::string_view lowerName) const;
+    std::string_view path() const;   // the target up to '?'
+    std::string_view query() const;  // after '?', raw; "" if none
+};
+
+struct Response {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;  // besides the framing ones
+    std::string body;
+
+    // Replaces every field called `name` (case-insensitive).
+    void set(std::string_view name, std::string value);
+    bool has(std::string_view name) const;
+};
+
+// The standard reason phrase of `status` ("Accepted"), or "Unknown".
+std::string_view reasonPhrase(int status);
+
+}  // namespace flowgate::http
