@@ -1,18 +1,22 @@
 #include "cli/engine.hpp"
 
 #include <sstream>
+#include <thread>
 
 #include <Poco/Logger.h>
 
-#include "cli/config_reloader.hpp"
-#include "config/credential_store.hpp"
-#include "flow/flow_catalog.hpp"
-#include "flow/flow_loader.hpp"
 #include "attachments/attachment_store.hpp"
+#include "cli/config_reloader.hpp"
+#include "cli/loaded_config.hpp"
+#include "cli/worker_supervisor.hpp"
+#include "flow/flow_catalog.hpp"
 #include "http/webhook_server.hpp"
-#include "plugin/component_registry.hpp"
+#include "ipc/queue_service.hpp"
+#include "ipc/worker_ledger.hpp"
+#include "queue/disk_alarm.hpp"
+#include "queue/guarded_queue.hpp"
 #include "queue/sqlite_queue.hpp"
-#include "runtime/worker_pool.hpp"
+#include "runtime/runtime_metrics.hpp"
 
 namespace flowgate::cli {
 
@@ -21,36 +25,12 @@ using nlohmann::json;
 
 namespace {
 
-// What a config directory holds once loaded: the common part of `run` and `validate`.
-struct LoadedConfig {
-    config::EngineConfig engine;
-    plugin::ComponentRegistry components;
-    config::CredentialStore credentials;
-    std::shared_ptr<const flow::FlowSet> flows;
-    config::ConfigErrors errors;
-    std::vector<std::string> pluginErrors;
-};
-
-std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
-    auto loaded = std::make_unique<LoadedConfig>();
-    loaded->engine = config::loadEngineConfig(options.configDir, loaded->errors);
-    auto& engine = loaded->engine;
-    if (options.port) engine.http.port = *options.port;
-    if (options.dataDir) engine.dataDir = fs::absolute(*options.dataDir);
-    if (!options.pluginDirs.empty()) {
-        engine.pluginPath.clear();
-        for (const auto& dir : options.pluginDirs) engine.pluginPath.push_back(fs::absolute(dir));
-    }
-    for (const auto& dir : engine.pluginPath)
-        for (auto& error : loaded->components.loadDirectory(dir))
-            loaded->pluginErrors.push_back(std::move(error));
-    loaded->credentials = config::CredentialStore::load(engine.credentialsDir, loaded->errors);
-    auto flows = flow::loadFlows(engine.flowsDir, loaded->components, loaded->credentials,
-                                 engine.retry);
-    loaded->flows = std::move(flows.flows);
-    for (auto& error : flows.errors) loaded->errors.push_back(std::move(error));
-    return loaded;
-}
+// How long a failing queue open is retried before the engine gives up at start (unless
+// the disk alarm explains it: then it keeps trying in the background). Covers the moment
+// in which a killed engine's processes are still letting go of the directory's lock.
+constexpr std::chrono::milliseconds kOpenPatience{2000};
+constexpr std::chrono::milliseconds kOpenRetry{100};
+constexpr std::chrono::milliseconds kReopenInterval{1000};
 
 }  // namespace
 
@@ -62,16 +42,25 @@ struct Engine::Parts {
     http::EdgeMetrics edgeMetrics;
     http::RateLimiter rateLimiter;
     std::unique_ptr<reply::ReplyChannel> replies = reply::makeInProcessReplyChannel();
-    std::unique_ptr<queue::SqliteQueue> queue;
+    std::unique_ptr<queue::DiskAlarm> diskAlarm;
+    std::unique_ptr<queue::GuardedQueue> queue;
     std::unique_ptr<attachments::AttachmentStore> attachments;
-    std::unique_ptr<runtime::WorkerPool> workers;
     std::unique_ptr<http::WebhookServer> server;
+    ipc::WorkerLedger ledger;
+    std::unique_ptr<ipc::QueueService> queueService;
+    std::unique_ptr<WorkerSupervisor> workers;
     ReloadMetrics reloadMetrics;
     std::unique_ptr<ConfigReloader> reloader;
     bool stopped = false;
 
     json health() const {
-        const auto stats = queue->stats();
+        if (diskAlarm->raised()) return {{"status", "disk-alarm"}, {"reason", diskAlarm->reason()}};
+        queue::QueueStats stats;
+        try {
+            stats = queue->stats();
+        } catch (const queue::QueueUnavailable& e) {
+            return {{"status", "unavailable"}, {"reason", e.what()}};
+        }
         const auto& engine = loaded->engine;
         return {{"status", "ok"},
                 {"flows", catalog.snapshot()->all().size()},
@@ -88,7 +77,11 @@ struct Engine::Parts {
     }
 
     std::string metrics() const {
-        const auto stats = queue->stats();
+        queue::QueueStats stats;  // zeros while the queue is not open
+        try {
+            stats = queue->stats();
+        } catch (const queue::QueueUnavailable&) {
+        }
         const auto& engine = loaded->engine;
         std::ostringstream out;
         auto counter = [&](const char* name, const char* help, auto value) {
@@ -135,6 +128,12 @@ struct Engine::Parts {
                 runtimeMetrics.branchesEnded.load());
         counter("flowgate_steps_paused_total", "Steps that paused their execution to wait",
                 runtimeMetrics.stepsWaiting.load());
+        counter("flowgate_worker_restarts_total", "Worker processes that exited and were replaced",
+                runtimeMetrics.workerRestarts.load());
+        gauge("flowgate_disk_alarm",
+              "1 while free space on the data directory is below "
+              "disk.minFreeBytes",
+              diskAlarm->raised() ? 1 : 0);
         gauge("flowgate_queue_ready", "Work items stored and waiting", stats.ready);
         gauge("flowgate_queue_leased", "Work items being run", stats.leased);
         gauge("flowgate_queue_waiting", "Work items paused until resumed or timed out",
@@ -164,38 +163,63 @@ struct Engine::Parts {
 };
 
 Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>()) {
-    auto& logger = Poco::Logger::get("flowgate");
     parts_->loaded = loadConfig(options);
-    auto& loaded = *parts_->loaded;
-    for (const auto& error : loaded.pluginErrors) logger.error(error);
-    for (const auto& error : loaded.errors) logger.error(error.toString());
-    for (const auto& c : loaded.components.all())
-        logger.information("component %s %s from %s", c->manifest.name, c->manifest.version,
-                           c->file.string());
-    parts_->catalog.replace(loaded.flows);
+    logLoaded(*parts_->loaded);
+    parts_->catalog.replace(parts_->loaded->flows);
     // The baseline signature is taken now, so only changes after this load count.
-    parts_->reloader = std::make_unique<ConfigReloader>(loaded.engine, loaded.components,
-                                                        parts_->catalog, parts_->reloadMetrics);
+    parts_->reloader = std::make_unique<ConfigReloader>(
+        parts_->loaded->engine, parts_->loaded->components, parts_->catalog, parts_->reloadMetrics);
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+    stop();
+}
 
 void Engine::start() {
     auto& p = *parts_;
     const auto& engine = p.loaded->engine;
+    auto& logger = Poco::Logger::get("flowgate.intake");
     std::error_code ec;
     fs::create_directories(engine.dataDir, ec);
-    if (ec) throw StartupError("cannot create data directory " + engine.dataDir.string() + ": " + ec.message());
-    try {
-        queue::SqliteQueueOptions queueOptions;
-        queueOptions.dataDir = engine.dataDir;
-        queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
-        queueOptions.maxBacklogBytes = engine.queue.maxBytes;
-        queueOptions.walLimitBytes = engine.queue.walLimitBytes;
-        p.queue = std::make_unique<queue::SqliteQueue>(queueOptions);
-    } catch (const std::exception& e) {
-        throw StartupError(std::string("cannot open the queue: ") + e.what());
+    if (ec)
+        throw StartupError("cannot create data directory " + engine.dataDir.string() + ": " +
+                           ec.message());
+
+    p.diskAlarm = std::make_unique<queue::DiskAlarm>(
+        engine.dataDir, engine.disk.minFreeBytes, engine.disk.checkInterval,
+        [&logger](bool raised, const std::string& text) {
+            if (raised)
+                logger.error("%s: webhooks get 503, workers pause", text);
+            else
+                logger.warning("%s: accepting webhooks again", text);
+        });
+    queue::SqliteQueueOptions queueOptions;
+    queueOptions.dataDir = engine.dataDir;
+    queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
+    queueOptions.maxBacklogBytes = engine.queue.maxBytes;
+    queueOptions.walLimitBytes = engine.queue.walLimitBytes;
+    auto openQueue = [queueOptions]() -> std::unique_ptr<queue::Queue> {
+        return std::make_unique<queue::SqliteQueue>(queueOptions);
+    };
+    std::unique_ptr<queue::Queue> opened;
+    std::string openError;
+    for (const auto giveUp = std::chrono::steady_clock::now() + kOpenPatience;;) {
+        try {
+            opened = openQueue();
+            break;
+        } catch (const std::exception& e) {
+            openError = e.what();
+        }
+        if (p.diskAlarm->raised() || std::chrono::steady_clock::now() >= giveUp) break;
+        std::this_thread::sleep_for(kOpenRetry);
     }
+    if (!opened && !p.diskAlarm->raised())
+        throw StartupError("cannot open the queue: " + openError);
+    p.queue = std::make_unique<queue::GuardedQueue>(
+        std::move(opened), openQueue, *p.diskAlarm, kReopenInterval,
+        [&logger](const std::string& error) {
+            logger.error("cannot open the queue yet, answering 503 until it opens: %s", error);
+        });
     try {
         p.attachments = std::make_unique<attachments::AttachmentStore>(
             attachments::AttachmentStore::rootFor(engine.dataDir));
@@ -212,16 +236,30 @@ void Engine::start() {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());
     }
-    const std::string publicBaseUrl =
-        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl;
-    const json engineSettings = {
-        {"network",
-         {{"allowPrivateAddresses", engine.network.allowPrivateAddresses},
-          {"allowAddresses", engine.network.allowAddresses}}},
-        {"publicBaseUrl", publicBaseUrl}};
-    p.workers = std::make_unique<runtime::WorkerPool>(*p.queue, p.catalog, *p.replies,
-                                                      *p.attachments, engine.workers,
-                                                      engineSettings, p.runtimeMetrics);
+    const fs::path socket = engine.dataDir / "workers.sock";
+    try {
+        p.queueService = std::make_unique<ipc::QueueService>(
+            socket, *p.queue, p.ledger, *p.replies, p.runtimeMetrics, engine.workers.lease);
+    } catch (const std::exception& e) {
+        throw StartupError(std::string("cannot open the worker socket: ") + e.what());
+    }
+    std::vector<std::string> workerArgs = {
+        "_worker",
+        "--config",
+        engine.configDir.string(),
+        "--data",
+        engine.dataDir.string(),
+        "--socket",
+        socket.string(),
+        "--public-base-url",
+        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl};
+    for (const auto& dir : engine.pluginPath) {
+        workerArgs.push_back("--plugins");
+        workerArgs.push_back(dir.string());
+    }
+    p.workers = std::make_unique<WorkerSupervisor>(std::move(workerArgs), engine.workers.processes,
+                                                   p.ledger, *p.queueService, p.catalog,
+                                                   engine.retry, p.runtimeMetrics);
     p.workers->start();
     p.server->start();
     p.reloader->start();
@@ -229,21 +267,35 @@ void Engine::start() {
 
 void Engine::reload() {
     if (parts_->reloader) parts_->reloader->requestReload();
+    if (parts_->workers) parts_->workers->reload();
 }
 
 void Engine::stop() {
     auto& p = *parts_;
     if (p.stopped || !p.queue) return;
     p.stopped = true;
+    const auto began = std::chrono::steady_clock::now();
     p.reloader->stop();  // no catalog swaps while shutting down
-    p.server.reset();   // no new messages; requests in progress are answered first
-    p.workers.reset();  // in-flight steps finish, leased items are released
-    p.queue.reset();    // drains pending commits, closes the database
+    p.server.reset();    // no new messages; requests in progress are answered first
+    // The workers get what is left of the grace: in-flight steps finish, leased items are
+    // released; a step still running then is killed and fails its attempt.
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+    if (p.workers)
+        p.workers->stop(p.loaded->engine.stopGrace, spent);
+    p.workers.reset();
+    p.queueService.reset();
+    p.queue.reset();  // drains pending commits, closes the database
+    p.diskAlarm.reset();
 }
 
-int Engine::port() const { return parts_->server ? parts_->server->port() : 0; }
+int Engine::port() const {
+    return parts_->server ? parts_->server->port() : 0;
+}
 
-const config::EngineConfig& Engine::config() const { return parts_->loaded->engine; }
+const config::EngineConfig& Engine::config() const {
+    return parts_->loaded->engine;
+}
 
 std::string Engine::baseUrl() const {
     return "http://" + config().http.host + ":" + std::to_string(port());

@@ -1,5 +1,7 @@
-// The whole engine in one process: config, plugins, flows, the embedded queue, the
-// workers and the Webhooks Service, wired together and started in that order.
+// The intake process of `flowgate run`: config, flows, the embedded queue behind the disk
+// alarm, the Webhooks Service, the worker link and the supervision of the worker
+// processes, wired together and started in that order. It loads plugins to validate flows
+// but never runs a step: steps run in the workers (cli/worker_role.hpp).
 #pragma once
 
 #include <filesystem>
@@ -9,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "config/engine_config.hpp"
 #include "config/config_error.hpp"
+#include "config/engine_config.hpp"
 
 namespace flowgate::cli {
 
@@ -33,13 +35,16 @@ public:
     explicit Engine(const EngineOptions& options);
     ~Engine();
 
-    // Opens the queue, starts the workers, then starts serving. Throws StartupError.
+    // Opens the queue (or, while the disk alarm is raised, keeps trying in the background
+    // and answers 503 meanwhile), starts the workers, then starts serving. Throws
+    // StartupError.
     void start();
     // Graceful: stop accepting, let requests in progress finish, let workers finish or
-    // release their items, close the queue. Idempotent.
+    // release their items within stopGraceMs (then kill them), close the queue.
+    // Idempotent.
     void stop();
-    // Reloads plugins, credentials and flows now (SIGHUP); returns at once, the reload
-    // runs on the engine's reload thread. See cli/config_reloader.hpp.
+    // Reloads plugins, credentials and flows now (SIGHUP), here and in every worker;
+    // returns at once. See cli/config_reloader.hpp.
     void reload();
 
     int port() const;

@@ -1,17 +1,42 @@
 #include "cli/logging.hpp"
 
+#include <unistd.h>
+
 #include <Poco/AutoPtr.h>
-#include <Poco/ConsoleChannel.h>
+#include <Poco/Channel.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
+#include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
 
 namespace flowgate::cli {
 
+namespace {
+
+// One write(2) per line on stderr: the supervisor, the intake and the workers share it,
+// and a line written in pieces (as std::clog does) could be cut by another process's.
+class StderrLineChannel final : public Poco::Channel {
+public:
+    void log(const Poco::Message& message) override {
+        std::string line = message.getText();
+        line += '\n';
+        const char* data = line.data();
+        std::size_t left = line.size();
+        while (left > 0) {
+            const ssize_t n = ::write(STDERR_FILENO, data, left);
+            if (n <= 0) return;  // nowhere to log to: drop the line
+            data += n;
+            left -= static_cast<std::size_t>(n);
+        }
+    }
+};
+
+}  // namespace
+
 void setUpLogging(const std::string& level) {
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
-        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
-    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);  // std::clog
+        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ [%P] %p %s: %t"));
+    Poco::AutoPtr<StderrLineChannel> console(new StderrLineChannel);
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
     Poco::Logger::root().setChannel(channel);
     Poco::Logger::root().setLevel(level);

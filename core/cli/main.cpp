@@ -13,6 +13,8 @@
 #include "cli/engine.hpp"
 #include "cli/logging.hpp"
 #include "cli/plugins_command.hpp"
+#include "cli/supervisor.hpp"
+#include "cli/worker_role.hpp"
 #include "flowgate/abi.hpp"
 #include "plugin/plugin_library.hpp"
 
@@ -23,7 +25,8 @@ using flowgate::cli::EngineOptions;
 constexpr const char* kUsage =
     "usage: flowgate <command> [options]\n"
     "commands:\n"
-    "  run        start the engine (webhooks, queue, workers)\n"
+    "  run        start the engine: an intake process (webhooks, queue) and worker\n"
+    "             processes (steps), supervised\n"
     "  validate   check a config directory and list every error\n"
     "  plugins    list the components the plugins provide\n"
     "  version    print versions and the plugin ABI key\n"
@@ -71,7 +74,8 @@ void raiseOpenFileLimit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-int runCommand(const EngineOptions& options) {
+// The intake process (`flowgate _intake`, started by `run`).
+int intakeCommand(const EngineOptions& options) {
     raiseOpenFileLimit();
     // Block the stop and reload signals in every thread; the main thread waits for them
     // below.
@@ -103,6 +107,23 @@ int runCommand(const EngineOptions& options) {
     return 0;
 }
 
+// A worker process (`flowgate _worker`, started by the intake): the engine's options plus
+// --socket PATH and --public-base-url URL.
+int workerCommand(std::vector<std::string> args) {
+    std::string socket, publicBaseUrl;
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if ((args[i] == "--socket" || args[i] == "--public-base-url") && i + 1 < args.size()) {
+            (args[i] == "--socket" ? socket : publicBaseUrl) = args[i + 1];
+            ++i;
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    if (socket.empty()) usageError("_worker needs --socket");
+    return flowgate::cli::runWorker(parseOptions(rest), socket, publicBaseUrl);
+}
+
 int validateCommand(const EngineOptions& options) {
     const auto report = flowgate::cli::validateConfig(options);
     for (const auto& error : report.pluginErrors) std::cout << error << '\n';
@@ -122,11 +143,21 @@ int main(int argc, char** argv) {
     }
     const std::string command = args[0];
     args.erase(args.begin());
+    // Every role writes to pipes and sockets whose reader may be gone: a write error is
+    // handled where it happens, never a signal that ends the process.
+    std::signal(SIGPIPE, SIG_IGN);
     // Errors while loading config are logged; keep them readable before `run` sets the
     // configured level.
     flowgate::cli::setUpLogging("information");
     try {
-        if (command == "run") return runCommand(parseOptions(args));
+        if (command == "run") {
+            parseOptions(args);  // refuse a bad command line here, with exit status 2
+            std::vector<std::string> intakeArgs = {"_intake"};
+            intakeArgs.insert(intakeArgs.end(), args.begin(), args.end());
+            return flowgate::cli::superviseIntake(intakeArgs);
+        }
+        if (command == "_intake") return intakeCommand(parseOptions(args));
+        if (command == "_worker") return workerCommand(args);
         if (command == "validate") return validateCommand(parseOptions(args));
         if (command == "plugins") return flowgate::cli::pluginsCommand(parseOptions(args), std::cout);
         if (command == "version") {

@@ -99,11 +99,21 @@ const plugin::ConfigSchema& engineSchema() {
             "workers": {
               "type": "object", "additionalProperties": false,
               "properties": {
-                "threads": {"type": "integer", "minimum": 1, "maximum": 256},
-                "batch":   {"type": "integer", "minimum": 1, "maximum": 1000},
-                "leaseMs": {"type": "integer", "minimum": 1000}
+                "processes":     {"type": "integer", "minimum": 1, "maximum": 256},
+                "threads":       {"type": "integer", "minimum": 1, "maximum": 256},
+                "batch":         {"type": "integer", "minimum": 1, "maximum": 1000},
+                "leaseMs":       {"type": "integer", "minimum": 1000},
+                "stepTimeoutMs": {"type": "integer", "minimum": 1, "maximum": 86400000}
               }
-            }
+            },
+            "disk": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "minFreeBytes":    {"type": "integer", "minimum": 0},
+                "checkIntervalMs": {"type": "integer", "minimum": 10, "maximum": 60000}
+              }
+            },
+            "stopGraceMs": {"type": "integer", "minimum": 0, "maximum": 3600000}
           }
         })");
         s["properties"]["retry"] = retryPolicySchema();
@@ -193,9 +203,19 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
 
     const json workers = doc->value("workers", json::object());
     auto& w = config.workers;
-    w.threads = workers.value("threads", w.threads);
+    // threads is the older spelling of processes (workers were threads of one process).
+    w.processes = workers.value("threads", w.processes);
+    w.processes = workers.value("processes", w.processes);
     w.batch = workers.value("batch", w.batch);
     w.lease = std::chrono::milliseconds(workers.value("leaseMs", w.lease.count()));
+    w.stepTimeout =
+        std::chrono::milliseconds(workers.value("stepTimeoutMs", w.stepTimeout.count()));
+    const json disk = doc->value("disk", json::object());
+    config.disk.minFreeBytes = disk.value("minFreeBytes", config.disk.minFreeBytes);
+    config.disk.checkInterval =
+        std::chrono::milliseconds(disk.value("checkIntervalMs", config.disk.checkInterval.count()));
+    config.stopGrace =
+        std::chrono::milliseconds(doc->value("stopGraceMs", config.stopGrace.count()));
 
     config.reload.interval = std::chrono::milliseconds(
         doc->value("reload", json::object()).value("intervalMs", config.reload.interval.count()));

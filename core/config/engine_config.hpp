@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -44,9 +45,21 @@ struct HttpSettings {
 };
 
 struct WorkerSettings {
-    int threads = 2;
-    int batch = 32;  // work items leased and settled together
-    std::chrono::milliseconds lease{60000};
+    int processes = 2;  // worker processes; each runs one step at a time
+    int batch = 32;     // work items leased and settled together
+    // A safety net only: the intake takes back the items of a worker that dies, and a step
+    // past its deadline has its worker killed. An item whose worker does neither within
+    // the lease is handed out again.
+    std::chrono::milliseconds lease{3600000};
+    // A step's deadline unless the flow's step sets timeoutMs.
+    std::chrono::milliseconds stepTimeout{300000};
+};
+
+// The disk alarm: below `minFreeBytes` free on the data directory's file system webhooks
+// get 503 and workers take nothing, until space comes back.
+struct DiskSettings {
+    std::uint64_t minFreeBytes = 64ull * 1024 * 1024;
+    std::chrono::milliseconds checkInterval{1000};
 };
 
 struct NetworkSettings {
@@ -83,6 +96,10 @@ struct EngineConfig {
     std::string publicBaseUrl;  // how callers reach this engine; empty: from http host/port
     RetryPolicy retry;
     ReloadSettings reload;
+    DiskSettings disk;
+    // SIGTERM/SIGINT: how long steps still running may take before their workers are
+    // killed (their items then count a failed attempt).
+    std::chrono::milliseconds stopGrace{30000};
     QueueSettings queue;
     std::string logLevel = "information";
 };

@@ -30,6 +30,9 @@ struct StepDef {
     // that is not listed ends that branch of the execution.
     std::map<std::string, std::string, std::less<>> next;
     bool pausesExecution = false;  // the function may wait for the execution's resume URL
+    // How long one run may take before its worker is killed and the attempt fails; unset:
+    // the engine's workers.stepTimeoutMs.
+    std::optional<std::chrono::milliseconds> timeout;
 };
 
 // The answer an async flow gives once the message is stored. `body` may contain

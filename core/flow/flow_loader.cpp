@@ -79,6 +79,7 @@ const plugin::ConfigSchema& flowSchema() {
                   "function":   {"type": "string", "minLength": 1},
                   "config":     {"type": "object"},
                   "credential": {"type": "string", "minLength": 1},
+                  "timeoutMs":  {"type": "integer", "minimum": 1, "maximum": 86400000},
                   "next": {"anyOf": [
                     {"type": "string"},
                     {"type": "null"},
@@ -215,6 +216,8 @@ private:
         step.component = doc.at("component");
         step.function = doc.at("function");
         step.config = doc.value("config", json::object());
+        if (doc.contains("timeoutMs"))
+            step.timeout = std::chrono::milliseconds(doc.at("timeoutMs").get<std::int64_t>());
 
         auto component = components_.find(step.component);
         if (!component) {

@@ -31,18 +31,23 @@ struct WorkItem {
     std::string executionId;
     std::string stepId;
     std::string message;
-    int failedAttempts = 0;  // attempts that failed before this lease
+    int failedAttempts = 0;  // attempts counted before this lease (this one is counted too)
 };
 
 // What became of a leased item. A batch of outcomes is applied in one transaction.
+// take() counts an attempt durably when it leases an item, so an attempt whose process
+// dies, hangs or loses its lease is counted without anyone settling it. Outcomes that
+// say the attempt did not happen give it back.
 struct Outcome {
     enum class Kind {
         completed,   // remove the item and store `next` (the messages the step emitted)
-        retry,       // run again after `delay`; counts a failed attempt if `failed`
-        deadLetter,  // move to the dead-letter table with `error`
-        release,     // give the lease back unchanged (e.g. on shutdown), ready after `delay`
+        retry,       // run again after `delay`; the attempt stays counted if `failed`,
+                     // else (a step's retryLater) it is given back
+        deadLetter,  // move to the dead-letter table with `error` and every attempt taken
+        release,     // give the lease and its attempt back (e.g. on shutdown), ready
+                     // after `delay`
         wait,        // park the item with `message` until resume(.., `waitToken`, ..) or
-                     // until `delay` passes, whichever comes first
+                     // until `delay` passes, whichever comes first; attempt given back
     };
     std::int64_t itemId = 0;
     std::uint64_t leaseToken = 0;

@@ -218,33 +218,46 @@ struct WriteStatements {
                       "FROM work_items WHERE available_at_ms <= ?1 "
                       "ORDER BY available_at_ms, id LIMIT ?2"),
           // Taking a parked item (its timeout came) ends its wait: a late resume fails.
-          leaseItem(db, "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
-                        "wait_token = NULL WHERE id = ?3"),
+          // The attempt is counted here, in the lease's own commit, so a step that kills
+          // its process, hangs or loses its lease has used it up; settle() gives it back
+          // when the attempt turns out not to count (release, wait, retryLater).
+          leaseItem(db,
+                    "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
+                    "wait_token = NULL, failed_attempts = failed_attempts + 1 "
+                    "WHERE id = ?3"),
           // RETURNING the message's size keeps the backlog in bytes exact.
           deleteLeased(db,
                        "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
                        "RETURNING length(CAST(message AS BLOB))"),
           messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
+          // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
                       "available_at_ms = ?2, lease_token = NULL, "
                       "last_error = COALESCE(?3, last_error) "
                       "WHERE id = ?4 AND lease_token = ?5"),
-          releaseLeased(db, "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL "
-                            "WHERE id = ?2 AND lease_token = ?3"),
-          parkLeased(db, "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
-                         "lease_token = NULL, wait_token = ?3 WHERE id = ?4 AND lease_token = ?5"),
-          resumeParked(db, "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
-                           "wait_token = NULL "
-                           "WHERE id = ?3 AND wait_token = ?4 AND lease_token IS NULL"),
+          releaseLeased(db,
+                        "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL, "
+                        "failed_attempts = failed_attempts - 1 "
+                        "WHERE id = ?2 AND lease_token = ?3"),
+          parkLeased(db,
+                     "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
+                     "lease_token = NULL, wait_token = ?3, "
+                     "failed_attempts = failed_attempts - 1 "
+                     "WHERE id = ?4 AND lease_token = ?5"),
+          resumeParked(db,
+                       "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
+                       "wait_token = NULL "
+                       "WHERE id = ?3 AND wait_token = ?4 AND lease_token IS NULL"),
           insertDeadLetter(db,
                            "INSERT INTO dead_letters (item_id, flow_id, execution_id, "
                            "step_id, message, error, attempts, failed_at_ms, created_at_ms) "
                            "SELECT id, flow_id, execution_id, step_id, message, "
-                           "COALESCE(?1, last_error, ''), failed_attempts + ?2, ?3, "
-                           "created_at_ms FROM work_items WHERE id = ?4 AND lease_token = ?5"),
-          earliestFuture(db, "SELECT MIN(available_at_ms) FROM work_items "
-                             "WHERE available_at_ms > ?1"),
+                           "COALESCE(?1, last_error, ''), failed_attempts, ?2, "
+                           "created_at_ms FROM work_items WHERE id = ?3 AND lease_token = ?4"),
+          earliestFuture(db,
+                         "SELECT MIN(available_at_ms) FROM work_items "
+                         "WHERE available_at_ms > ?1"),
           selectDelivery(db, "SELECT execution_id, expires_at_ms FROM deliveries WHERE key = ?1"),
           upsertDelivery(db,
                          "INSERT INTO deliveries (key, execution_id, expires_at_ms) "
@@ -511,9 +524,13 @@ void SqliteQueue::Impl::openDatabase() {
 
         // The previous owner of the file is gone (we hold the lock), and so is whatever it
         // had in flight: make those items ready at once, at their original place in line.
+        // The attempts counted when they were taken stay counted: a step that takes the
+        // whole engine down must not run for ever.
         sqlite::Stmt clear(*writeDb_,
                            "UPDATE work_items SET lease_token = NULL, "
-                           "available_at_ms = MIN(created_at_ms, ?1) "
+                           "available_at_ms = MIN(created_at_ms, ?1), "
+                           "last_error = 'the engine stopped while the item was leased "
+                           "(crash or kill)' "
                            "WHERE lease_token IS NOT NULL");
         {
             sqlite::Stmt::Use use(clear);
@@ -1219,7 +1236,8 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
     sqlite::Db& db = *writeDb_;
     for (const auto& outcome : op.outcomes) {
         const auto token = static_cast<std::int64_t>(outcome.leaseToken);
-        const std::int64_t failedIncrement = outcome.failed ? 1 : 0;
+        // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
+        const std::int64_t attemptChange = outcome.failed ? 0 : -1;
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
             if (!deleteLeased(outcome.itemId, token, effects)) {
@@ -1241,7 +1259,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         }
         case Outcome::Kind::retry: {
             sqlite::Stmt::Use use(write_->retryLeased);
-            use->bind(1, failedIncrement).bind(2, addMs(now, outcome.delay));
+            use->bind(1, attemptChange).bind(2, addMs(now, outcome.delay));
             if (outcome.error.empty()) {
                 use->bindNull(3);
             } else {
@@ -1261,11 +1279,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 } else {
                     use->bind(1, outcome.error);
                 }
-                use->bind(2, failedIncrement)
-                    .bind(3, now)
-                    .bind(4, outcome.itemId)
-                    .bind(5, token)
-                    .run();
+                use->bind(2, now).bind(3, outcome.itemId).bind(4, token).run();
             }
             if (db.changes() == 0) {
                 break;  // lease lost

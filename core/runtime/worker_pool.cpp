@@ -4,7 +4,9 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
+#include "runtime/failed_attempt.hpp"
 #include "runtime/step_run.hpp"
+#include "text/utf8.hpp"
 
 namespace flowgate::runtime {
 
@@ -12,6 +14,9 @@ using queue::Outcome;
 using queue::WorkItem;
 
 namespace {
+
+// How long a worker waits before offering an outcome the store refused again.
+constexpr std::chrono::seconds kSettleRetryDelay{1};
 
 // Items of a flow that is not loaded (a reload in progress, a plugin still missing)
 // wait instead of failing: the flow may come back.
@@ -72,9 +77,8 @@ std::optional<Outcome> parkOutcome(const WorkItem& item, Message input,
     const auto now = std::chrono::system_clock::now();
     if (!input.meta.is_object()) input.meta = nlohmann::json::object();
     input.meta.erase("resume");
-    input.meta["wait"] = {{"step", item.stepId},
-                          {"since", isoTime(now)},
-                          {"timeoutAt", isoTime(now + timeout)}};
+    input.meta["wait"] = {
+        {"step", item.stepId}, {"since", isoTime(now)}, {"timeoutAt", isoTime(now + timeout)}};
     Outcome park = outcomeFor(item, Outcome::Kind::wait);
     park.delay = timeout;
     park.waitToken = token;
@@ -84,63 +88,92 @@ std::optional<Outcome> parkOutcome(const WorkItem& item, Message input,
 
 }  // namespace
 
-WorkerPool::WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows,
+WorkerPool::WorkerPool(WorkSource& source, const flow::FlowCatalog& flows,
                        reply::ReplyChannel& replies, attachments::AttachmentStore& attachments,
-                       config::WorkerSettings settings, nlohmann::json engineSettings,
-                       RuntimeMetrics& metrics)
-    : queue_(queue), flows_(flows), replies_(replies), attachments_(attachments), settings_(settings),
-      engineSettings_(std::move(engineSettings)), metrics_(metrics),
+                       config::WorkerSettings settings, nlohmann::json engineSettings)
+    : source_(source),
+      flows_(flows),
+      replies_(replies),
+      attachments_(attachments),
+      settings_(settings),
+      engineSettings_(std::move(engineSettings)),
       logger_(Poco::Logger::get("flowgate.worker")) {}
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+    stop();
+}
 
 void WorkerPool::start() {
-    for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { run(); });
+    thread_ = std::thread([this] { run(); });
 }
 
 void WorkerPool::stop() {
     if (stopping_.exchange(true)) return;
-    queue_.close();
-    for (auto& t : threads_)
-        if (t.joinable()) t.join();
-    threads_.clear();
+    source_.close();
+    if (thread_.joinable()) thread_.join();
 }
 
 void WorkerPool::run() {
     const auto batch = static_cast<std::size_t>(settings_.batch);
     while (!stopping_) {
-        std::vector<WorkItem> items = queue_.take(batch, settings_.lease, std::chrono::seconds(1));
-        if (items.empty()) continue;
-        std::vector<Outcome> outcomes;
-        std::vector<std::pair<std::string, HttpReply>> replies;
-        std::vector<std::string> endedWithAttachments;
-        outcomes.reserve(items.size());
-        for (const auto& item : items) {
-            if (stopping_) {
-                outcomes.push_back(outcomeFor(item, Outcome::Kind::release));
-                continue;
-            }
-            Processed processed = process(item);
-            outcomes.push_back(std::move(processed.outcome));
-            if (processed.reply) replies.emplace_back(item.executionId, std::move(*processed.reply));
-            if (processed.endsBranchWithAttachments) endedWithAttachments.push_back(item.executionId);
-        }
+        std::vector<WorkItem> items;
         try {
-            queue_.settle(std::move(outcomes));
+            items = source_.take(batch, std::chrono::seconds(1));
         } catch (const std::exception& e) {
-            // Leases run out and the items run again: at-least-once, never lost.
-            logger_.error("cannot settle %z work items, they will run again: %s", items.size(),
-                          std::string(e.what()));
+            // The store refused (disk full) or the intake is going away: nothing was
+            // leased, so wait and ask again.
+            logger_.warning("cannot take work items: %s", std::string(e.what()));
+            std::this_thread::sleep_for(kSettleRetryDelay);
             continue;
         }
-        for (auto& [executionId, reply] : replies) replies_.deliver(executionId, std::move(reply));
-        for (const auto& executionId : endedWithAttachments) releaseAttachments(executionId);
+        if (!items.empty()) runBatch(items);
+    }
+}
+
+void WorkerPool::runBatch(const std::vector<WorkItem>& items) {
+    std::vector<Outcome> outcomes;
+    std::vector<std::pair<std::string, HttpReply>> replies;
+    std::vector<std::string> endedWithAttachments;
+    outcomes.reserve(items.size());
+    for (const auto& item : items) {
+        if (stopping_) {
+            outcomes.push_back(outcomeFor(item, Outcome::Kind::release));
+            continue;
+        }
+        Processed processed = process(item);
+        outcomes.push_back(std::move(processed.outcome));
+        if (processed.reply) replies.emplace_back(item.executionId, std::move(*processed.reply));
+        if (processed.endsBranchWithAttachments) endedWithAttachments.push_back(item.executionId);
+    }
+    if (!settle(std::move(outcomes))) return;
+    for (auto& [executionId, reply] : replies) {
+        try {
+            replies_.deliver(executionId, std::move(reply));
+        } catch (const std::exception& e) {
+            logger_.error("execution %s: cannot deliver its reply: %s", executionId,
+                          std::string(e.what()));
+        }
+    }
+    for (const auto& executionId : endedWithAttachments) releaseAttachments(executionId);
+}
+
+bool WorkerPool::settle(std::vector<Outcome> outcomes) {
+    for (;;) {
+        try {
+            source_.settle(outcomes);
+            return true;
+        } catch (const std::exception& e) {
+            logger_.error("cannot settle %z work items, trying again: %s", outcomes.size(),
+                          std::string(e.what()));
+        }
+        if (stopping_) return false;
+        std::this_thread::sleep_for(kSettleRetryDelay);
     }
 }
 
 void WorkerPool::releaseAttachments(const std::string& executionId) {
     try {
-        if (!queue_.hasPending(executionId)) attachments_.removeExecution(executionId);
+        if (!source_.hasPending(executionId)) attachments_.removeExecution(executionId);
     } catch (const std::exception& e) {
         logger_.error("execution %s: cannot remove its attachments: %s", executionId,
                       std::string(e.what()));
@@ -148,13 +181,36 @@ void WorkerPool::releaseAttachments(const std::string& executionId) {
 }
 
 WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
+    try {
+        return processStep(item);
+    } catch (const std::exception& e) {
+        // A failed attempt like any other: retried with backoff, then dead-lettered.
+        const auto flow = flows_.findEnabled(item.flowId);
+        return failAttempt(item, flow.get(),
+                           std::string("engine error while running the step: ") + e.what());
+    }
+}
+
+WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::Flow* flow,
+                                              const std::string& reason) {
+    const config::RetryPolicy policy = flow ? flow->retry : config::RetryPolicy{};
+    Outcome outcome = failedAttempt(item, policy, text::replaceInvalidUtf8(reason));
+    logger_.warning("flow %s step %s requestId %s: %s: %s", item.flowId, item.stepId,
+                    item.executionId, describeFailedAttempt(item, policy, outcome), outcome.error);
+    std::optional<HttpReply> reply;
+    if (flow && outcome.kind == Outcome::Kind::deadLetter)
+        reply = failureReply(*flow, "step '" + item.stepId + "' failed after " +
+                                        std::to_string(item.failedAttempts + 1) + " attempt(s)");
+    return {std::move(outcome), std::move(reply), false};
+}
+
+WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     Message input;
     try {
         input = nlohmann::json::parse(item.message).get<Message>();
     } catch (const std::exception& e) {
         Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
         dead.error = std::string("stored message is not readable: ") + e.what();
-        ++metrics_.stepsDeadLettered;
         return {dead, std::nullopt, false};
     }
 
@@ -162,78 +218,62 @@ WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
     if (!flow) {
         Outcome wait = outcomeFor(item, Outcome::Kind::release);
         wait.delay = kMissingFlowDelay;
-        ++metrics_.stepsDeferred;
         return {wait, std::nullopt, false};
     }
     const flow::StepDef* step = flow->findStep(item.stepId);
     if (!step || !step->step) {
         Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
         dead.error = "flow '" + flow->id + "' has no step '" + item.stepId + "' any more";
-        ++metrics_.stepsDeadLettered;
         logger_.error("flow %s: %s", flow->id, dead.error);
         return {dead, failureReply(*flow, dead.error), false};
     }
 
     const int attempt = item.failedAttempts + 1;
     WorkItemContext context(*flow, *step, attempt, engineSettings_, logger_);
+    source_.started(item, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
 
     if (context.retryLaterRequested()) {
         Outcome later = outcomeFor(item, Outcome::Kind::retry);
         later.delay = context.retryDelay();
-        later.error = context.retryReason();
-        ++metrics_.stepsDeferred;
+        later.error = text::replaceInvalidUtf8(context.retryReason());
         return {later, std::nullopt, false};
     }
-    std::optional<Outcome> park;
     if (result.ok && context.waitTimeout()) {
-        park = parkOutcome(item, input, *context.waitTimeout());
-        if (park) {
-            ++metrics_.stepsWaiting;
+        if (auto park = parkOutcome(item, input, *context.waitTimeout()))
             return {std::move(*park), std::move(context.pendingReply()), false};
-        }
-        result = {false, "step asked to wait, but its flow's messages have no resume URL "
-                         "(the function must declare pausesExecution)"};
-    }
-    if (!result.ok) {
-        ++metrics_.stepsFailed;
-        if (attempt >= flow->retry.maxAttempts) {
-            Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
-            dead.error = result.error;
-            ++metrics_.stepsDeadLettered;
-            logger_.error("flow %s step %s execution %s: attempt %d failed, dead-lettered: %s",
-                          flow->id, step->id, item.executionId, attempt, result.error);
-            return {dead, failureReply(*flow, "step '" + step->id + "' failed after " +
-                                                  std::to_string(attempt) + " attempt(s)"),
-                    false};
-        }
-        Outcome retry = outcomeFor(item, Outcome::Kind::retry);
-        retry.failed = true;
-        retry.error = result.error;
-        retry.delay = flow->retry.delayBeforeRetry(attempt);
-        logger_.warning("flow %s step %s execution %s: attempt %d failed, retry in %?d ms: %s",
-                        flow->id, step->id, item.executionId, attempt,
-                        static_cast<long long>(retry.delay.count()), result.error);
-        return {retry, std::nullopt, false};
+        result = {false,
+                  "step asked to wait, but its flow's messages have no resume URL "
+                  "(the function must declare pausesExecution)"};
     }
 
     Outcome done = outcomeFor(item, Outcome::Kind::completed);
-    auto& emitted = context.emitted();
-    for (std::size_t i = 0; i < emitted.size(); ++i) {
-        const flow::StepDef* target = flow->nextStep(*step, emitted[i].output);
-        if (!target) continue;  // an output nobody listens to ends that branch
-        Message& out = emitted[i].message;
-        inheritMeta(out, input);
-        // Deterministic ids: a re-run of an in-flight step emits the same ids, which
-        // lets downstream systems drop the duplicates. Derived from the input's id (the
-        // request id at the first step), so messages of different branches (after a
-        // split, a multi-output jq) never share an id.
-        out.id = input.id + "/" + step->id + "/" + std::to_string(i);
-        done.next.push_back({item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
+    if (result.ok) {
+        try {
+            auto& emitted = context.emitted();
+            for (std::size_t i = 0; i < emitted.size(); ++i) {
+                const flow::StepDef* target = flow->nextStep(*step, emitted[i].output);
+                if (!target) continue;  // an output nobody listens to ends that branch
+                Message& out = emitted[i].message;
+                inheritMeta(out, input);
+                // Deterministic ids: a re-run of an in-flight step emits the same ids, which
+                // lets downstream systems drop the duplicates. Derived from the input's id
+                // (the request id at the first step), so messages of different branches
+                // (after a split, a multi-output jq) never share an id.
+                out.id = input.id + "/" + step->id + "/" + std::to_string(i);
+                // Strict: a string that is not UTF-8 throws, and the attempt fails (below).
+                done.next.push_back(
+                    {item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
+            }
+        } catch (const nlohmann::json::exception& e) {
+            result = {false, std::string("the step emitted a message that cannot be stored "
+                                         "(strings must be UTF-8): ") +
+                                 e.what()};
+        }
     }
-    ++metrics_.stepsCompleted;
+    if (!result.ok) return failAttempt(item, flow.get(), result.error);
+
     const bool ends = done.next.empty();
-    if (ends) ++metrics_.branchesEnded;
     return {std::move(done), std::move(context.pendingReply()), ends && !input.attachments.empty()};
 }
 

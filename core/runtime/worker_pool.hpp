@@ -1,13 +1,14 @@
-// Workers: lease work items from the queue, run each through its flow's step and settle
-// the whole batch in one transaction (next items stored and own items acknowledged
-// together, so a crash re-runs only the steps that were in flight).
+// A worker: leases work items, runs each through its flow's step, and settles the whole
+// batch in one transaction (next items stored and own items acknowledged together, so a
+// crash re-runs only the steps that were in flight).
+//
+// One thread, one step at a time: a worker process that dies or passes a step's deadline
+// then names exactly one step, and costs exactly one attempt.
 #pragma once
 
 #include <atomic>
-#include <memory>
 #include <optional>
 #include <thread>
-#include <vector>
 
 #include <Poco/Logger.h>
 
@@ -16,48 +17,55 @@
 #include "flow/flow_catalog.hpp"
 #include "queue/queue.hpp"
 #include "reply/reply_channel.hpp"
-#include "runtime/runtime_metrics.hpp"
+#include "runtime/work_source.hpp"
 
 namespace flowgate::runtime {
 
 class WorkerPool {
 public:
-    // `queue`, `flows`, `replies` and `metrics` must outlive the pool. `engineSettings` is
-    // what steps see through StepContext::engineSettings().
-    WorkerPool(queue::Queue& queue, const flow::FlowCatalog& flows, reply::ReplyChannel& replies,
+    // `source`, `flows`, `replies` and `attachments` must outlive the pool.
+    // `engineSettings` is what steps see through StepContext::engineSettings().
+    WorkerPool(WorkSource& source, const flow::FlowCatalog& flows, reply::ReplyChannel& replies,
                attachments::AttachmentStore& attachments, config::WorkerSettings settings,
-               nlohmann::json engineSettings, RuntimeMetrics& metrics);
+               nlohmann::json engineSettings);
     ~WorkerPool();
 
     void start();
-    // Graceful: each worker finishes the step it is running, settles its batch (items it
-    // had leased but not started are released at once) and exits. Closes the queue for
-    // take(). Idempotent; called from one thread.
+    // Graceful: the step running finishes, the batch is settled (items leased but not
+    // started are released) and the thread exits. Idempotent; called from one thread.
     void stop();
 
     struct Processed {
         queue::Outcome outcome;
-        std::optional<HttpReply> reply;  // for a sync flow's caller, sent after settling
+        std::optional<HttpReply> reply;          // for a sync flow's caller, sent after settling
         bool endsBranchWithAttachments = false;  // maybe the execution's last step
     };
-    // Runs one leased item and says what became of it. Public for tests of step semantics.
+    // Runs one leased item and says what became of it; never throws. Public for tests of
+    // step semantics.
     Processed process(const queue::WorkItem& item);
 
 private:
     void run();
+    void runBatch(const std::vector<queue::WorkItem>& items);
+    // Settles until the store takes it, or until stop(): the items stay leased meanwhile,
+    // and the intake releases whatever this worker still holds when it exits.
+    bool settle(std::vector<queue::Outcome> outcomes);
+    Processed processStep(const queue::WorkItem& item);
+    // A failed attempt: retried after the flow's backoff, dead-lettered after its last.
+    Processed failAttempt(const queue::WorkItem& item, const flow::Flow* flow,
+                          const std::string& reason);
     // Removes the attachments of an execution once none of its work items is left.
     void releaseAttachments(const std::string& executionId);
 
-    queue::Queue& queue_;
+    WorkSource& source_;
     const flow::FlowCatalog& flows_;
     reply::ReplyChannel& replies_;
     attachments::AttachmentStore& attachments_;
     config::WorkerSettings settings_;
     nlohmann::json engineSettings_;
-    RuntimeMetrics& metrics_;
     Poco::Logger& logger_;
     std::atomic<bool> stopping_{false};
-    std::vector<std::thread> threads_;
+    std::thread thread_;
 };
 
 }  // namespace flowgate::runtime

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace flowgate::text {
@@ -11,5 +12,9 @@ std::size_t utf8SequenceLength(std::string_view text, std::size_t i);
 
 // True if `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
 bool isValidUtf8(std::string_view text);
+
+// `text` with every byte that does not start a valid sequence replaced by U+FFFD: for
+// text from plugins (errors, log lines) that must be stored or logged whatever it holds.
+std::string replaceInvalidUtf8(std::string_view text);
 
 }  // namespace flowgate::text

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <regex>
 
 #include <Poco/Net/ServerSocket.h>
@@ -22,12 +23,14 @@ int freePort() {
     return socket.address().port();
 }
 
-std::vector<fs::path> allPluginDirs() { return {FLOWGATE_PLUGIN_DIR, FLOWGATE_TEST_PLUGIN_DIR}; }
+std::vector<fs::path> allPluginDirs() {
+    return {FLOWGATE_PLUGIN_DIR, FLOWGATE_TEST_PLUGIN_DIR};
+}
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
                              const fs::path& logFile, int port) {
-    std::vector<std::string> args = {FLOWGATE_BINARY, "run", "--config", configDir.string(),
-                                     "--port", std::to_string(port)};
+    std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
+                                     configDir.string(), "--port", std::to_string(port)};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());
@@ -37,6 +40,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
     const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     pid_ = fork();
     if (pid_ == 0) {
+        setpgid(0, 0);  // a group of its own, so kill9() ends every process of the engine
         dup2(out[1], STDOUT_FILENO);
         dup2(log, STDERR_FILENO);
         ::close(out[0]);
@@ -110,8 +114,29 @@ int EngineProcess::terminate(std::chrono::seconds timeout) {
     return waitForExit(timeout);
 }
 
+std::vector<pid_t> childrenOf(pid_t pid) {
+    // Per thread: the intake starts its workers from a thread of their own.
+    std::vector<pid_t> children;
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::ifstream in(task.path() / "children");
+        for (pid_t child; in >> child;) children.push_back(child);
+    }
+    return children;
+}
+
+pid_t EngineProcess::intakePid() const {
+    const auto children = childrenOf(pid_);
+    return children.empty() ? -1 : children.front();
+}
+
+std::vector<pid_t> EngineProcess::workerPids() const {
+    const pid_t intake = intakePid();
+    return intake > 0 ? childrenOf(intake) : std::vector<pid_t>{};
+}
+
 void EngineProcess::kill9() {
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     waitForExit(std::chrono::seconds(10));
 }
 

@@ -22,12 +22,17 @@ public:
     ~EngineProcess();  // SIGKILL if still running
 
     int port() const { return port_; }
+    // The supervisor (`flowgate run`), leader of the engine's process group.
     pid_t pid() const { return pid_; }
+    // The intake process the supervisor runs now (-1 if none), and its worker processes.
+    pid_t intakePid() const;
+    std::vector<pid_t> workerPids() const;
     // What the engine printed on stdout at start: the listening line, then one per flow.
     const std::vector<std::string>& banner() const { return banner_; }
 
     // SIGTERM, then waits; returns the exit status (or 128+signal).
     int terminate(std::chrono::seconds timeout = std::chrono::seconds(30));
+    // SIGKILL to the whole process group: supervisor, intake and workers at once.
     void kill9();
 
 private:
@@ -37,6 +42,9 @@ private:
     int port_ = 0;
     std::vector<std::string> banner_;
 };
+
+// The children of process `pid`, from /proc.
+std::vector<pid_t> childrenOf(pid_t pid);
 
 // A loopback port that was free a moment ago, for a config that must name its own port.
 int freePort();
@@ -51,7 +59,9 @@ bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::se
     while (true) {
         if (condition()) return true;
         if (std::chrono::steady_clock::now() > deadline) return false;
-        struct timespec ts{0, 20 * 1000 * 1000};
+        struct timespec ts {
+            0, 20 * 1000 * 1000
+        };
         nanosleep(&ts, nullptr);
     }
 }

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 TestConfig::TestConfig(const json& engine) {
     json doc = {{"dataDir", dataDir().string()},
-                {"workers", {{"threads", 2}, {"batch", 16}}},
+                {"workers", {{"processes", 2}, {"batch", 16}}},
                 {"retry", {{"maxAttempts", 3}, {"initialDelayMs", 20}, {"maxDelayMs", 200}}},
                 {"http", {{"host", "127.0.0.1"}}}};
     doc.merge_patch(engine);
@@ -35,6 +35,19 @@ std::vector<json> jsonLines(const std::filesystem::path& file) {
         if (!parsed.is_discarded()) lines.push_back(std::move(parsed));
     }
     return lines;
+}
+
+std::set<std::string> requestIdsIn(const std::filesystem::path& file) {
+    std::set<std::string> ids;
+    for (const auto& line : jsonLines(file)) ids.insert(line.at("requestId").get<std::string>());
+    return ids;
+}
+
+bool allLogged(const std::set<std::string>& accepted, const std::filesystem::path& file) {
+    const auto done = requestIdsIn(file);
+    for (const auto& id : accepted)
+        if (!done.count(id)) return false;
+    return true;
 }
 
 std::vector<nlohmann::json> engineLogLines(const std::filesystem::path& log,

@@ -2,6 +2,7 @@
 // temp directory, with the engine's data and log beside them.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,12 @@ private:
 
 // Lines of a file that parse as JSON (a logger's output); a missing file has none.
 std::vector<nlohmann::json> jsonLines(const std::filesystem::path& file);
+
+// The requestIds of the lines a logger step wrote to `file`.
+std::set<std::string> requestIdsIn(const std::filesystem::path& file);
+
+// True if every request of `accepted` has a line in the logger file `file`.
+bool allLogged(const std::set<std::string>& accepted, const std::filesystem::path& file);
 
 // The JSON lines the logger step `flowStep` ("flow/step") wrote to an engine log.
 std::vector<nlohmann::json> engineLogLines(const std::filesystem::path& log,

@@ -113,7 +113,7 @@ TEST_CASE("a leased item is handed out again only after its lease ends", "[queue
     CHECK(waited < 3s);
     CHECK(second[0].id == first[0].id);
     CHECK(second[0].leaseToken != first[0].leaseToken);
-    CHECK(second[0].failedAttempts == 0);
+    CHECK(second[0].failedAttempts == 1);  // the lost lease was an attempt (a hang)
 
     // The first holder lost the lease: its outcome and its next items are ignored.
     Outcome stale = outcome(first[0], Outcome::Kind::completed);
@@ -145,6 +145,8 @@ TEST_CASE("reopening clears the leases of the previous owner", "[queue]") {
     REQUIRE(items.size() == 1);
     CHECK(items[0].id == before.id);
     CHECK(items[0].leaseToken != before.leaseToken);
+    // The attempt was counted when it was taken: a crash used it up.
+    CHECK(items[0].failedAttempts == 1);
 
     // The old token means nothing any more.
     queue.settle({outcome(before, Outcome::Kind::completed)});
@@ -328,7 +330,7 @@ TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queu
     CHECK(newest.id == leased[1].id);
     CHECK(newest.message == "payload-2");
     CHECK(newest.error.empty());
-    CHECK(newest.attempts == 0);
+    CHECK(newest.attempts == 1);  // the attempt that gave up counts
     const DeadLetter& older = letters[1];
     CHECK(older.id == leased[0].id);
     CHECK(older.flowId == "flow-d");

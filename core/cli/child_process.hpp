@@ -1,0 +1,20 @@
+// Starting this same binary in another role (fork + exec of /proc/self/exe with a hidden
+// subcommand), and describing how a child ended.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace flowgate::cli {
+
+// Starts this executable with `args` (argv[1..]). The child gets SIGKILL if the thread
+// that started it ends (PR_SET_PDEATHSIG), so no role outlives its supervisor; it starts
+// with no signal blocked and no descriptor but 0, 1 and 2. Throws std::runtime_error.
+pid_t spawnSelf(const std::vector<std::string>& args);
+
+// "exited with status 1", "exited on signal 11 (SIGSEGV)": `status` from waitpid.
+std::string describeExit(int status);
+
+}  // namespace flowgate::cli

@@ -1,0 +1,32 @@
+// What a config directory holds once loaded: engine.json, plugins, credentials and flows,
+// with every error collected. Shared by the intake, the workers and `validate`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/engine.hpp"
+#include "config/credential_store.hpp"
+#include "flow/flow.hpp"
+#include "plugin/component_registry.hpp"
+
+namespace flowgate::cli {
+
+struct LoadedConfig {
+    config::EngineConfig engine;
+    plugin::ComponentRegistry components;
+    config::CredentialStore credentials;
+    std::shared_ptr<const flow::FlowSet> flows;
+    config::ConfigErrors errors;
+    std::vector<std::string> pluginErrors;
+};
+
+// Reads engine.json with the command line's overrides, loads the plugins, credentials and
+// flows. Never throws for a bad file: errors are collected.
+std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options);
+
+// Logs every error of `loaded` and the components it found.
+void logLoaded(const LoadedConfig& loaded);
+
+}  // namespace flowgate::cli

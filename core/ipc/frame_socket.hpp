@@ -1,0 +1,50 @@
+// Frames over a local (unix) stream socket: a 4-byte big-endian length, then that many
+// bytes of CBOR (nlohmann::json::to_cbor). How the intake and its workers talk.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace flowgate::ipc {
+
+// The connection broke or carried something that is not a frame.
+class LinkError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One end of a connection; owns the descriptor. send() and receive() may run on two
+// threads at once, but each on one thread at a time.
+class FrameSocket {
+public:
+    explicit FrameSocket(int fd) : fd_(fd) {}
+    ~FrameSocket();
+    FrameSocket(const FrameSocket&) = delete;
+    FrameSocket& operator=(const FrameSocket&) = delete;
+
+    // Throws LinkError.
+    void send(const nlohmann::json& frame);
+    // The next frame; nullopt once the peer closed the connection. Throws LinkError.
+    std::optional<nlohmann::json> receive();
+    // Wakes a receive() blocked on another thread (it then returns nullopt).
+    void shutdown();
+    // The process at the other end (SO_PEERCRED).
+    pid_t peerPid() const;
+
+private:
+    int fd_;
+};
+
+// A listening socket at `path` (a stale file there is replaced), readable by this user
+// only. Returns the descriptor. Throws std::runtime_error.
+int listenAt(const std::filesystem::path& path);
+// Connects to `path`; throws LinkError.
+int connectTo(const std::filesystem::path& path);
+
+}  // namespace flowgate::ipc

@@ -1,0 +1,47 @@
+// The worker's side of the worker link: a WorkSource backed by the intake's queue, and
+// the way sync replies reach the intake, over one connection.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "flowgate/step.hpp"
+#include "ipc/frame_socket.hpp"
+#include "runtime/work_source.hpp"
+
+namespace flowgate::ipc {
+
+// Thread-safe: calls are serialised on the one connection.
+class QueueClient final : public runtime::WorkSource {
+public:
+    // Connects to the intake at `socketPath`, trying for up to `patience` while it is not
+    // listening yet. `onLost` runs once, on the calling thread, when the connection breaks:
+    // the intake is gone or stopping. Throws LinkError.
+    QueueClient(const std::filesystem::path& socketPath, std::chrono::milliseconds patience,
+                std::function<void()> onLost);
+
+    std::vector<queue::WorkItem> take(std::size_t max, std::chrono::milliseconds wait) override;
+    void started(const queue::WorkItem& item, std::chrono::milliseconds deadline) override;
+    void settle(std::vector<queue::Outcome> outcomes) override;
+    bool hasPending(const std::string& executionId) override;
+    void close() override { closed_ = true; }
+
+    // Hands a sync flow's reply to the intake, where its caller waits.
+    void deliverReply(const std::string& executionId, const HttpReply& reply);
+
+private:
+    // Sends `request` and, if `answered`, returns the answer; an {"error"} answer throws
+    // queue::QueueUnavailable, a broken link LinkError (after onLost).
+    nlohmann::json call(const nlohmann::json& request, bool answered = true);
+
+    std::mutex mutex_;
+    std::unique_ptr<FrameSocket> socket_;
+    std::function<void()> onLost_;
+    std::atomic<bool> lost_{false};
+    std::atomic<bool> closed_{false};
+};
+
+}  // namespace flowgate::ipc

@@ -1,0 +1,70 @@
+// What each worker process holds, as the intake sees it over the worker link: the items it
+// leased and not yet settled, and the one whose step it runs now, since when and until
+// when. When a worker dies, this says which item it killed and which it only held.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "queue/queue.hpp"
+
+namespace flowgate::ipc {
+
+// Thread-safe.
+class WorkerLedger {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Running {
+        queue::WorkItem item;  // without its message
+        Clock::time_point since;
+        std::chrono::milliseconds deadline{0};
+    };
+    // What a worker that is gone still held.
+    struct Remains {
+        std::optional<Running> running;
+        std::vector<queue::WorkItem> unstarted;  // leased, not started (or run, not settled)
+    };
+
+    // A worker process was started: its connections are accepted from now on.
+    void add(pid_t pid);
+    // A connection from `pid` opened; false if `pid` is not a worker this intake started.
+    bool attach(pid_t pid);
+    void detach(pid_t pid);
+
+    void leased(pid_t pid, const std::vector<queue::WorkItem>& items);
+    void started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
+                 std::chrono::milliseconds deadline);
+    // The worker runs no step any more (it is settling its batch).
+    void idle(pid_t pid);
+    void settled(pid_t pid, const std::vector<queue::Outcome>& outcomes);
+
+    // The step `pid` runs now, if any.
+    std::optional<Running> running(pid_t pid) const;
+    // Workers whose running step is past its deadline.
+    std::vector<std::pair<pid_t, Running>> overdue(Clock::time_point now) const;
+
+    // Forgets `pid`, which has exited, and returns what it held. First waits (up to
+    // `patience`) for its connections to close, so that everything it sent before dying
+    // has been applied.
+    Remains remove(pid_t pid, std::chrono::milliseconds patience);
+
+private:
+    struct Worker {
+        int connections = 0;
+        std::map<std::int64_t, queue::WorkItem> held;  // by item id
+        std::optional<Running> running;
+    };
+
+    mutable std::mutex mutex_;
+    std::condition_variable detached_;
+    std::map<pid_t, Worker> workers_;
+};
+
+}  // namespace flowgate::ipc

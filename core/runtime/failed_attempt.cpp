@@ -1,0 +1,30 @@
+#include "runtime/failed_attempt.hpp"
+
+namespace flowgate::runtime {
+
+queue::Outcome failedAttempt(const queue::WorkItem& item, const config::RetryPolicy& policy,
+                             std::string error) {
+    queue::Outcome outcome;
+    outcome.itemId = item.id;
+    outcome.leaseToken = item.leaseToken;
+    outcome.failed = true;
+    outcome.error = std::move(error);
+    const int attempt = item.failedAttempts + 1;
+    if (attempt >= policy.maxAttempts) {
+        outcome.kind = queue::Outcome::Kind::deadLetter;
+    } else {
+        outcome.kind = queue::Outcome::Kind::retry;
+        outcome.delay = policy.delayBeforeRetry(attempt);
+    }
+    return outcome;
+}
+
+std::string describeFailedAttempt(const queue::WorkItem& item, const config::RetryPolicy& policy,
+                                  const queue::Outcome& outcome) {
+    std::string text = "attempt " + std::to_string(item.failedAttempts + 1) + " of " +
+                       std::to_string(policy.maxAttempts) + " failed, ";
+    if (outcome.kind == queue::Outcome::Kind::deadLetter) return text + "dead-lettered";
+    return text + "retry in " + std::to_string(outcome.delay.count()) + " ms";
+}
+
+}  // namespace flowgate::runtime

@@ -1,0 +1,40 @@
+// Where a worker gets its work items and sends what became of them. In `flowgate run`
+// this is the intake process, reached over a local socket (ipc/queue_client.hpp); the
+// worker never opens the queue itself.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "queue/queue.hpp"
+
+namespace flowgate::runtime {
+
+// Called from the worker's one thread, except close(), which may come from any thread.
+class WorkSource {
+public:
+    virtual ~WorkSource() = default;
+
+    // Leases up to `max` ready items, waiting up to `wait` for one. Empty on timeout, while
+    // the intake pauses work (disk alarm), or once close() was called. Each item's attempt
+    // is counted durably before it is returned. Throws queue::QueueUnavailable.
+    virtual std::vector<queue::WorkItem> take(std::size_t max, std::chrono::milliseconds wait) = 0;
+
+    // Says that the step of `item` starts now and may run for `deadline`: the intake ends
+    // the worker past it, and names the step if the worker dies meanwhile.
+    virtual void started(const queue::WorkItem& item, std::chrono::milliseconds deadline) = 0;
+
+    // Applies outcomes in one transaction (queue::Queue::settle). Throws
+    // queue::QueueUnavailable; nothing of the call was applied then.
+    virtual void settle(std::vector<queue::Outcome> outcomes) = 0;
+
+    // queue::Queue::hasPending.
+    virtual bool hasPending(const std::string& executionId) = 0;
+
+    // Makes take() return empty from now on.
+    virtual void close() = 0;
+};
+
+}  // namespace flowgate::runtime

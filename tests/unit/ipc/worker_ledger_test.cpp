@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include "ipc/worker_ledger.hpp"
+
+using namespace flowgate;
+using namespace std::chrono_literals;
+
+namespace {
+
+queue::WorkItem held(std::int64_t id) {
+    return {
+        id, static_cast<std::uint64_t>(id) * 10, "f", "exec-" + std::to_string(id), "s", "message",
+        0};
+}
+
+}  // namespace
+
+TEST_CASE("the ledger knows which item a worker runs and which it only holds", "[ipc]") {
+    ipc::WorkerLedger ledger;
+    CHECK_FALSE(ledger.attach(100));  // not a worker this intake started
+    ledger.add(100);
+    REQUIRE(ledger.attach(100));
+    ledger.leased(100, {held(1), held(2), held(3)});
+    ledger.started(100, 1, 10, 1000ms);
+    CHECK(ledger.running(100)->item.id == 1);
+    CHECK(ledger.running(100)->item.message.empty());  // names items, never keeps bodies
+    ledger.started(100, 2, 999, 1000ms);               // a stale token changes nothing
+    CHECK(ledger.running(100)->item.id == 1);
+    ledger.started(100, 2, 20, 1000ms);
+    CHECK(ledger.overdue(std::chrono::steady_clock::now()).empty());
+    CHECK(ledger.overdue(std::chrono::steady_clock::now() + 2s).size() == 1);
+
+    queue::Outcome done;
+    done.itemId = 1;
+    ledger.settled(100, {done});
+    ledger.detach(100);
+    const auto remains = ledger.remove(100, 0ms);
+    REQUIRE(remains.running);
+    CHECK(remains.running->item.id == 2);
+    REQUIRE(remains.unstarted.size() == 1);
+    CHECK(remains.unstarted[0].id == 3);
+    CHECK_FALSE(ledger.attach(100));  // forgotten
+}
+
+TEST_CASE("settling makes a worker idle: no deadline runs while it settles", "[ipc]") {
+    ipc::WorkerLedger ledger;
+    ledger.add(7);
+    ledger.leased(7, {held(1)});
+    ledger.started(7, 1, 10, 1ms);
+    ledger.idle(7);
+    CHECK(ledger.overdue(std::chrono::steady_clock::now() + 1s).empty());
+    const auto remains = ledger.remove(7, 0ms);
+    CHECK_FALSE(remains.running);
+    CHECK(remains.unstarted.size() == 1);
+}
