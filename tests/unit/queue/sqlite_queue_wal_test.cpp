@@ -183,13 +183,7 @@ TEST_CASE("the backlog limit in bytes refuses enqueues, and settles still store 
     CHECK(queue.stats().backlogBytes == 11 * 1024);
 
     // Draining below the limit lets enqueues in again.
-    for (;;) {
-        auto items = queue.take(100, 30s, 0ms);
-        if (items.empty()) break;
-        std::vector<Outcome> outcomes;
-        for (const auto& item : items) outcomes.push_back(outcome(item, Outcome::Kind::completed));
-        queue.settle(std::move(outcomes));
-    }
+    drain(queue);
     CHECK(queue.stats().backlogBytes == 0);
     queue.enqueue({NewWorkItem{"flow-a", "e11", "s", body}});
     CHECK(queue.stats().ready == 1);
