@@ -119,4 +119,12 @@ std::vector<DeadLetter> GuardedQueue::deadLetters(std::size_t limit) {
     return opened().deadLetters(limit);
 }
 
+QueueAdmin* GuardedQueue::admin() {
+    return opened().admin();
+}
+
+ExecutionHistory* GuardedQueue::history() {
+    return opened().history();
+}
+
 }  // namespace flowgate::queue

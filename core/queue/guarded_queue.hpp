@@ -47,6 +47,8 @@ public:
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     QueueStats stats() override;
     std::vector<DeadLetter> deadLetters(std::size_t limit) override;
+    QueueAdmin* admin() override;  // the open queue's; QueueUnavailable until open
+    ExecutionHistory* history() override;
 
 private:
     Queue& opened();         // throws QueueUnavailable until open

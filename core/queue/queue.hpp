@@ -104,6 +104,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+class QueueAdmin;        // queue/queue_admin.hpp
+class ExecutionHistory;  // queue/execution_history.hpp
+
 // All methods are thread-safe. Blocking methods return only once their effect is
 // durable (committed), or throw QueueUnavailable and leave nothing behind.
 class Queue {
@@ -157,6 +160,11 @@ public:
     virtual QueueStats stats() = 0;
     // The newest dead letters first.
     virtual std::vector<DeadLetter> deadLetters(std::size_t limit) = 0;
+
+    // The operator's side (admin API) where the backend has one, else nullptr. Valid as
+    // long as this queue. May throw QueueUnavailable (a queue that is not open yet).
+    virtual QueueAdmin* admin() { return nullptr; }
+    virtual ExecutionHistory* history() { return nullptr; }
 };
 
 }  // namespace flowgate::queue

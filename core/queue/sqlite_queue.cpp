@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -20,7 +21,10 @@
 #include <thread>
 #include <utility>
 
+#include "queue/sqlite_admin.hpp"
 #include "queue/sqlite_db.hpp"
+#include "queue/sqlite_history.hpp"
+#include "queue/sqlite_history_reader.hpp"
 
 namespace flowgate::queue {
 
@@ -213,18 +217,21 @@ struct WriteStatements {
                      "failed_attempts, available_at_ms, created_at_ms) "
                      "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)"),
           // ORDER BY matches the index (available_at_ms, then rowid), so no sort step.
-          selectReady(db,
-                      "SELECT id, flow_id, execution_id, step_id, message, failed_attempts "
-                      "FROM work_items WHERE available_at_ms <= ?1 "
-                      "ORDER BY available_at_ms, id LIMIT ?2"),
+          // Items of paused flows are skipped where they are, so a resume finds them in
+          // their original order.
+          selectReady(db, (std::string("SELECT id, flow_id, execution_id, step_id, message, "
+                                       "failed_attempts, lease_token IS NOT NULL, leased_at_ms "
+                                       "FROM work_items WHERE available_at_ms <= ?1 AND ") +
+                           kNotPausedCondition + " ORDER BY available_at_ms, id LIMIT ?2")
+                              .c_str()),
           // Taking a parked item (its timeout came) ends its wait: a late resume fails.
           // The attempt is counted here, in the lease's own commit, so a step that kills
           // its process, hangs or loses its lease has used it up; settle() gives it back
           // when the attempt turns out not to count (release, wait, retryLater).
           leaseItem(db,
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
-                    "wait_token = NULL, failed_attempts = failed_attempts + 1 "
-                    "WHERE id = ?3"),
+                    "wait_token = NULL, failed_attempts = failed_attempts + 1, "
+                    "leased_at_ms = ?4 WHERE id = ?3"),
           // RETURNING the message's size keeps the backlog in bytes exact.
           deleteLeased(db,
                        "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
@@ -319,11 +326,26 @@ public:
     QueueStats stats();
     std::vector<DeadLetter> deadLetters(std::size_t limit);
 
+    // Runs `change` on the writer thread inside a batch transaction; returns once
+    // committed (QueueUnavailable otherwise, nothing changed).
+    void change(std::function<AdminEffects(sqlite::Db&, SqliteHistory&, std::int64_t now)> change);
+    // Runs `read` on the read connection, under its mutex; sqlite errors become
+    // QueueUnavailable.
+    template <class F>
+    auto read(const char* what, F read) {
+        try {
+            std::lock_guard lock(readMutex_);
+            return read(*readDb_);
+        } catch (const sqlite::Error& e) {
+            throw QueueUnavailable(std::string("queue ") + what + ": " + e.what());
+        }
+    }
+
 private:
     // One caller's request. Shared by the caller (waiting on `done`) and the writer (which
     // fills the results, then fulfils `done`), so neither depends on the other's stack.
     struct Op {
-        enum class Kind { enqueue, enqueueOnce, settle, take, resume };
+        enum class Kind { enqueue, enqueueOnce, settle, take, resume, change };
         explicit Op(Kind k) : kind(k) {}
 
         Kind kind;
@@ -337,6 +359,7 @@ private:
         std::int64_t itemId = 0;         // resume
         std::string waitToken;           // resume
         std::string message;             // resume
+        std::function<AdminEffects(std::int64_t now)> change;  // change (QueueAdmin)
 
         // Results; written by the writer before `done` is fulfilled.
         std::vector<WorkItem> taken;
@@ -384,6 +407,7 @@ private:
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
+    void pruneHistory(std::int64_t now);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
@@ -400,6 +424,7 @@ private:
     // away and removes it.
     std::unique_ptr<sqlite::Db> writeDb_;
     std::unique_ptr<WriteStatements> write_;
+    std::unique_ptr<SqliteHistory> history_;  // writer thread only
     std::unique_ptr<sqlite::Db> readDb_;
     std::unique_ptr<ReadStatements> read_;
     std::unique_ptr<sqlite::Db> checkpointDb_;  // checkpointer thread only
@@ -435,6 +460,7 @@ private:
     bool changedSinceIdle_ = true;  // idle maintenance has work to do
     SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
+    std::int64_t nextPruneMs_ = 0;  // history retention, like nextPurgeMs_
 
     // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
     // (SQLite's default): a checkpoint fsyncs the database file, and every caller of that
@@ -520,6 +546,8 @@ void SqliteQueue::Impl::openDatabase() {
             writeDb_->exec("ALTER TABLE work_items ADD COLUMN wait_token TEXT");
         }
         writeDb_->exec(kWaitingIndex);
+        createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
+        createAdminSchema(*writeDb_);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 
         // The previous owner of the file is gone (we hold the lock), and so is whatever it
@@ -554,6 +582,7 @@ void SqliteQueue::Impl::openDatabase() {
     }
 
     write_ = std::make_unique<WriteStatements>(*writeDb_);
+    history_ = std::make_unique<SqliteHistory>(*writeDb_, options_.history);
     earliestFutureMs_ = queryEarliestFuture(wallNowMs());
 
     // Opened after the file is in WAL mode, so this connection reads without blocking the
@@ -828,6 +857,15 @@ bool SqliteQueue::Impl::resume(std::int64_t itemId, const std::string& waitToken
     return op->resumed;
 }
 
+void SqliteQueue::Impl::change(
+    std::function<AdminEffects(sqlite::Db&, SqliteHistory&, std::int64_t now)> change) {
+    auto op = std::make_shared<Op>(Op::Kind::change);
+    op->change = [this, change = std::move(change)](std::int64_t now) {
+        return change(*writeDb_, *history_, now);
+    };
+    submit(op).get();
+}
+
 void SqliteQueue::Impl::close() {
     {
         // Under the mutex so a taker between its check and its wait cannot miss it.
@@ -1034,6 +1072,9 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
             }
+            if (now >= nextPruneMs_) {
+                pruneHistory(now);
+            }
             earliest = queryEarliestFuture(now);
             sqlite::Stmt::Use(write_->commit)->run();
         };
@@ -1145,6 +1186,12 @@ SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
                 applyEnqueueOnce(op, now, effects);
             } else if (op.kind == Op::Kind::resume) {
                 applyResume(op, now, effects);
+            } else if (op.kind == Op::Kind::change) {
+                const AdminEffects changed = op.change(now);
+                effects.stored += changed.stored;
+                effects.bytes += changed.bytes;
+                effects.dead += changed.dead;
+                effects.madeReady = effects.madeReady || changed.madeReady;
             } else {
                 applySettle(op, now, effects);
             }
@@ -1168,7 +1215,10 @@ SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
 }
 
 void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects) {
+    const std::string deliveryId =
+        op.kind == Op::Kind::enqueueOnce ? deliveryIdOfKey(op.key) : std::string();
     for (const auto& item : op.items) {
+        history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
         sqlite::Stmt::Use use(write_->insertItem);
         use->bind(1, item.flowId)
             .bind(2, item.executionId)
@@ -1232,17 +1282,37 @@ void SqliteQueue::Impl::purgeExpiredKeys(std::int64_t now, Effects& effects) {
     }
 }
 
+// Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own
+// savepoint so that a failing prune costs only itself.
+void SqliteQueue::Impl::pruneHistory(std::int64_t now) {
+    sqlite::Db& db = *writeDb_;
+    nextPruneMs_ = now + kPurgeIntervalMs;
+    sqlite::Stmt::Use(write_->savepoint)->run();
+    try {
+        if (history_->prune(now)) nextPruneMs_ = now;  // more due: go on next batch
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+    } catch (const sqlite::Error&) {
+        if (db.autocommit()) throw;
+        sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+    }
+}
+
 void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
     sqlite::Db& db = *writeDb_;
     for (const auto& outcome : op.outcomes) {
         const auto token = static_cast<std::int64_t>(outcome.leaseToken);
         // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
         const std::int64_t attemptChange = outcome.failed ? 0 : -1;
+        // Read before the outcome changes the row; nullopt when the lease is lost.
+        const auto leased = history_->leased(outcome.itemId, token);
+        const char* recorded = nullptr;  // the attempt's outcome, once applied
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
             if (!deleteLeased(outcome.itemId, token, effects)) {
                 break;  // lease lost: someone else runs this item, its `next` is theirs
             }
+            recorded = "completed";
             for (const auto& item : outcome.next) {
                 sqlite::Stmt::Use use(write_->insertItem);
                 use->bind(1, item.flowId)
@@ -1266,6 +1336,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 use->bind(3, outcome.error);
             }
             use->bind(4, outcome.itemId).bind(5, token).run();
+            if (db.changes() > 0) recorded = outcome.failed ? "failed" : "retry";
             if (db.changes() > 0 && outcome.delay.count() <= 0) {
                 effects.madeReady = true;
             }
@@ -1286,6 +1357,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             }
             deleteLeased(outcome.itemId, token, effects);
             effects.dead += 1;
+            recorded = "dead";
             break;
         }
         case Outcome::Kind::wait: {
@@ -1299,6 +1371,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 .run();
             if (db.changes() > 0) {
                 effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
+                recorded = "waiting";
             }
             break;
         }
@@ -1308,11 +1381,16 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 .bind(2, outcome.itemId)
                 .bind(3, token)
                 .run();
+            if (db.changes() > 0) recorded = "released";
             if (db.changes() > 0 && outcome.delay.count() <= 0) {
                 effects.madeReady = true;
             }
             break;
         }
+        }
+        if (leased && recorded) {
+            const bool failedRetry = outcome.kind == Outcome::Kind::retry && outcome.failed;
+            history_->attempt(*leased, recorded, outcome.error, now, failedRetry);
         }
     }
 }
@@ -1333,6 +1411,12 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
             item.stepId = use->columnText(3);
             item.message = use->columnText(4);
             item.failedAttempts = static_cast<int>(use->columnInt(5));
+            // Ready although leased: that lease ran out without a report.
+            if (use->columnInt(6) != 0) {
+                history_->lost({item.executionId, item.stepId, item.failedAttempts,
+                                use->columnIsNull(7) ? 0 : use->columnInt(7)},
+                               now);
+            }
         }
     }
     const std::int64_t leaseEnd = addMs(now, op.lease);
@@ -1342,6 +1426,7 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
         use->bind(1, static_cast<std::int64_t>(item.leaseToken))
             .bind(2, leaseEnd)
             .bind(3, item.id)
+            .bind(4, now)
             .run();
     }
 }
@@ -1352,6 +1437,7 @@ void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) 
     use->bind(1, op.message).bind(2, now).bind(3, op.itemId).bind(4, op.waitToken).run();
     op.resumed = writeDb_->changes() > 0;
     if (op.resumed) effects.bytes += static_cast<std::int64_t>(op.message.size()) - before;
+    if (op.resumed) history_->refreshItem(op.itemId, now);
     effects.madeReady = effects.madeReady || op.resumed;
 }
 
@@ -1423,6 +1509,67 @@ QueueStats SqliteQueue::stats() { return impl_->stats(); }
 
 std::vector<DeadLetter> SqliteQueue::deadLetters(std::size_t limit) {
     return impl_->deadLetters(limit);
+}
+
+}  // namespace flowgate::queue
+
+namespace flowgate::queue {
+
+void SqliteQueue::setPaused(const std::string& flowId, bool paused) {
+    impl_->change([&](sqlite::Db& db, SqliteHistory&, std::int64_t now) {
+        return setPausedIn(db, flowId, paused, now);
+    });
+}
+
+std::set<std::string> SqliteQueue::pausedFlows() {
+    return impl_->read("paused flows", [](sqlite::Db& db) { return readPausedFlows(db); });
+}
+
+DeadLetterPage SqliteQueue::deadLetterPage(const DeadLetterQuery& query) {
+    return impl_->read("dead letters",
+                       [&](sqlite::Db& db) { return readDeadLetterPage(db, query); });
+}
+
+std::optional<std::string> SqliteQueue::replayDeadLetter(std::int64_t id) {
+    // Written by the writer thread before the caller's future is fulfilled.
+    auto result = std::make_shared<std::optional<std::string>>();
+    impl_->change([id, result](sqlite::Db& db, SqliteHistory& history, std::int64_t now) {
+        std::int64_t count = 0;
+        result->reset();
+        return replayIn(db, history, {}, id, 1, now, *result, count);
+    });
+    return *result;
+}
+
+std::int64_t SqliteQueue::replayDeadLetters(const DeadLetterQuery& query, std::size_t max) {
+    auto count = std::make_shared<std::int64_t>(0);
+    impl_->change([query, max, count](sqlite::Db& db, SqliteHistory& history, std::int64_t now) {
+        std::optional<std::string> first;
+        *count = 0;  // a batch retried with savepoints runs the change again
+        return replayIn(db, history, query, std::nullopt, max, now, first, *count);
+    });
+    return *count;
+}
+
+bool SqliteQueue::deleteDeadLetter(std::int64_t id) {
+    auto deleted = std::make_shared<bool>(false);
+    impl_->change([id, deleted](sqlite::Db& db, SqliteHistory&, std::int64_t) {
+        return deleteDeadLetterIn(db, id, *deleted);
+    });
+    return *deleted;
+}
+
+ExecutionPage SqliteQueue::executions(const ExecutionQuery& query) {
+    return impl_->read("executions", [&](sqlite::Db& db) { return readExecutions(db, query); });
+}
+
+std::optional<ExecutionDetail> SqliteQueue::execution(const std::string& requestId) {
+    return impl_->read("execution",
+                       [&](sqlite::Db& db) { return readExecution(db, requestId); });
+}
+
+std::map<std::string, FlowActivity> SqliteQueue::flowActivity() {
+    return impl_->read("flow activity", [](sqlite::Db& db) { return readFlowActivity(db); });
 }
 
 }  // namespace flowgate::queue

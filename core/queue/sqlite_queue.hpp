@@ -15,7 +15,10 @@
 #include <optional>
 #include <string>
 
+#include "queue/execution_history.hpp"
 #include "queue/queue.hpp"
+#include "queue/queue_admin.hpp"
+#include "queue/sqlite_history.hpp"
 
 namespace flowgate::queue {
 
@@ -56,6 +59,9 @@ struct SqliteQueueOptions {
     // How long the read connection (stats, deadLetters) waits for a lock held during WAL
     // recovery or checkpointing before failing.
     std::chrono::milliseconds busyTimeout{5000};
+
+    // The execution history kept beside the items (queue/execution_history.hpp).
+    HistoryOptions history;
 };
 
 // Thread safety: every Queue method may be called from any thread at the same time.
@@ -66,7 +72,7 @@ struct SqliteQueueOptions {
 //
 // Times are wall-clock (Unix epoch milliseconds): they are stored, so they must mean the
 // same thing to the next process. A clock step shifts leases and delays by that much.
-class SqliteQueue : public Queue {
+class SqliteQueue : public Queue, public QueueAdmin, public ExecutionHistory {
 public:
     // Opens or creates the queue in `options.dataDir`. Throws std::runtime_error if another
     // process (or another SqliteQueue in this one) holds the directory's lock, or if the
@@ -113,6 +119,23 @@ public:
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     QueueStats stats() override;
     std::vector<DeadLetter> deadLetters(std::size_t limit) override;
+
+    QueueAdmin* admin() override { return this; }
+    ExecutionHistory* history() override { return this; }
+
+    // QueueAdmin: changes go through the writer like settle(); reads use the read
+    // connection.
+    void setPaused(const std::string& flowId, bool paused) override;
+    std::set<std::string> pausedFlows() override;
+    DeadLetterPage deadLetterPage(const DeadLetterQuery& query) override;
+    std::optional<std::string> replayDeadLetter(std::int64_t id) override;
+    std::int64_t replayDeadLetters(const DeadLetterQuery& query, std::size_t max) override;
+    bool deleteDeadLetter(std::int64_t id) override;
+
+    // ExecutionHistory
+    ExecutionPage executions(const ExecutionQuery& query) override;
+    std::optional<ExecutionDetail> execution(const std::string& requestId) override;
+    std::map<std::string, FlowActivity> flowActivity() override;
 
 private:
     class Impl;

@@ -1,0 +1,78 @@
+// The write side of the execution history (queue/execution_history.hpp) in the queue's
+// SQLite file. Private to the queue library: SqliteQueue calls it from its writer thread,
+// inside the batch transaction of the queue operations being recorded, so history costs
+// no commit or fsync of its own and can never disagree with the queue.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "queue/sqlite_db.hpp"
+
+namespace flowgate::queue {
+
+struct HistoryOptions {
+    bool enabled = true;
+    // Longer input messages are stored as {"truncated": true, "bytes": N}.
+    std::size_t maxMessageBytes = 64 * 1024;
+    // Executions received longer ago than this, or beyond the newest maxExecutions, are
+    // deleted (with their attempts) in small batches.
+    std::chrono::milliseconds maxAge = std::chrono::hours(24 * 7);
+    std::int64_t maxExecutions = 100'000;
+};
+
+// Creates the history tables (idempotent; run inside the opening transaction), and
+// records an attempt "lost" for each item still leased by a process that is gone. Must
+// run before the leases are cleared.
+void createHistorySchema(sqlite::Db& db, std::int64_t now);
+
+// What history needs to know of a leased item before its outcome changes it.
+struct LeasedItem {
+    std::string executionId;
+    std::string stepId;
+    int attempt = 0;
+    std::int64_t leasedAtMs = 0;
+};
+
+// Writer thread only. Statements are prepared once on the write connection.
+class SqliteHistory {
+public:
+    SqliteHistory(sqlite::Db& db, HistoryOptions options);
+
+    // A new execution (the first item of a webhook call); a second call for the same
+    // execution changes nothing. `deliveryId` may be empty.
+    void started(const std::string& executionId, const std::string& flowId,
+                 const std::string& message, const std::string& deliveryId, std::int64_t now);
+    // Call before applying an outcome; nullopt if the lease is lost (nothing to record).
+    std::optional<LeasedItem> leased(std::int64_t itemId, std::int64_t leaseToken);
+    // An attempt ended with `outcome`; then the execution's status is derived again.
+    // `failedRetry`: the attempt failed and a retry is pending (status "failed").
+    void attempt(const LeasedItem& item, const char* outcome, const std::string& error,
+                 std::int64_t now, bool failedRetry = false);
+    // take() found `item` with an expired lease: the earlier attempt never reported.
+    void lost(const LeasedItem& item, std::int64_t now);
+    // A marker attempt (e.g. "replayed") and a status refresh.
+    void marker(const std::string& executionId, const std::string& stepId, const char* outcome,
+                std::int64_t now);
+    // Derives the status of `executionId` from what is stored now.
+    void refresh(const std::string& executionId, std::int64_t now, bool failedRetry = false);
+    // The same for the execution of stored item `itemId`.
+    void refreshItem(std::int64_t itemId, std::int64_t now);
+    // Deletes at most one small batch of executions past the retention limits. True if
+    // the batch was full (more may be due).
+    bool prune(std::int64_t now);
+
+private:
+    sqlite::Db& db_;
+    const HistoryOptions options_;
+    sqlite::Stmt insertExecution_, selectLeased_, itemExecution_, insertAttempt_, refreshStatus_;
+    sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteExecutions_;
+};
+
+// The delivery id inside an enqueueOnce key (http/webhook_handler.cpp's dedupeKey: flow,
+// header name and value joined by '\n'): the part after the last '\n', or "" if none.
+std::string deliveryIdOfKey(const std::string& key);
+
+}  // namespace flowgate::queue
