@@ -1,0 +1,230 @@
+// The execution history, pauses and dead-letter replay of SqliteQueue: recorded in the
+// queue's own transactions, read through ExecutionHistory and QueueAdmin.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "queue/sqlite_queue.hpp"
+#include "unit/queue/queue_test_support.hpp"
+
+using namespace std::chrono_literals;
+using flowgate::queue::DeadLetterQuery;
+using flowgate::queue::ExecutionQuery;
+using flowgate::queue::NewWorkItem;
+using flowgate::queue::Outcome;
+using flowgate::queue::QueueUnavailable;
+using flowgate::queue::SqliteQueue;
+using flowgate::test::outcome;
+using flowgate::test::QueueTempDir;
+using flowgate::test::takeAll;
+
+namespace {
+
+std::string statusOf(SqliteQueue& queue, const std::string& id) {
+    const auto detail = queue.execution(id);
+    return detail ? detail->execution.status : "(none)";
+}
+
+}  // namespace
+
+TEST_CASE("history: an execution runs, and succeeds when its last item completes",
+          "[queue][history]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueueOnce("flow-a\nx-delivery\nd-42", 60s, "e1",
+                      {NewWorkItem{"flow-a", "e1", "s1", R"({"body":{"n":1}})"}});
+    CHECK(statusOf(queue, "e1") == "running");
+    CHECK(queue.execution("e1")->execution.deliveryId == "d-42");
+    CHECK(queue.execution("e1")->execution.message == R"({"body":{"n":1}})");
+
+    auto taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    auto done = outcome(taken[0], Outcome::Kind::completed);
+    done.next = {NewWorkItem{"flow-a", "e1", "s2", "{}"}};
+    queue.settle({done});
+    CHECK(statusOf(queue, "e1") == "running");  // s2 is stored
+
+    taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+    const auto detail = queue.execution("e1");
+    REQUIRE(detail);
+    CHECK(detail->execution.status == "succeeded");
+    REQUIRE(detail->attempts.size() == 2);
+    CHECK(detail->attempts[0].stepId == "s1");
+    CHECK(detail->attempts[0].attempt == 1);
+    CHECK(detail->attempts[0].outcome == "completed");
+    CHECK(detail->attempts[1].stepId == "s2");
+    CHECK(detail->attempts[0].startedAtMs > 0);
+}
+
+TEST_CASE("history: a failed attempt, a dead letter, its replay and the success after it",
+          "[queue][history]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({NewWorkItem{"flow-a", "e1", "s1", "m"}});
+
+    auto taken = takeAll(queue);
+    auto failed = outcome(taken[0], Outcome::Kind::retry);
+    failed.failed = true;
+    failed.error = "HTTP 503 from upstream";
+    queue.settle({failed});
+    CHECK(statusOf(queue, "e1") == "failed");
+
+    taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].failedAttempts == 1);  // counted before this lease
+    auto dead = outcome(taken[0], Outcome::Kind::deadLetter);
+    dead.error = "gave up";
+    queue.settle({dead});
+    CHECK(statusOf(queue, "e1") == "dead");
+
+    const auto page = queue.deadLetterPage({});
+    REQUIRE(page.items.size() == 1);
+    CHECK(page.items[0].executionId == "e1");
+    CHECK(page.items[0].error == "gave up");
+    CHECK_FALSE(queue.replayDeadLetter(page.items[0].id + 1000));
+
+    CHECK(queue.replayDeadLetter(page.items[0].id) == std::optional<std::string>("e1"));
+    CHECK(queue.stats().deadLetters == 0);
+    CHECK(statusOf(queue, "e1") == "running");
+    taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].stepId == "s1");
+    CHECK(taken[0].message == "m");
+    CHECK(taken[0].failedAttempts == 0);  // a fresh count: its first attempt again
+    queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+
+    const auto detail = queue.execution("e1");
+    REQUIRE(detail);
+    CHECK(detail->execution.status == "succeeded");
+    std::vector<std::string> outcomes;
+    for (const auto& a : detail->attempts) outcomes.push_back(a.outcome);
+    CHECK(outcomes == std::vector<std::string>{"failed", "dead", "replayed", "completed"});
+    CHECK(detail->attempts[0].error == "HTTP 503 from upstream");
+}
+
+TEST_CASE("history: replay by filter and delete of dead letters", "[queue][history]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    for (const char* flow : {"flow-a", "flow-a", "flow-b"})
+        queue.enqueue({NewWorkItem{flow, std::string(flow) + std::to_string(queue.stats().ready),
+                                   "s1", "m"}});
+    for (auto& leased : takeAll(queue)) queue.settle({outcome(leased, Outcome::Kind::deadLetter)});
+    REQUIRE(queue.stats().deadLetters == 3);
+
+    DeadLetterQuery onlyB;
+    onlyB.flowId = "flow-b";
+    const auto b = queue.deadLetterPage(onlyB);
+    REQUIRE(b.items.size() == 1);
+    CHECK(queue.deleteDeadLetter(b.items[0].id));
+    CHECK_FALSE(queue.deleteDeadLetter(b.items[0].id));
+
+    DeadLetterQuery onlyA;
+    onlyA.flowId = "flow-a";
+    CHECK(queue.replayDeadLetters(onlyA, 100) == 2);
+    CHECK(queue.stats().deadLetters == 0);
+    CHECK(takeAll(queue).size() == 2);
+}
+
+TEST_CASE("history: an operation that fails leaves no history behind (same transaction)",
+          "[queue][history]") {
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.maxRowBytes = 10000;
+    options.history.maxMessageBytes = 100;  // history stores a marker, the item is too big
+    SqliteQueue queue(options);
+    CHECK_THROWS_AS(queue.enqueue({NewWorkItem{"flow-a", "big", "s1", std::string(20000, 'x')}}),
+                    QueueUnavailable);
+    CHECK_FALSE(queue.execution("big"));
+    queue.enqueue({NewWorkItem{"flow-a", "small", "s1", std::string(200, 'x')}});
+    const auto small = queue.execution("small");
+    REQUIRE(small);
+    CHECK(small->execution.message == R"({"truncated":true,"bytes":200})");
+}
+
+TEST_CASE("history: pruned by count and by age in small batches", "[queue][history]") {
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.history.maxExecutions = 3;
+    {
+        SqliteQueue queue(options);
+        for (int i = 0; i < 10; ++i)
+            queue.enqueue({NewWorkItem{"flow-a", "e" + std::to_string(i), "s1", "m"}});
+        std::this_thread::sleep_for(1100ms);  // prunes ride on a batch at most once a second
+        queue.enqueue({NewWorkItem{"flow-a", "e10", "s1", "m"}});
+        const auto page = queue.executions({});
+        REQUIRE(page.items.size() == 3);
+        CHECK(page.items[0].requestId == "e10");
+        CHECK(page.items[2].requestId == "e8");
+        CHECK_FALSE(queue.execution("e0"));
+    }
+    options.history.maxExecutions = 100;
+    options.history.maxAge = 1ms;
+    SqliteQueue queue(options);
+    std::this_thread::sleep_for(20ms);
+    queue.enqueue({NewWorkItem{"flow-a", "fresh", "s1", "m"}});  // the first batch prunes
+    const auto page = queue.executions({});
+    REQUIRE(page.items.size() == 1);
+    CHECK(page.items[0].requestId == "fresh");
+}
+
+TEST_CASE("history: pages newest first with a cursor and filters", "[queue][history]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    for (int i = 0; i < 5; ++i)
+        queue.enqueue({NewWorkItem{i % 2 ? "odd" : "even", "e" + std::to_string(i), "s1", "m"}});
+    ExecutionQuery q;
+    q.limit = 2;
+    auto page = queue.executions(q);
+    REQUIRE(page.items.size() == 2);
+    CHECK(page.items[0].requestId == "e4");
+    REQUIRE(page.nextBeforeSeq);
+    q.beforeSeq = page.nextBeforeSeq;
+    page = queue.executions(q);
+    CHECK(page.items[0].requestId == "e2");
+    q = {};
+    q.flowId = "odd";
+    page = queue.executions(q);
+    REQUIRE(page.items.size() == 2);
+    CHECK_FALSE(page.nextBeforeSeq);
+    const auto activity = queue.flowActivity();
+    CHECK(activity.at("even").received == 3);
+    CHECK(activity.at("even").queueDepth == 3);
+}
+
+TEST_CASE("pause: take() leaves a paused flow's items, across a reopen; resume keeps order",
+          "[queue][pause]") {
+    QueueTempDir dir;
+    {
+        SqliteQueue queue(dir.options());
+        queue.setPaused("held", true);
+        for (int i = 0; i < 3; ++i)
+            queue.enqueue({NewWorkItem{"held", "h" + std::to_string(i), "s1", std::to_string(i)}});
+        queue.enqueue({NewWorkItem{"free", "f", "s1", "x"}});
+        const auto taken = takeAll(queue);
+        REQUIRE(taken.size() == 1);
+        CHECK(taken[0].flowId == "free");
+        queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+    }
+    SqliteQueue queue(dir.options());
+    CHECK(queue.pausedFlows() == std::set<std::string>{"held"});
+    CHECK(takeAll(queue).empty());
+    // A taker waiting when the flow is resumed is woken.
+    std::thread resumer([&] {
+        std::this_thread::sleep_for(100ms);
+        queue.setPaused("held", false);
+    });
+    const auto first = queue.take(1, 30s, 5s);
+    resumer.join();
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].message == "0");
+    const auto rest = takeAll(queue);
+    REQUIRE(rest.size() == 2);
+    CHECK(rest[0].message == "1");
+    CHECK(rest[1].message == "2");
+    CHECK(queue.pausedFlows().empty());
+}
