@@ -1,10 +1,14 @@
 #include "cli/engine.hpp"
 
+#include <atomic>
 #include <sstream>
 #include <thread>
 
 #include <Poco/Logger.h>
 
+#include "admin/admin_api.hpp"
+#include "admin/admin_server.hpp"
+#include "admin/admin_token.hpp"
 #include "attachments/attachment_store.hpp"
 #include "cli/config_reloader.hpp"
 #include "cli/loaded_config.hpp"
@@ -34,6 +38,9 @@ constexpr std::chrono::milliseconds kReopenInterval{1000};
 
 }  // namespace
 
+// What /readyz and the webhook port's /health report besides the store's state.
+enum class Phase { starting, ready, draining };
+
 struct Engine::Parts {
     std::unique_ptr<LoadedConfig> loaded;
     flow::FlowCatalog catalog;
@@ -51,7 +58,24 @@ struct Engine::Parts {
     std::unique_ptr<WorkerSupervisor> workers;
     ReloadMetrics reloadMetrics;
     std::unique_ptr<ConfigReloader> reloader;
+    http::EdgeMetrics adminEdgeMetrics;
+    std::unique_ptr<admin::AdminApi> adminApi;
+    std::unique_ptr<admin::AdminServer> adminServer;  // stopped before the queue closes
+    // Set after the parts it guards exist (ready) and before they go (draining); the
+    // admin listener runs before and after both.
+    std::atomic<Phase> phase{Phase::starting};
     bool stopped = false;
+
+    // Ready: started, not draining, the store open and no disk alarm. The details are the
+    // body of the admin port's /readyz.
+    std::pair<bool, json> readiness() const {
+        const Phase now = phase.load();
+        if (now == Phase::starting) return {false, {{"status", "starting"}}};
+        if (now == Phase::draining) return {false, {{"status", "draining"}}};
+        json details = health();
+        const bool ok = details.value("status", "") == "ok";
+        return {ok, std::move(details)};
+    }
 
     json health() const {
         if (diskAlarm->raised()) return {{"status", "disk-alarm"}, {"reason", diskAlarm->reason()}};
@@ -185,6 +209,24 @@ void Engine::start() {
         throw StartupError("cannot create data directory " + engine.dataDir.string() + ": " +
                            ec.message());
 
+    // The admin listener first, so /livez and /readyz answer while the queue opens.
+    try {
+        p.adminServer = std::make_unique<admin::AdminServer>(
+            engine.admin, admin::adminToken(engine),
+            admin::AdminProbes{[&p] { return p.readiness(); },
+                               [&p] {
+                                   return p.phase.load() == Phase::starting ? std::string()
+                                                                            : p.metrics();
+                               }},
+            p.adminEdgeMetrics);
+    } catch (const admin::AdminTokenError& e) {
+        throw StartupError(e.what());
+    } catch (const std::exception& e) {
+        throw StartupError("cannot listen on " + engine.admin.host + ":" +
+                           std::to_string(engine.admin.port) + " (admin): " + e.what());
+    }
+    p.adminServer->start();
+
     p.diskAlarm = std::make_unique<queue::DiskAlarm>(
         engine.dataDir, engine.disk.minFreeBytes, engine.disk.checkInterval,
         [&logger](bool raised, const std::string& text) {
@@ -198,6 +240,9 @@ void Engine::start() {
     queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
     queueOptions.maxBacklogBytes = engine.queue.maxBytes;
     queueOptions.walLimitBytes = engine.queue.walLimitBytes;
+    queueOptions.history.maxMessageBytes = engine.history.maxMessageBytes;
+    queueOptions.history.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
+    queueOptions.history.maxExecutions = engine.history.maxExecutions;
     auto openQueue = [queueOptions]() -> std::unique_ptr<queue::Queue> {
         return std::make_unique<queue::SqliteQueue>(queueOptions);
     };
@@ -230,7 +275,7 @@ void Engine::start() {
         p.server = std::make_unique<http::WebhookServer>(
             http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
                                   engine.http, p.httpMetrics, engine.publicBaseUrl},
-            http::StatusEndpoints{[&p] { return p.health(); }, [&p] { return p.metrics(); }},
+            http::StatusEndpoints{[&p] { return p.readiness().first; }},
             p.edgeMetrics);
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
@@ -261,8 +306,12 @@ void Engine::start() {
                                                    p.ledger, *p.queueService, p.catalog,
                                                    engine.retry, p.runtimeMetrics);
     p.workers->start();
+    p.adminApi = std::make_unique<admin::AdminApi>(
+        p.catalog, *p.queue, engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl);
+    p.adminServer->setApi(p.adminApi.get());
     p.server->start();
     p.reloader->start();
+    p.phase = Phase::ready;
 }
 
 void Engine::reload() {
@@ -272,8 +321,12 @@ void Engine::reload() {
 
 void Engine::stop() {
     auto& p = *parts_;
-    if (p.stopped || !p.queue) return;
+    if (p.stopped || !p.queue) {
+        p.adminServer.reset();  // a start that failed after the listener came up
+        return;
+    }
     p.stopped = true;
+    p.phase = Phase::draining;  // /readyz says so at once, while the rest winds down
     const auto began = std::chrono::steady_clock::now();
     p.reloader->stop();  // no catalog swaps while shutting down
     p.server.reset();    // no new messages; requests in progress are answered first
@@ -284,6 +337,7 @@ void Engine::stop() {
     if (p.workers)
         p.workers->stop(p.loaded->engine.stopGrace, spent);
     p.workers.reset();
+    p.adminServer.reset();  // before the queue it reads
     p.queueService.reset();
     p.queue.reset();  // drains pending commits, closes the database
     p.diskAlarm.reset();
@@ -291,6 +345,14 @@ void Engine::stop() {
 
 int Engine::port() const {
     return parts_->server ? parts_->server->port() : 0;
+}
+
+int Engine::adminPort() const {
+    return parts_->adminServer ? parts_->adminServer->port() : 0;
+}
+
+std::string Engine::adminUrl() const {
+    return "http://" + config().admin.host + ":" + std::to_string(adminPort());
 }
 
 const config::EngineConfig& Engine::config() const {

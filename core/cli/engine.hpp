@@ -20,6 +20,7 @@ namespace flowgate::cli {
 struct EngineOptions {
     std::filesystem::path configDir = "config";
     std::optional<int> port;
+    std::optional<int> adminPort;  // admin.port
     std::optional<std::filesystem::path> dataDir;
     std::vector<std::filesystem::path> pluginDirs;  // if set, replace engine.json's pluginPath
 };
@@ -48,6 +49,9 @@ public:
     void reload();
 
     int port() const;
+    int adminPort() const;
+    // "http://host:port" of the admin listener
+    std::string adminUrl() const;
     const config::EngineConfig& config() const;
     // "http://host:port"
     std::string baseUrl() const;

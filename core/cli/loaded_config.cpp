@@ -13,6 +13,7 @@ std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
     loaded->engine = config::loadEngineConfig(options.configDir, loaded->errors);
     auto& engine = loaded->engine;
     if (options.port) engine.http.port = *options.port;
+    if (options.adminPort) engine.admin.port = *options.adminPort;
     if (options.dataDir) engine.dataDir = fs::absolute(*options.dataDir);
     if (!options.pluginDirs.empty()) {
         engine.pluginPath.clear();

@@ -34,6 +34,7 @@ constexpr const char* kUsage =
     "  --config DIR    config directory (default: config)\n"
     "  --plugins DIR   plugin directory; repeatable; replaces engine.json's pluginPath\n"
     "  --port N        listen port (0: any free port)\n"
+    "  --admin-port N  admin listener port (0: any free port)\n"
     "  --data DIR      data directory (queue)\n";
 
 // A one-line message on stderr and exit code 2: how the CLI refuses bad input.
@@ -53,7 +54,14 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
         if (arg == "--config") options.configDir = value();
         else if (arg == "--plugins") options.pluginDirs.emplace_back(value());
         else if (arg == "--data") options.dataDir = value();
-        else if (arg == "--port") {
+        else if (arg == "--admin-port") {
+            const std::string& text = value();
+            char* end = nullptr;
+            const long port = std::strtol(text.c_str(), &end, 10);
+            if (text.empty() || *end != '\0' || port < 0 || port > 65535)
+                usageError("--admin-port needs a number from 0 to 65535, not '" + text + "'");
+            options.adminPort = static_cast<int>(port);
+        } else if (arg == "--port") {
             const std::string& text = value();
             char* end = nullptr;
             const long port = std::strtol(text.c_str(), &end, 10);
@@ -95,6 +103,7 @@ int intakeCommand(const EngineOptions& options) {
         return 1;
     }
     std::cout << "Flowgate listening on " << engine.baseUrl() << '\n';
+    std::cout << "Flowgate admin on " << engine.adminUrl() << '\n';
     for (const auto& id : engine.flowIds())
         std::cout << "  flow " << id << ": " << engine.baseUrl() << "/hook/" << id << '\n';
     std::cout << std::flush;

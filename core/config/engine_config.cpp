@@ -113,7 +113,26 @@ const plugin::ConfigSchema& engineSchema() {
                 "checkIntervalMs": {"type": "integer", "minimum": 10, "maximum": 60000}
               }
             },
-            "stopGraceMs": {"type": "integer", "minimum": 0, "maximum": 3600000}
+            "stopGraceMs": {"type": "integer", "minimum": 0, "maximum": 3600000},
+            "admin": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "host":  {"type": "string", "minLength": 1},
+                "port":  {"type": "integer", "minimum": 0, "maximum": 65535},
+                "token": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                          "additionalProperties": false,
+                          "properties": {"env": {"type": "string", "minLength": 1},
+                                         "file": {"type": "string", "minLength": 1}}}
+              }
+            },
+            "history": {
+              "type": "object", "additionalProperties": false,
+              "properties": {
+                "maxMessageBytes": {"type": "integer", "minimum": 0},
+                "maxAgeDays":      {"type": "integer", "minimum": 1, "maximum": 3650},
+                "maxExecutions":   {"type": "integer", "minimum": 1}
+              }
+            }
           }
         })");
         s["properties"]["retry"] = retryPolicySchema();
@@ -216,6 +235,16 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
         std::chrono::milliseconds(disk.value("checkIntervalMs", config.disk.checkInterval.count()));
     config.stopGrace =
         std::chrono::milliseconds(doc->value("stopGraceMs", config.stopGrace.count()));
+
+    const json admin = doc->value("admin", json::object());
+    config.admin.host = admin.value("host", config.admin.host);
+    config.admin.port = admin.value("port", config.admin.port);
+    config.admin.token = admin.value("token", json());
+    const json history = doc->value("history", json::object());
+    config.history.maxMessageBytes =
+        history.value("maxMessageBytes", config.history.maxMessageBytes);
+    config.history.maxAgeDays = history.value("maxAgeDays", config.history.maxAgeDays);
+    config.history.maxExecutions = history.value("maxExecutions", config.history.maxExecutions);
 
     config.reload.interval = std::chrono::milliseconds(
         doc->value("reload", json::object()).value("intervalMs", config.reload.interval.count()));

@@ -84,6 +84,22 @@ struct ReloadSettings {
     std::chrono::milliseconds interval{2000};
 };
 
+// The admin listener (admin/admin_server.hpp): API, /livez, /readyz, /metrics.
+struct AdminSettings {
+    std::string host = "127.0.0.1";
+    int port = 8081;  // 0: any free port
+    // A secret reference ({"env": ...} or {"file": ...}); null: on a loopback host a token
+    // is generated into <dataDir>/admin-token, elsewhere the engine refuses to start.
+    nlohmann::json token;
+};
+
+// The execution history kept in the queue (queue/execution_history.hpp).
+struct HistorySettings {
+    std::size_t maxMessageBytes = 64 * 1024;
+    int maxAgeDays = 7;
+    long long maxExecutions = 100000;
+};
+
 struct EngineConfig {
     std::filesystem::path configDir;
     std::filesystem::path dataDir;
@@ -101,6 +117,8 @@ struct EngineConfig {
     // killed (their items then count a failed attempt).
     std::chrono::milliseconds stopGrace{30000};
     QueueSettings queue;
+    AdminSettings admin;
+    HistorySettings history;
     std::string logLevel = "information";
 };
 

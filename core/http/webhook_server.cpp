@@ -52,13 +52,10 @@ void WebhookServer::route(const Request& request, Response& response) {
     const std::string_view path = request.path();
     if (path.starts_with("/hook/")) return webhooks_.handle(request, response);
     if (path.starts_with("/resume/")) return resumes_.handle(request, response);
-    if (request.method == "GET" && request.target == "/health")
-        return sendJson(response, 200, status_.health());
-    if (request.method == "GET" && request.target == "/metrics") {
-        response.status = 200;
-        response.set("Content-Type", "text/plain; version=0.0.4");
-        response.body = status_.metrics();
-        return;
+    if (request.method == "GET" && request.target == "/health") {
+        if (status_.healthy()) return sendJson(response, 200, {{"status", "ok"}});
+        response.set("Retry-After", "5");
+        return sendJson(response, 503, {{"status", "unavailable"}});
     }
     sendError(response, 404, "not_found", "no such endpoint");
 }

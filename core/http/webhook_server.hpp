@@ -13,10 +13,10 @@
 
 namespace flowgate::http {
 
-// Operational endpoints, answered from what the engine wires in.
+// What the public port tells a load balancer: GET /health is {"status":"ok"} or 503
+// {"status":"unavailable"}, nothing more (details and metrics are on the admin port).
 struct StatusEndpoints {
-    std::function<nlohmann::json()> health;  // GET /health
-    std::function<std::string()> metrics;    // GET /metrics, Prometheus text format
+    std::function<bool()> healthy;
 };
 
 // The edge's settings from engine.json's "http" object.

@@ -54,7 +54,7 @@ void fillUp(const std::filesystem::path& file) {
 }
 
 std::string statusOf(int port) {
-    return request(port, {"GET", "/health", "", "", {}, false}).json().at("status");
+    return request(port, {"GET", "/readyz", "", "", {}, false}).json().at("status");
 }
 
 }  // namespace
@@ -120,7 +120,7 @@ TEST_CASE("a full disk gives 503s, no crash, and recovers by itself", "[e2e][dis
             }
         });
         REQUIRE(
-            eventually([&] { return statusOf(port) == "disk-alarm"; }, std::chrono::seconds(10)));
+            eventually([&] { return statusOf(engine.adminPort()) == "disk-alarm"; }, std::chrono::seconds(10)));
         full = true;  // from here every answer must be a 503
         std::this_thread::sleep_for(std::chrono::seconds(1));
         stop = true;
@@ -148,7 +148,7 @@ TEST_CASE("a full disk gives 503s, no crash, and recovers by itself", "[e2e][dis
     std::filesystem::remove(filler);
     std::filesystem::remove(moreFiller);
     REQUIRE(eventually([&] { return post(-2) == 202; }, std::chrono::seconds(20)));
-    CHECK(statusOf(port) == "ok");
+    CHECK(statusOf(engine.adminPort()) == "ok");
 
     INFO("accepted: " << accepted.size());
     CHECK(eventually([&] { return allLogged(accepted, out); }, std::chrono::seconds(60)));

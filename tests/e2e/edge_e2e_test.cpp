@@ -124,12 +124,12 @@ TEST_CASE("malformed, ambiguous and hostile requests get a JSON answer and store
     CHECK(answer.status == 400);
     CHECK(answer.json().at("error") == "malformed_path");
 
-    CHECK(metric(port, "flowgate_webhooks_accepted_total") == 0);
-    CHECK(metric(port, "flowgate_http_handler_errors_total") == 0);
+    CHECK(metric(engine.adminPort(), "flowgate_webhooks_accepted_total") == 0);
+    CHECK(metric(engine.adminPort(), "flowgate_http_handler_errors_total") == 0);
     // The same connection still takes a good request: the check above can see a store.
     connection.send(post("/hook/open", R"({"good":true})"));
     CHECK(connection.readResponse().status == 202);
-    CHECK(metric(port, "flowgate_webhooks_accepted_total") == 1);
+    CHECK(metric(engine.adminPort(), "flowgate_webhooks_accepted_total") == 1);
     REQUIRE(eventually([&] { return jsonLines(out).size() == 1; }));
     CHECK(jsonLines(out).at(0).at("message").at("body") == json{{"good", true}});
 }
@@ -168,8 +168,8 @@ TEST_CASE("an incomplete request is neither answered nor stored", "[e2e][edge]")
         c.send("POST /hook/open HTTP/1.1\r\nHost: h\r\n");
         CHECK(c.closesWithoutAnswer(std::chrono::seconds(5)));
     }
-    CHECK(metric(port, "flowgate_http_incomplete_total") == 4);
-    CHECK(metric(port, "flowgate_webhooks_accepted_total") == 0);
+    CHECK(metric(engine.adminPort(), "flowgate_http_incomplete_total") == 4);
+    CHECK(metric(engine.adminPort(), "flowgate_webhooks_accepted_total") == 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(jsonLines(out).empty());
 }

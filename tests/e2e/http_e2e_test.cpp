@@ -59,7 +59,7 @@ TEST_CASE("without an allowance the engine's http step refuses loopback", "[e2e]
 
     REQUIRE(postJson(engine.port(), "/hook/relay", R"({"order":7})").status == 202);
     REQUIRE(eventually([&] {
-        return request(engine.port(), {"GET", "/health", "", "", {}, false})
+        return request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false})
                    .json()["queue"]["deadLetters"] == 1;
     }));
     CHECK(upstream.connections() == 0);

@@ -24,7 +24,7 @@ using nlohmann::json;
 namespace {
 
 json healthOf(int port) {
-    return request(port, {"GET", "/health", "", "", {}, false}).json();
+    return request(port, {"GET", "/readyz", "", "", {}, false}).json();
 }
 
 // One poison step; a step after it, so that what it emits is stored.
@@ -91,7 +91,7 @@ TEST_CASE("poison steps cost only their own items, and end in the dead letters",
             poisonIds[function] = res.json().at("requestId").get<std::string>();
         }
         // Keep the load on while the poison items crash, hang and fail their attempts.
-        CHECK(eventually([&] { return healthOf(engine.port()).at("queue").at("deadLetters") == 5; },
+        CHECK(eventually([&] { return healthOf(engine.adminPort()).at("queue").at("deadLetters") == 5; },
                          std::chrono::seconds(60)));
         stop = true;
         for (auto& t : clients) t.join();
@@ -145,7 +145,7 @@ TEST_CASE("SIGTERM while a step hangs ends within the stop grace", "[e2e][isolat
     config.addFlow(poisonFlow("hang", 600000));
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
     REQUIRE(postJson(engine.port(), "/hook/poison-hang", "{}").status == 202);
-    REQUIRE(eventually([&] { return healthOf(engine.port()).at("queue").at("leased") == 1; }));
+    REQUIRE(eventually([&] { return healthOf(engine.adminPort()).at("queue").at("leased") == 1; }));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the step has started
 
     const auto began = std::chrono::steady_clock::now();

@@ -111,7 +111,7 @@ TEST_CASE("flow files are picked up by a running engine", "[e2e][reload]") {
                            std::chrono::seconds(5)));
         CHECK(versionAnswering(engine, "orders", out) == 1);
         const std::string metrics =
-            request(engine.port(), {"GET", "/metrics", "", "", {}, false}).body;
+            request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
         // At least the two reloads above; a poll may also have caught a file half-written.
         CHECK(metricValue(metrics, "flowgate_reloads_total") >= 2);
         CHECK(metricValue(metrics, "flowgate_reload_failures_total") >= 1);

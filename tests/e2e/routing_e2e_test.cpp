@@ -135,7 +135,7 @@ TEST_CASE("split of a body that has no array there dead-letters with the reason"
     REQUIRE(postJson(engine.port(), "/hook/lines", R"({"items":{"a":1}})").status == 202);
 
     REQUIRE(eventually([&] {
-        return request(engine.port(), {"GET", "/health", "", "", {}, false})
+        return request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false})
                    .json()
                    .at("queue")
                    .at("deadLetters") == 1;

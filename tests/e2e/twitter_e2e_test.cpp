@@ -117,7 +117,7 @@ TEST_CASE("a tweet refused with 403 is dead-lettered with X's reason", "[e2e][tw
 
     REQUIRE(postJson(engine.port(), "/hook/blog-to-twitter", R"({"title":"again"})").status == 202);
     REQUIRE(eventually([&] {
-        return request(engine.port(), {"GET", "/health", "", "", {}, false})
+        return request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false})
                    .json()
                    .at("queue")
                    .at("deadLetters") == 1;

@@ -23,7 +23,7 @@ HttpResult call(int port, const std::string& method, const std::string& path,
 
 // Nothing stored, leased or waiting: the executions are over.
 bool idle(int port) {
-    const auto queue = call(port, "GET", "/health").json().at("queue");
+    const auto queue = call(port, "GET", "/readyz").json().at("queue");
     return queue.at("ready") == 0 && queue.at("leased") == 0 && queue.at("waiting") == 0;
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("a waiting execution survives kill -9 and goes on when its resume URL 
 
         // Parked: visible in /health, nothing reaches the last step.
         REQUIRE(eventually([&] {
-            const auto health = call(engine.port(), "GET", "/health");
+            const auto health = call(engine.adminPort(), "GET", "/readyz");
             return health.json().at("queue").at("waiting") == 1;
         }));
         engine.kill9();
@@ -82,7 +82,7 @@ TEST_CASE("a waiting execution survives kill -9 and goes on when its resume URL 
         CHECK(refused.status == 404);
         CHECK(refused.json().at("error") == "not_waiting");
         CHECK(postJson(engine.port(), "/resume/no-such-execution/abc", "{}").status == 404);
-        CHECK(call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1);
+        CHECK(call(engine.adminPort(), "GET", "/readyz").json().at("queue").at("waiting") == 1);
     }
     SECTION("the call's body goes on to the next step, once") {
         const auto resumed = postJson(engine.port(), resumePath, R"({"approved": true})");
@@ -100,7 +100,7 @@ TEST_CASE("a waiting execution survives kill -9 and goes on when its resume URL 
         CHECK(nextUrl.rfind("/resume/" + requestId + "/") != std::string::npos);
         CHECK(pathOf(nextUrl) != resumePath);
 
-        REQUIRE(eventually([&] { return idle(engine.port()); }));
+        REQUIRE(eventually([&] { return idle(engine.adminPort()); }));
         const auto again = postJson(engine.port(), resumePath, R"({"approved": false})");
         CHECK(again.status == 404);
     }
@@ -127,7 +127,7 @@ TEST_CASE("a wait that times out takes its timeout output, and its URL is spent"
 
     const std::string resumePath =
         pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
-    REQUIRE(eventually([&] { return idle(engine.port()); }));
+    REQUIRE(eventually([&] { return idle(engine.adminPort()); }));
     CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
 }
 
@@ -145,7 +145,7 @@ TEST_CASE("a resume call is checked like a webhook body", "[e2e][wait]") {
     const std::string resumePath =
         pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
     REQUIRE(eventually([&] {
-        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1;
+        return call(engine.adminPort(), "GET", "/readyz").json().at("queue").at("waiting") == 1;
     }));
 
     CHECK(postJson(engine.port(), resumePath, "{not json").status == 400);
@@ -172,7 +172,7 @@ TEST_CASE("one call resumes every branch of the execution that waits", "[e2e][wa
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
     REQUIRE(postJson(engine.port(), "/hook/split-wait", R"({"items":["a","b"]})").status == 202);
     REQUIRE(eventually([&] {
-        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 2;
+        return call(engine.adminPort(), "GET", "/readyz").json().at("queue").at("waiting") == 2;
     }));
     const std::string resumePath =
         pathOf(jsonLines(asked).front().at("message").at("meta").at("resumeUrl"));
@@ -180,7 +180,7 @@ TEST_CASE("one call resumes every branch of the execution that waits", "[e2e][wa
     REQUIRE(eventually([&] { return jsonLines(done).size() == 2; }));
     for (const auto& line : jsonLines(done))
         CHECK(line.at("message").at("body") == json{{"go", true}});
-    REQUIRE(eventually([&] { return idle(engine.port()); }));
+    REQUIRE(eventually([&] { return idle(engine.adminPort()); }));
     CHECK(postJson(engine.port(), resumePath, "{}").status == 404);
 }
 
@@ -207,7 +207,7 @@ TEST_CASE("a call that comes before the execution waits is told to try again, no
     CHECK(early.headers.count("retry-after") == 1);
 
     REQUIRE(eventually([&] {
-        return call(engine.port(), "GET", "/health").json().at("queue").at("waiting") == 1;
+        return call(engine.adminPort(), "GET", "/readyz").json().at("queue").at("waiting") == 1;
     }));
     REQUIRE(postJson(engine.port(), resumePath, R"({"late":true})").status == 202);
     REQUIRE(eventually([&] { return !jsonLines(done).empty(); }));

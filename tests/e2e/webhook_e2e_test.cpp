@@ -26,7 +26,7 @@ json greetingFlow(const std::string& id, const std::filesystem::path& out) {
 }
 
 json healthOf(const EngineProcess& engine) {
-    return request(engine.port(), {"GET", "/health", "", "", {}, false}).json();
+    return request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false}).json();
 }
 
 }  // namespace
@@ -191,7 +191,7 @@ TEST_CASE("a failing step is retried with backoff, then dead-lettered", "[e2e]")
     const std::string log = readFile(config.logFile());
     CHECK(log.find("upstream said no") != std::string::npos);
     CHECK(log.find("dead-lettered") != std::string::npos);
-    const auto metrics = request(engine.port(), {"GET", "/metrics", "", "", {}, false}).body;
+    const auto metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
     CHECK(metrics.find("flowgate_steps_failed_total 5") != std::string::npos);
     CHECK(metrics.find("flowgate_steps_dead_lettered_total 1") != std::string::npos);
 }

@@ -48,7 +48,7 @@ json outboxFlow(const std::string& url, const std::filesystem::path& out) {
 }
 
 json healthOf(const EngineProcess& engine) {
-    return request(engine.port(), {"GET", "/health", "", "", {}, false}).json();
+    return request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false}).json();
 }
 
 const json kAllowLoopback = {{"network", {{"allowPrivateAddresses", true}}}};

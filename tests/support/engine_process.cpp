@@ -30,7 +30,8 @@ std::vector<fs::path> allPluginDirs() {
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
                              const fs::path& logFile, int port) {
     std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
-                                     configDir.string(), "--port", std::to_string(port)};
+                                     configDir.string(), "--port", std::to_string(port),
+                                     "--admin-port",    "0"};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());
@@ -58,6 +59,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
     std::string text;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    static const std::regex admin(R"(admin on http://[^:]+:(\d+))");
     std::smatch match;
     while (std::chrono::steady_clock::now() < deadline) {
         pollfd p{out[0], POLLIN, 0};
@@ -68,7 +70,9 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
             text.append(buf, static_cast<std::size_t>(n));
         }
         if (port_ == 0 && std::regex_search(text, match, listening)) port_ = std::stoi(match[1]);
-        if (port_ != 0) {
+        if (adminPort_ == 0 && std::regex_search(text, match, admin))
+            adminPort_ = std::stoi(match[1]);
+        if (port_ != 0 && adminPort_ != 0) {
             // Give the rest of the banner a moment to arrive.
             pollfd more{out[0], POLLIN, 0};
             if (poll(&more, 1, 50) <= 0) break;
@@ -86,6 +90,13 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
         if (end == std::string::npos) break;
         start = end + 1;
     }
+}
+
+std::string EngineProcess::adminToken(const fs::path& dataDir) {
+    std::ifstream in(dataDir / "admin-token");
+    std::string token;
+    std::getline(in, token);
+    return token;
 }
 
 EngineProcess::~EngineProcess() {

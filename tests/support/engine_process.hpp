@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace flowgate::test {
@@ -22,6 +23,11 @@ public:
     ~EngineProcess();  // SIGKILL if still running
 
     int port() const { return port_; }
+    // The admin listener's port (started with --admin-port 0).
+    int adminPort() const { return adminPort_; }
+    // The admin token the engine generated into its data directory (loopback, no
+    // admin.token configured), for `dataDir`.
+    static std::string adminToken(const std::filesystem::path& dataDir);
     // The supervisor (`flowgate run`), leader of the engine's process group.
     pid_t pid() const { return pid_; }
     // The intake process the supervisor runs now (-1 if none), and its worker processes.
@@ -40,6 +46,7 @@ private:
 
     pid_t pid_ = -1;
     int port_ = 0;
+    int adminPort_ = 0;
     std::vector<std::string> banner_;
 };
 
