@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 
+#include "cli/admin_commands.hpp"
 #include "cli/engine.hpp"
 #include "cli/logging.hpp"
 #include "cli/plugins_command.hpp"
@@ -30,6 +31,17 @@ constexpr const char* kUsage =
     "  validate   check a config directory and list every error\n"
     "  plugins    list the components the plugins provide\n"
     "  version    print versions and the plugin ABI key\n"
+    "operator commands (talk to a running engine's admin API):\n"
+    "  flows [list] | flows pause ID | flows resume ID\n"
+    "  executions [--flow F] [--status S] [--since T] [--until T] [--limit N] [--cursor C]\n"
+    "  executions show ID\n"
+    "  dead-letters list [--flow F] [--since T] [--until T] [--limit N] [--cursor C]\n"
+    "  dead-letters replay ID | dead-letters replay (--flow F | --since T | --until T | --all)\n"
+    "  dead-letters delete ID\n"
+    "    --json            print the API's JSON instead of a table\n"
+    "    --admin-url URL   default: engine.json's admin host and port (--config), else\n"
+    "                      http://127.0.0.1:8081\n"
+    "    --token-file F    default: $FLOWGATE_ADMIN_TOKEN, else <dataDir>/admin-token\n"
     "options:\n"
     "  --config DIR    config directory (default: config)\n"
     "  --plugins DIR   plugin directory; repeatable; replaces engine.json's pluginPath\n"
@@ -167,6 +179,8 @@ int main(int argc, char** argv) {
         }
         if (command == "_intake") return intakeCommand(parseOptions(args));
         if (command == "_worker") return workerCommand(args);
+        if (flowgate::cli::isAdminCommand(command))
+            return flowgate::cli::adminCommand(command, args, std::cout, std::cerr);
         if (command == "validate") return validateCommand(parseOptions(args));
         if (command == "plugins") return flowgate::cli::pluginsCommand(parseOptions(args), std::cout);
         if (command == "version") {
