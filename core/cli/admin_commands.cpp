@@ -190,6 +190,8 @@ int executions(const Options& o, std::ostream& out) {
 
 int deadLetters(const Options& o, std::ostream& out) {
     const std::string sub = o.words.empty() ? "list" : o.words[0];
+    if (sub != "list" && sub != "replay" && sub != "delete")
+        throw UsageError("unknown dead-letters command '" + sub + "' (list, replay, delete)");
     const AdminClient client = clientFor(o);
     if (sub == "list") {
         if (o.words.size() > 1) throw UsageError("dead-letters list takes no arguments");
@@ -249,6 +251,8 @@ int deadLetters(const Options& o, std::ostream& out) {
 
 int flows(const Options& o, std::ostream& out) {
     const std::string sub = o.words.empty() ? "list" : o.words[0];
+    if (sub != "list" && sub != "pause" && sub != "resume")
+        throw UsageError("unknown flows command '" + sub + "' (list, pause, resume)");
     const AdminClient client = clientFor(o);
     if (sub == "pause" || sub == "resume") {
         if (o.words.size() != 2) throw UsageError("flows " + sub + " needs one flow id");
