@@ -41,8 +41,10 @@ std::vector<std::string> segments(std::string_view path) {
 void methodNotAllowed(http::Response& response, const std::string& allow) {
     response.set("Allow", allow);
     http::sendError(response, 405, "method_not_allowed",
-                    "this endpoint takes " + allow + (allow == "GET" ? "" : " (changes are "
-                                                                            "POST or DELETE)"));
+                    "this endpoint takes " + allow +
+                        (allow == "GET" ? ""
+                                        : " (changes are "
+                                          "POST or DELETE)"));
 }
 
 json nullable(const std::string& text) {
@@ -63,14 +65,19 @@ json executionJson(const queue::ExecutionRecord& e) {
 }
 
 json deadLetterJson(const queue::DeadLetter& d) {
-    return {{"id", d.id},          {"requestId", d.executionId}, {"flow", d.flowId},
-            {"step", d.stepId},    {"error", d.error},           {"attempts", d.attempts},
+    return {{"id", d.id},
+            {"requestId", d.executionId},
+            {"flow", d.flowId},
+            {"step", d.stepId},
+            {"error", d.error},
+            {"attempts", d.attempts},
             {"failedAt", formatRfc3339(d.failedAtMs)}};
 }
 
 // A dead letter's id in a path: digits only.
 std::optional<std::int64_t> idOf(const std::string& text) {
-    if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
         return std::nullopt;
     return std::stoll(text);
 }
@@ -186,8 +193,9 @@ void AdminApi::listExecutions(const http::Request& request, http::Response& resp
     q.status = query.text("status");
     if (!q.status.empty() &&
         std::find(std::begin(kStatuses), std::end(kStatuses), q.status) == std::end(kStatuses))
-        throw BadParameter("status must be one of running, waiting, succeeded, failed, dead; not '" +
-                           q.status + "'");
+        throw BadParameter(
+            "status must be one of running, waiting, succeeded, failed, dead; not '" + q.status +
+            "'");
     q.sinceMs = query.time("since");
     q.untilMs = query.time("until");
     q.beforeSeq = query.cursor();
@@ -234,7 +242,8 @@ void AdminApi::listDeadLetters(const http::Request& request, http::Response& res
 void AdminApi::replayDeadLetter(const std::string& id, http::Response& response) const {
     const auto number = idOf(id);
     const auto requestId = number ? adminOf(queue_).replayDeadLetter(*number) : std::nullopt;
-    if (!requestId) return http::sendError(response, 404, "not_found", "no dead letter '" + id + "'");
+    if (!requestId)
+        return http::sendError(response, 404, "not_found", "no dead letter '" + id + "'");
     http::sendJson(response, 202, {{"id", *number}, {"requestId", *requestId}});
 }
 
@@ -251,8 +260,7 @@ void AdminApi::replayDeadLetters(const http::Request& request, http::Response& r
             std::optional<std::int64_t> ms;
             if (value.is_number_unsigned()) ms = value.get<std::int64_t>();
             if (value.is_string()) ms = parseTime(value.get<std::string>());
-            if (!ms)
-                throw BadParameter(key + " must be an RFC 3339 time or epoch milliseconds");
+            if (!ms) throw BadParameter(key + " must be an RFC 3339 time or epoch milliseconds");
             (key == "since" ? q.sinceMs : q.untilMs) = ms;
         } else {
             throw BadParameter("unknown field '" + key + "' (flow, since, until)");

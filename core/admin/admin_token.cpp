@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <openssl/rand.h>
 #include <Poco/Net/IPAddress.h>
+#include <openssl/rand.h>
 
 #include "config/secret_ref.hpp"
 
@@ -58,8 +58,8 @@ std::string generatedToken(const std::filesystem::path& file) {
         }
         const std::string token = randomToken();
         const std::string line = token + "\n";
-        const bool written = ::write(fd, line.data(), line.size()) ==
-                             static_cast<ssize_t>(line.size());
+        const bool written =
+            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
         ::fsync(fd);
         ::close(fd);
         if (!written) throw AdminTokenError("cannot write the admin token file " + file.string());

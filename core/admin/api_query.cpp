@@ -53,8 +53,9 @@ std::optional<std::int64_t> ApiQuery::time(const std::string& name) const {
     if (value.empty()) return std::nullopt;
     const auto ms = parseTime(value);
     if (!ms)
-        throw BadParameter(name + " must be an RFC 3339 time (2026-01-31T12:00:00Z) or epoch "
-                                  "milliseconds, not '" +
+        throw BadParameter(name +
+                           " must be an RFC 3339 time (2026-01-31T12:00:00Z) or epoch "
+                           "milliseconds, not '" +
                            value + "'");
     return ms;
 }

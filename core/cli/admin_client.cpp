@@ -52,8 +52,7 @@ AdminReply AdminClient::call(const std::string& method, const std::string& pathA
         throw AdminCallError("cannot reach the admin API at " + baseUrl_ + ": " + e.what());
     }
     json parsed = text.empty() ? json() : json::parse(text, nullptr, false);
-    if (code == 401)
-        throw AdminCallError("admin API at " + baseUrl_ + " refused the token (401)");
+    if (code == 401) throw AdminCallError("admin API at " + baseUrl_ + " refused the token (401)");
     if (code < 200 || code > 299) {
         std::string message = "HTTP " + std::to_string(code);
         if (parsed.is_object() && parsed.contains("message") && parsed["message"].is_string())

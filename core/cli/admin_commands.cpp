@@ -32,9 +32,9 @@ struct Options {
     bool all = false;
 };
 
-const std::set<std::string> kValueOptions = {"--admin-url", "--token-file", "--config", "--flow",
-                                             "--status",    "--limit",      "--since",  "--until",
-                                             "--cursor"};
+const std::set<std::string> kValueOptions = {"--admin-url", "--token-file", "--config",
+                                             "--flow",      "--status",     "--limit",
+                                             "--since",     "--until",      "--cursor"};
 
 Options parse(const std::vector<std::string>& args) {
     Options options;
@@ -91,9 +91,10 @@ AdminClient clientFor(const Options& o) {
         const auto file = admin::tokenFile(engine.dataDir);
         std::ifstream in(file);
         if (!in)
-            throw AdminCallError("no admin token: pass --token-file, set FLOWGATE_ADMIN_TOKEN, "
-                                 "or run where " +
-                                 file.string() + " is readable");
+            throw AdminCallError(
+                "no admin token: pass --token-file, set FLOWGATE_ADMIN_TOKEN, "
+                "or run where " +
+                file.string() + " is readable");
         std::getline(in, token);
     }
     return AdminClient(url, trimmed(token));
@@ -154,8 +155,8 @@ int executions(const Options& o, std::ostream& out) {
             printJson(out, e);
             return 0;
         }
-        for (const char* key : {"requestId", "flow", "status", "receivedAt", "updatedAt",
-                                "deliveryId"})
+        for (const char* key :
+             {"requestId", "flow", "status", "receivedAt", "updatedAt", "deliveryId"})
             out << key << ": " << text(e.value(key, json())) << '\n';
         out << "attempts:\n";
         std::vector<std::vector<std::string>> rows;
@@ -168,13 +169,13 @@ int executions(const Options& o, std::ostream& out) {
         return 0;
     }
     if (!o.words.empty()) throw UsageError("unknown executions command '" + o.words[0] + "'");
-    const auto reply = client.call(
-        "GET", "/api/v1/executions" + queryOf(o, {{"--flow", "flow"},
-                                                  {"--status", "status"},
-                                                  {"--since", "since"},
-                                                  {"--until", "until"},
-                                                  {"--cursor", "cursor"},
-                                                  {"--limit", "limit"}}));
+    const auto reply =
+        client.call("GET", "/api/v1/executions" + queryOf(o, {{"--flow", "flow"},
+                                                              {"--status", "status"},
+                                                              {"--since", "since"},
+                                                              {"--until", "until"},
+                                                              {"--cursor", "cursor"},
+                                                              {"--limit", "limit"}}));
     if (o.json) {
         printJson(out, reply.body);
         return 0;
@@ -195,12 +196,12 @@ int deadLetters(const Options& o, std::ostream& out) {
     const AdminClient client = clientFor(o);
     if (sub == "list") {
         if (o.words.size() > 1) throw UsageError("dead-letters list takes no arguments");
-        const auto reply = client.call(
-            "GET", "/api/v1/dead-letters" + queryOf(o, {{"--flow", "flow"},
-                                                        {"--since", "since"},
-                                                        {"--until", "until"},
-                                                        {"--cursor", "cursor"},
-                                                        {"--limit", "limit"}}));
+        const auto reply =
+            client.call("GET", "/api/v1/dead-letters" + queryOf(o, {{"--flow", "flow"},
+                                                                    {"--since", "since"},
+                                                                    {"--until", "until"},
+                                                                    {"--cursor", "cursor"},
+                                                                    {"--limit", "limit"}}));
         if (o.json) {
             printJson(out, reply.body);
             return 0;
@@ -231,8 +232,9 @@ int deadLetters(const Options& o, std::ostream& out) {
         if (!value(o, "--since").empty()) filter["since"] = value(o, "--since");
         if (!value(o, "--until").empty()) filter["until"] = value(o, "--until");
         if (filter.empty() && !o.all)
-            throw UsageError("dead-letters replay needs an id, a filter (--flow, --since, "
-                             "--until) or --all");
+            throw UsageError(
+                "dead-letters replay needs an id, a filter (--flow, --since, "
+                "--until) or --all");
         const auto reply = client.call("POST", "/api/v1/dead-letters/replay", filter);
         if (o.json)
             printJson(out, reply.body);
@@ -264,7 +266,8 @@ int flows(const Options& o, std::ostream& out) {
             out << "flow " << o.words[1] << (sub == "pause" ? " paused" : " resumed") << '\n';
         return 0;
     }
-    if (sub != "list") throw UsageError("unknown flows command '" + sub + "' (list, pause, resume)");
+    if (sub != "list")
+        throw UsageError("unknown flows command '" + sub + "' (list, pause, resume)");
     const auto reply = client.call("GET", "/api/v1/flows");
     if (o.json) {
         printJson(out, reply.body);

@@ -213,11 +213,9 @@ void Engine::start() {
     try {
         p.adminServer = std::make_unique<admin::AdminServer>(
             engine.admin, admin::adminToken(engine),
-            admin::AdminProbes{[&p] { return p.readiness(); },
-                               [&p] {
-                                   return p.phase.load() == Phase::starting ? std::string()
-                                                                            : p.metrics();
-                               }},
+            admin::AdminProbes{
+                [&p] { return p.readiness(); },
+                [&p] { return p.phase.load() == Phase::starting ? std::string() : p.metrics(); }},
             p.adminEdgeMetrics);
     } catch (const admin::AdminTokenError& e) {
         throw StartupError(e.what());
@@ -275,8 +273,7 @@ void Engine::start() {
         p.server = std::make_unique<http::WebhookServer>(
             http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
                                   engine.http, p.httpMetrics, engine.publicBaseUrl},
-            http::StatusEndpoints{[&p] { return p.readiness().first; }},
-            p.edgeMetrics);
+            http::StatusEndpoints{[&p] { return p.readiness().first; }}, p.edgeMetrics);
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());

@@ -80,7 +80,8 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
             if (text.empty() || *end != '\0' || port < 0 || port > 65535)
                 usageError("--port needs a number from 0 to 65535, not '" + text + "'");
             options.port = static_cast<int>(port);
-        } else usageError("unknown option '" + arg + "'");
+        } else
+            usageError("unknown option '" + arg + "'");
     }
     return options;
 }

@@ -45,9 +45,9 @@ struct ExecutionDetail {
 struct ExecutionQuery {
     std::string flowId;
     std::string status;
-    std::optional<std::int64_t> sinceMs;   // receivedAt >= since
-    std::optional<std::int64_t> untilMs;   // receivedAt < until
-    std::optional<std::int64_t> beforeSeq; // the cursor: only seq < beforeSeq
+    std::optional<std::int64_t> sinceMs;    // receivedAt >= since
+    std::optional<std::int64_t> untilMs;    // receivedAt < until
+    std::optional<std::int64_t> beforeSeq;  // the cursor: only seq < beforeSeq
     std::size_t limit = 50;
 };
 

@@ -13,10 +13,10 @@
 namespace flowgate::queue {
 
 struct DeadLetterQuery {
-    std::string flowId;                     // "" = every flow
-    std::optional<std::int64_t> sinceMs;    // failedAt >= since
-    std::optional<std::int64_t> untilMs;    // failedAt < until
-    std::optional<std::int64_t> beforeId;   // the cursor: only id < beforeId
+    std::string flowId;                    // "" = every flow
+    std::optional<std::int64_t> sinceMs;   // failedAt >= since
+    std::optional<std::int64_t> untilMs;   // failedAt < until
+    std::optional<std::int64_t> beforeId;  // the cursor: only id < beforeId
     std::size_t limit = 50;
 };
 

@@ -25,16 +25,17 @@ constexpr const char* kFilter =
 }  // namespace
 
 void createAdminSchema(sqlite::Db& db) {
-    db.exec("CREATE TABLE IF NOT EXISTS paused_flows ("
-            "flow_id TEXT PRIMARY KEY, paused_at_ms INTEGER NOT NULL) WITHOUT ROWID");
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS paused_flows ("
+        "flow_id TEXT PRIMARY KEY, paused_at_ms INTEGER NOT NULL) WITHOUT ROWID");
 }
 
-AdminEffects setPausedIn(sqlite::Db& db, const std::string& flowId, bool paused,
-                         std::int64_t now) {
+AdminEffects setPausedIn(sqlite::Db& db, const std::string& flowId, bool paused, std::int64_t now) {
     AdminEffects effects;
     if (paused) {
-        sqlite::Stmt stmt(db, "INSERT OR IGNORE INTO paused_flows (flow_id, paused_at_ms) "
-                              "VALUES (?1, ?2)");
+        sqlite::Stmt stmt(db,
+                          "INSERT OR IGNORE INTO paused_flows (flow_id, paused_at_ms) "
+                          "VALUES (?1, ?2)");
         stmt.bind(1, flowId).bind(2, now).run();
     } else {
         sqlite::Stmt stmt(db, "DELETE FROM paused_flows WHERE flow_id = ?1");

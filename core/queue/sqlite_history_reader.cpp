@@ -80,8 +80,9 @@ std::optional<ExecutionDetail> readExecution(sqlite::Db& db, const std::string& 
 std::map<std::string, FlowActivity> readFlowActivity(sqlite::Db& db) {
     std::map<std::string, FlowActivity> flows;
     {
-        sqlite::Stmt stmt(db, "SELECT flow_id, status, COUNT(*) FROM executions "
-                              "GROUP BY flow_id, status");
+        sqlite::Stmt stmt(db,
+                          "SELECT flow_id, status, COUNT(*) FROM executions "
+                          "GROUP BY flow_id, status");
         while (stmt.step()) {
             auto& flow = flows[stmt.columnText(0)];
             const std::int64_t n = stmt.columnInt(2);

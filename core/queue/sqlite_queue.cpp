@@ -1564,8 +1564,7 @@ ExecutionPage SqliteQueue::executions(const ExecutionQuery& query) {
 }
 
 std::optional<ExecutionDetail> SqliteQueue::execution(const std::string& requestId) {
-    return impl_->read("execution",
-                       [&](sqlite::Db& db) { return readExecution(db, requestId); });
+    return impl_->read("execution", [&](sqlite::Db& db) { return readExecution(db, requestId); });
 }
 
 std::map<std::string, FlowActivity> SqliteQueue::flowActivity() {

@@ -7,7 +7,6 @@
 #include <optional>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -15,6 +14,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <catch2/catch.hpp>
 
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
@@ -50,9 +50,12 @@ std::string cliArgs(const EngineProcess& engine, const TestConfig& config) {
 HttpResult api(const EngineProcess& engine, const TestConfig& config, const std::string& method,
                const std::string& path, const std::string& body = "") {
     const std::string token = EngineProcess::adminToken(config.dataDir());
-    return request(engine.adminPort(),
-                   {method, path, body, body.empty() ? "" : "application/json",
-                    {{"Authorization", "Bearer " + token}}, false});
+    return request(engine.adminPort(), {method,
+                                        path,
+                                        body,
+                                        body.empty() ? "" : "application/json",
+                                        {{"Authorization", "Bearer " + token}},
+                                        false});
 }
 
 std::string statusOf(const EngineProcess& engine, const TestConfig& config,
@@ -106,18 +109,21 @@ TEST_CASE("admin: a failing step ends dead with its attempts; replay after the f
     const int upstreamPort = freePort();  // closed until the "fix"
     TestConfig config(json{{"network", {{"allowAddresses", {"127.0.0.1/32"}}}},
                            {"retry", {{"maxAttempts", 2}, {"initialDelayMs", 20}}}});
-    config.addFlow({{"id", "relay"},
-                    {"steps",
-                     {{{"id", "call"},
-                       {"component", "http"},
-                       {"function", "request"},
-                       {"config",
-                        {{"url", "http://127.0.0.1:" + std::to_string(upstreamPort) + "/in"}}}}}}});
+    config.addFlow(
+        {{"id", "relay"},
+         {"steps",
+          {{{"id", "call"},
+            {"component", "http"},
+            {"function", "request"},
+            {"config", {{"url", "http://127.0.0.1:" + std::to_string(upstreamPort) + "/in"}}}}}}});
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
 
-    const auto accepted = request(engine.port(), {"POST", "/hook/relay", R"({"order":7})",
+    const auto accepted = request(engine.port(), {"POST",
+                                                  "/hook/relay",
+                                                  R"({"order":7})",
                                                   "application/json",
-                                                  {{"Authorization", "Bearer not-stored"}}, false});
+                                                  {{"Authorization", "Bearer not-stored"}},
+                                                  false});
     REQUIRE(accepted.status == 202);
     const std::string id = accepted.json().at("requestId");
     REQUIRE(eventually([&] { return statusOf(engine, config, id) == "dead"; }));
@@ -258,9 +264,8 @@ TEST_CASE("admin: the webhook port hides operations; the admin API wants its tok
     CHECK(wrong.status == 401);
     const auto token = EngineProcess::adminToken(config.dataDir());
     CHECK(token.size() == 64);
-    const auto mode =
-        std::filesystem::status(config.dataDir() / "admin-token").permissions() &
-        std::filesystem::perms::all;
+    const auto mode = std::filesystem::status(config.dataDir() / "admin-token").permissions() &
+                      std::filesystem::perms::all;
     CHECK((mode == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)));
     CHECK(api(engine, config, "GET", "/api/v1/flows").status == 200);
     CHECK(api(engine, config, "GET", "/api/v1/flows/inbox/pause").status == 405);
@@ -291,8 +296,8 @@ TEST_CASE("admin: the webhook port hides operations; the admin API wants its tok
     CHECK(page["items"][0].at("requestId") == ids[0]);
     CHECK(page.at("nextCursor").is_null());
 
-    const auto refused = runFlowgate("flows --admin-url http://127.0.0.1:" +
-                                     std::to_string(admin) + " --token-file /dev/null");
+    const auto refused = runFlowgate("flows --admin-url http://127.0.0.1:" + std::to_string(admin) +
+                                     " --token-file /dev/null");
     CHECK(refused.exitCode == 1);
     CHECK(refused.output == "flowgate: admin API at http://127.0.0.1:" + std::to_string(admin) +
                                 " refused the token (401)\n");
@@ -301,8 +306,11 @@ TEST_CASE("admin: the webhook port hides operations; the admin API wants its tok
 TEST_CASE("admin: /readyz is 503 while the engine drains a step in flight", "[e2e][admin]") {
     TestConfig config(json{{"stopGraceMs", 10000}});
     config.addFlow({{"id", "slow"},
-                    {"steps", {{{"id", "nap"}, {"component", "testkit"}, {"function", "sleep"},
-                                {"config", {{"ms", 3000}}}}}}});
+                    {"steps",
+                     {{{"id", "nap"},
+                       {"component", "testkit"},
+                       {"function", "sleep"},
+                       {"config", {{"ms", 3000}}}}}}});
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
     REQUIRE(postJson(engine.port(), "/hook/slow", "{}").status == 202);
     REQUIRE(eventually([&] {
@@ -310,23 +318,24 @@ TEST_CASE("admin: /readyz is 503 while the engine drains a step in flight", "[e2
                    .json()["queue"]["leased"] == 1;
     }));
     ::kill(engine.pid(), SIGTERM);
-    REQUIRE(eventually([&] {
-        try {
-            const auto res = request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false});
-            return res.status == 503 && res.json().at("status") == "draining";
-        } catch (const std::exception&) {
-            return false;
-        }
-    }, std::chrono::seconds(5)));
+    REQUIRE(eventually(
+        [&] {
+            try {
+                const auto res = request(engine.adminPort(), {"GET", "/readyz", "", "", {}, false});
+                return res.status == 503 && res.json().at("status") == "draining";
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        std::chrono::seconds(5)));
     CHECK(request(engine.adminPort(), {"GET", "/livez", "", "", {}, false}).status == 200);
     CHECK(engine.terminate() == 0);
 }
 
-TEST_CASE("admin: no token on a non-loopback admin address refuses to start",
-          "[e2e][admin][cli]") {
+TEST_CASE("admin: no token on a non-loopback admin address refuses to start", "[e2e][admin][cli]") {
     TestConfig config(json{{"admin", {{"host", "0.0.0.0"}}}});
-    const auto run = runFlowgate("run --port 0 --admin-port 0 --config " +
-                                 config.configDir().string());
+    const auto run =
+        runFlowgate("run --port 0 --admin-port 0 --config " + config.configDir().string());
     INFO(run.output);
     CHECK(run.exitCode == 1);
     CHECK(run.output.find("admin.host 0.0.0.0 is not a loopback address") != std::string::npos);

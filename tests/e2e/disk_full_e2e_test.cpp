@@ -119,8 +119,8 @@ TEST_CASE("a full disk gives 503s, no crash, and recovers by itself", "[e2e][dis
                 std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
         });
-        REQUIRE(
-            eventually([&] { return statusOf(engine.adminPort()) == "disk-alarm"; }, std::chrono::seconds(10)));
+        REQUIRE(eventually([&] { return statusOf(engine.adminPort()) == "disk-alarm"; },
+                           std::chrono::seconds(10)));
         full = true;  // from here every answer must be a 503
         std::this_thread::sleep_for(std::chrono::seconds(1));
         stop = true;

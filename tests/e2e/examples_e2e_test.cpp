@@ -84,7 +84,9 @@ TEST_CASE("the shipped example flows run as documented", "[e2e][examples]") {
         const std::string url =
             engineLogLines(log, "approval/ask")[0].at("message").at("meta").at("resumeUrl");
         const std::string path = url.substr(url.find("/resume/"));
-        REQUIRE(eventually([&] { return get(engine.adminPort(), "/readyz").json().at("queue").at("waiting") == 1; }));
+        REQUIRE(eventually([&] {
+            return get(engine.adminPort(), "/readyz").json().at("queue").at("waiting") == 1;
+        }));
         CHECK(engineLogLines(log, "approval/answered").empty());
         REQUIRE(get(port, path + "?decision=yes").status == 202);
         REQUIRE(eventually([&] { return engineLogLines(log, "approval/answered").size() == 1; }));

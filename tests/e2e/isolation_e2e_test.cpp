@@ -91,8 +91,9 @@ TEST_CASE("poison steps cost only their own items, and end in the dead letters",
             poisonIds[function] = res.json().at("requestId").get<std::string>();
         }
         // Keep the load on while the poison items crash, hang and fail their attempts.
-        CHECK(eventually([&] { return healthOf(engine.adminPort()).at("queue").at("deadLetters") == 5; },
-                         std::chrono::seconds(60)));
+        CHECK(eventually(
+            [&] { return healthOf(engine.adminPort()).at("queue").at("deadLetters") == 5; },
+            std::chrono::seconds(60)));
         stop = true;
         for (auto& t : clients) t.join();
     }

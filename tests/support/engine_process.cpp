@@ -31,7 +31,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
                              const fs::path& logFile, int port) {
     std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
                                      configDir.string(), "--port", std::to_string(port),
-                                     "--admin-port",    "0"};
+                                     "--admin-port",     "0"};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());
