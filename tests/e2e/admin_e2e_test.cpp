@@ -175,11 +175,18 @@ TEST_CASE("admin: a failing step ends dead with its attempts; replay after the f
     upstream.reset();
     const auto second = postJson(engine.port(), "/hook/relay", "{}").json().at("requestId");
     REQUIRE(eventually([&] { return statusOf(engine, config, second) == "dead"; }));
-    const auto replayed = api(engine, config, "POST", "/api/v1/dead-letters/replay",
-                              R"({"flow":"relay","since":"2020-01-01T00:00:00Z"})");
-    CHECK(replayed.status == 200);
-    CHECK(replayed.json().at("replayed") == 1);
-    REQUIRE(eventually([&] { return statusOf(engine, config, second) == "dead"; }));
+    run = runFlowgate("dead-letters replay --flow relay --since 2020-01-01T00:00:00Z" +
+                      cliArgs(engine, config));
+    CHECK(run.exitCode == 0);
+    CHECK(run.output == "replayed 1 dead letter(s)\n");
+    // Replayed, failed twice more on the closed port, dead again.
+    REQUIRE(eventually([&] {
+        const auto attempts =
+            api(engine, config, "GET", "/api/v1/executions/" + second).json().at("attempts");
+        return attempts.size() == 5 && attempts[2].at("outcome") == "replayed" &&
+               attempts[4].at("outcome") == "dead";
+    }));
+    CHECK(statusOf(engine, config, second) == "dead");
     run = runFlowgate("dead-letters list --json" + cliArgs(engine, config));
     const auto again = std::to_string(json::parse(run.output)["items"][0].at("id").get<long>());
     run = runFlowgate("dead-letters delete " + again + cliArgs(engine, config));
