@@ -173,7 +173,8 @@ TEST_CASE("admin: a failing step ends dead with its attempts; replay after the f
 
     // Bulk replay and delete on a second failure (the upstream down again).
     upstream.reset();
-    const auto second = postJson(engine.port(), "/hook/relay", "{}").json().at("requestId");
+    const std::string second =
+        postJson(engine.port(), "/hook/relay", "{}").json().at("requestId");
     REQUIRE(eventually([&] { return statusOf(engine, config, second) == "dead"; }));
     run = runFlowgate("dead-letters replay --flow relay --since 2020-01-01T00:00:00Z" +
                       cliArgs(engine, config));
