@@ -425,6 +425,7 @@ void EdgeServer::dispatch(Connection& c) {
     Job job{&c, c.parser.take(keepAlive), c.requestDeadline};
     c.keepAlive = keepAlive;
     job.request.id = newRequestId();
+    job.request.receivedAt = Clock::now();
     job.request.clientAddress = c.client;
     job.request.serverAddress = c.local;
     c.phase = Connection::Phase::handling;

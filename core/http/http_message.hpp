@@ -4,6 +4,7 @@
 // checked its framing with llhttp and read its whole body before any handler sees it.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@ struct Request {
     // In arrival order, names lower-cased, values with surrounding whitespace trimmed.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;  // complete, de-chunked
+    std::chrono::steady_clock::time_point receivedAt;  // when it was complete
     Poco::Net::IPAddress clientAddress;
     Poco::Net::SocketAddress serverAddress;  // the local address the request reached
 

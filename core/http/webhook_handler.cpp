@@ -186,6 +186,13 @@ void answerUnstored(Response& response, std::exception_ptr error, HttpMetrics& m
 }  // namespace
 
 void WebhookHandler::handle(const Request& request, Response& response) {
+    std::string flowLabel;  // a configured flow's id, once the path named one
+    respond(request, response, flowLabel);
+    // A deferred answer is counted by whoever sends it.
+    if (!response.deferred()) services_.metrics.requests.answered(flowLabel, response.status);
+}
+
+void WebhookHandler::respond(const Request& request, Response& response, std::string& flowLabel) {
     // Logger::get takes a global lock: once, not per request.
     static Poco::Logger& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.method;
@@ -205,6 +212,7 @@ void WebhookHandler::handle(const Request& request, Response& response) {
         return refuse(404, "flow_not_found",
                       isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
                                              : std::string("no such flow"));
+    flowLabel = flow->id;
     const auto& trigger = flow->trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
@@ -331,13 +339,16 @@ void WebhookHandler::handle(const Request& request, Response& response) {
             [sender = response.defer(), accepted = std::move(accepted),
              refused = std::move(refused), &metrics = services_.metrics,
              &attachments = services_.attachments, flowId = flow->id, requestId = message.id,
-             hasAttachments](std::exception_ptr error) mutable {
+             hasAttachments, receivedAt = request.receivedAt](std::exception_ptr error) mutable {
                 if (!error) {
                     ++metrics.accepted;
+                    metrics.requests.accepted(std::chrono::steady_clock::now() - receivedAt);
+                    metrics.requests.answered(flowId, accepted.status);
                     return sender->send(std::move(accepted));
                 }
                 answerUnstored(refused, error, metrics, attachments, flowId, requestId,
                                hasAttachments);
+                metrics.requests.answered(flowId, refused.status);
                 sender->send(std::move(refused));
             });
         return;
@@ -366,6 +377,7 @@ void WebhookHandler::handle(const Request& request, Response& response) {
                          {"message", "duplicate delivery: already accepted, not queued again"}});
     }
     ++services_.metrics.accepted;
+    services_.metrics.requests.accepted(std::chrono::steady_clock::now() - request.receivedAt);
     if (!sync) return sendAccepted(response, *flow, message.id);
 
     if (auto reply = waiter->wait(waitUntil)) return sendReply(response, *reply);
