@@ -17,6 +17,8 @@
 #include "http/webhook_server.hpp"
 #include "ipc/queue_service.hpp"
 #include "ipc/worker_ledger.hpp"
+#include "metrics/exposition.hpp"
+#include "metrics/process_metrics.hpp"
 #include "queue/disk_alarm.hpp"
 #include "queue/guarded_queue.hpp"
 #include "queue/sqlite_queue.hpp"
@@ -182,6 +184,12 @@ struct Engine::Parts {
                 reloadMetrics.reloads.load());
         counter("flowgate_reload_failures_total", "Reloads that refused a file or failed",
                 reloadMetrics.failures.load());
+        // The labelled families (by flow, step, status), histograms and process figures.
+        auto families = httpMetrics.requests.collect();
+        for (auto& family : runtimeMetrics.steps.collect()) families.push_back(std::move(family));
+        for (auto& family : metrics::processFamilies(ledger.pids()))
+            families.push_back(std::move(family));
+        out << metrics::exposition(families);
         return out.str();
     }
 };

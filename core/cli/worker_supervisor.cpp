@@ -152,6 +152,7 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
     const std::string exit = describeExit(status);
     const auto remains = ledger_.remove(pid, kDrainPatience);
     std::vector<queue::Outcome> outcomes;
+    std::vector<runtime::StepRun> runs;  // the step it died in counts as a failed run
     const std::string who =
         "worker " + std::to_string(slot.number) + " (pid " + std::to_string(pid) + ") " + exit;
     if (remains.running) {
@@ -162,6 +163,10 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
         const auto flow = flows_.findEnabled(item.flowId);
         const config::RetryPolicy policy = flow ? flow->retry : defaultRetry_;
         outcomes.push_back(runtime::failedAttempt(item, policy, cause));
+        runs.push_back({item.flowId, item.stepId,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                      remains.running->since)
+                            .count()});
         logger_.error("worker %d (pid %d): %s (requestId %s): %s", slot.number,
                       static_cast<int>(pid), cause, item.executionId,
                       runtime::describeFailedAttempt(item, policy, outcomes.back()));
@@ -176,7 +181,7 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
         outcomes.push_back(release);
     }
     try {
-        service_.settleForWorker(std::move(outcomes));
+        service_.settleForWorker(std::move(outcomes), runs);
     } catch (const std::exception& e) {
         logger_.error(
             "%s: cannot settle the items it held, they run again when their lease "

@@ -90,6 +90,87 @@ void serialize(std::string& out, const Response& response, bool head, bool close
 
 }  // namespace
 
+struct EdgeServer::Returns {
+    std::mutex mutex;
+    std::vector<Connection*> connections;  // answered, for the loop to write
+    bool closed = false;  // the server is going away: late answers are dropped
+    int wakeFd = -1;
+
+    // Under `mutex`. One wake per batch of returns: the loop takes the whole list.
+    void push(Connection* c) {
+        const bool first = connections.empty();
+        connections.push_back(c);
+        if (first) {
+            const std::uint64_t one = 1;
+            [[maybe_unused]] auto n = ::write(wakeFd, &one, sizeof one);
+        }
+    }
+};
+
+// The deferred answer of one request: written into its connection, which stays busy (out
+// of epoll and past any deadline) until then, and handed to the loop.
+class EdgeServer::Sender final : public ResponseSender {
+public:
+    Sender(std::shared_ptr<Returns> returns, Connection& c, bool head, bool close,
+           int versionMinor, std::string requestId)
+        : returns_(std::move(returns)),
+          connection_(c),
+          head_(head),
+          close_(close),
+          versionMinor_(versionMinor),
+          requestId_(std::move(requestId)) {}
+
+    ~Sender() override {
+        if (sent_.load()) return;
+        // Nobody answered (a completion lost on an error path): the caller still gets one.
+        Response response;
+        sendJson(response, 500,
+                 {{"error", "internal_error"},
+                  {"message", "the request could not be handled"},
+                  {"requestId", requestId_}});
+        send(std::move(response));
+    }
+
+    void send(Response response) override {
+        if (sent_.exchange(true)) return;
+        std::string out;
+        serialize(out, response, head_, close_, versionMinor_);
+        std::lock_guard lock(returns_->mutex);
+        if (returns_->closed) return;
+        connection_.out = std::move(out);
+        connection_.outPos = 0;
+        connection_.closeAfterWrite = close_;
+        returns_->push(&connection_);
+    }
+
+private:
+    const std::shared_ptr<Returns> returns_;
+    Connection& connection_;
+    const bool head_;
+    const bool close_;
+    const int versionMinor_;
+    const std::string requestId_;
+    std::atomic<bool> sent_{false};
+};
+
+// Lets the handler of one job defer its answer.
+class EdgeServer::JobDeferral final : public Deferral {
+public:
+    JobDeferral(EdgeServer& server, Job& job, bool close)
+        : server_(server), job_(job), close_(close) {}
+
+    std::shared_ptr<ResponseSender> defer() override {
+        const Request& r = job_.request;
+        return std::make_shared<Sender>(server_.returns_, *job_.connection, r.method == "HEAD",
+                                        close_, r.versionMinor, r.id);
+    }
+
+private:
+    EdgeServer& server_;
+    Job& job_;
+    const bool close_;
+};
+
 EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics)
     : settings_(std::move(settings)),
       handler_(std::move(handler)),
@@ -101,6 +182,8 @@ EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metr
     wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_ < 0 || wakeFd_ < 0)
         throw std::runtime_error(std::string("epoll: ") + std::strerror(errno));
+    returns_ = std::make_shared<Returns>();
+    returns_->wakeFd = wakeFd_;
     epoll_event listen{};
     listen.events = EPOLLIN;
     listen.data.ptr = &listenerTag;
@@ -114,6 +197,11 @@ EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metr
 
 EdgeServer::~EdgeServer() {
     stop();
+    {
+        // A deferred answer still outstanding after the stop grace finds no connection.
+        std::lock_guard lock(returns_->mutex);
+        returns_->closed = true;
+    }
     for (auto& [fd, connection] : connections_) ::close(fd);
     connections_.clear();
     if (epoll_ >= 0) ::close(epoll_);
@@ -176,8 +264,8 @@ void EdgeServer::loop() {
                 [[maybe_unused]] auto r = ::read(wakeFd_, &count, sizeof count);
                 std::vector<Connection*> returned;
                 {
-                    std::lock_guard lock(returnedMutex_);
-                    returned.swap(returned_);
+                    std::lock_guard lock(returns_->mutex);
+                    returned.swap(returns_->connections);
                 }
                 for (Connection* c : returned) {
                     c->busy.store(false, std::memory_order_relaxed);
@@ -337,6 +425,7 @@ void EdgeServer::dispatch(Connection& c) {
     Job job{&c, c.parser.take(keepAlive), c.requestDeadline};
     c.keepAlive = keepAlive;
     job.request.id = newRequestId();
+    job.request.receivedAt = Clock::now();
     job.request.clientAddress = c.client;
     job.request.serverAddress = c.local;
     c.phase = Connection::Phase::handling;
@@ -471,6 +560,8 @@ void EdgeServer::serve(Job& job) {
     const Request& request = job.request;
     Response response;
     bool close = !c.keepAlive || stopping_;
+    JobDeferral deferral(*this, job, close);
+    response.deferral = &deferral;
     if (Clock::now() > job.deadline) {
         // Waited too long for a handler: nothing was stored; the caller may try again.
         ++metrics_.overloaded;
@@ -486,6 +577,7 @@ void EdgeServer::serve(Job& job) {
             Poco::Logger::get("flowgate.http")
                 .error("request %s (%s %s) failed: %s", request.id, request.method,
                        std::string(request.path()), std::string(e.what()));
+            if (response.deferred()) return;  // its sender answers (500 if it is dropped)
             response = Response{};
             sendJson(response, 500,
                      {{"error", "internal_error"},
@@ -496,6 +588,7 @@ void EdgeServer::serve(Job& job) {
             Poco::Logger::get("flowgate.http")
                 .error("request %s (%s %s) failed with an unknown exception", request.id,
                        request.method, std::string(request.path()));
+            if (response.deferred()) return;
             response = Response{};
             sendJson(response, 500,
                      {{"error", "internal_error"},
@@ -503,6 +596,7 @@ void EdgeServer::serve(Job& job) {
                       {"requestId", request.id}});
         }
     }
+    if (response.deferred()) return;  // the connection stays busy until its sender answers
     serialize(c.out, response, request.method == "HEAD", close, request.versionMinor);
     c.outPos = 0;
     c.closeAfterWrite = close;
@@ -515,11 +609,8 @@ void EdgeServer::serve(Job& job) {
         return;
     }
     // The rest (a slow reader, pipelined bytes, a close) is the loop's; it clears busy.
-    {
-        std::lock_guard lock(returnedMutex_);
-        returned_.push_back(&c);
-    }
-    wake();
+    std::lock_guard lock(returns_->mutex);
+    returns_->push(&c);
 }
 
 }  // namespace flowgate::http

@@ -118,9 +118,12 @@ private:
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
     std::unordered_map<std::string, std::size_t> perAddress_;
 
-    // Connections a handler thread gives back to the loop.
-    std::mutex returnedMutex_;
-    std::vector<Connection*> returned_;
+    // Connections a handler thread, or a deferred answer (Response::defer), gives back to
+    // the loop. Shared with the senders of deferred answers, which may outlive the server.
+    struct Returns;
+    class Sender;
+    class JobDeferral;
+    std::shared_ptr<Returns> returns_;
 
     std::mutex jobsMutex_;
     std::condition_variable jobsReady_;

@@ -4,6 +4,9 @@
 // checked its framing with llhttp and read its whole body before any handler sees it.
 #pragma once
 
+#include <chrono>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +25,7 @@ struct Request {
     // In arrival order, names lower-cased, values with surrounding whitespace trimmed.
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;  // complete, de-chunked
+    std::chrono::steady_clock::time_point receivedAt;  // when it was complete
     Poco::Net::IPAddress clientAddress;
     Poco::Net::SocketAddress serverAddress;  // the local address the request reached
 
@@ -33,14 +37,48 @@ struct Request {
     std::string_view query() const;  // after '?', raw; "" if none
 };
 
+struct Response;
+
+// Sends the answer of a request whose handler returned without one (Response::defer).
+class ResponseSender {
+public:
+    virtual ~ResponseSender() = default;
+    // Exactly once, from any thread. Cheap: the edge's loop thread does the writing.
+    virtual void send(Response response) = 0;
+};
+
+// What lets a handler answer later; the edge implements it for the request in hand.
+class Deferral {
+public:
+    virtual std::shared_ptr<ResponseSender> defer() = 0;
+
+protected:
+    ~Deferral() = default;
+};
+
 struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;  // besides the framing ones
     std::string body;
+    Deferral* deferral = nullptr;  // set by the edge on the response it hands a handler
 
     // Replaces every field called `name` (case-insensitive).
     void set(std::string_view name, std::string value);
     bool has(std::string_view name) const;
+
+    // Answer later: the handler returns at once and whoever finishes the work sends the
+    // answer through what this returns (if nobody does, the edge answers 500). This
+    // Response is then never sent. Lets a webhook be answered from the queue's commit
+    // instead of a thread parked per request.
+    std::shared_ptr<ResponseSender> defer() {
+        if (!deferral) throw std::logic_error("Response::defer: not a response from the edge");
+        deferred_ = true;
+        return deferral->defer();
+    }
+    bool deferred() const { return deferred_; }
+
+private:
+    bool deferred_ = false;
 };
 
 // The standard reason phrase of `status` ("Accepted"), or "Unknown".

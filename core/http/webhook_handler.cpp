@@ -142,9 +142,57 @@ std::string storedMessage(Message& message, bool rawBody, std::string_view raw) 
     return json(message).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+void dropAttachments(attachments::AttachmentStore& store, const std::string& flowId,
+                     const std::string& requestId) {
+    try {
+        store.removeExecution(requestId);
+    } catch (const std::exception& e) {
+        Poco::Logger::get("flowgate.http")
+            .error("flow %s: cannot remove attachments of %s: %s", flowId, requestId,
+                   std::string(e.what()));
+    }
+}
+
+// The answer when the message was not stored (`error` from the queue): 503 when the store
+// refused it (full, disk alarm, I/O), 500 for anything else; its attachments are removed.
+void answerUnstored(Response& response, std::exception_ptr error, HttpMetrics& metrics,
+                    attachments::AttachmentStore& attachments, const std::string& flowId,
+                    const std::string& requestId, bool hasAttachments) {
+    auto& log = Poco::Logger::get("flowgate.http");
+    if (hasAttachments) dropAttachments(attachments, flowId, requestId);
+    try {
+        std::rethrow_exception(error);
+    } catch (const queue::QueueUnavailable& e) {
+        ++metrics.unavailable;
+        log.warning("flow %s: request not stored: %s", flowId, std::string(e.what()));
+        response.set("Retry-After", "5");
+        sendError(response, 503, "unavailable",
+                  "the message could not be stored; nothing was kept, try again later");
+    } catch (const std::exception& e) {
+        log.error("flow %s: request %s not stored: %s", flowId, requestId, std::string(e.what()));
+        sendJson(response, 500,
+                 {{"error", "internal_error"},
+                  {"message", "the message could not be stored; nothing was kept"},
+                  {"requestId", requestId}});
+    } catch (...) {
+        log.error("flow %s: request %s not stored: unknown error", flowId, requestId);
+        sendJson(response, 500,
+                 {{"error", "internal_error"},
+                  {"message", "the message could not be stored; nothing was kept"},
+                  {"requestId", requestId}});
+    }
+}
+
 }  // namespace
 
 void WebhookHandler::handle(const Request& request, Response& response) {
+    std::string flowLabel;  // a configured flow's id, once the path named one
+    respond(request, response, flowLabel);
+    // A deferred answer is counted by whoever sends it.
+    if (!response.deferred()) services_.metrics.requests.answered(flowLabel, response.status);
+}
+
+void WebhookHandler::respond(const Request& request, Response& response, std::string& flowLabel) {
     // Logger::get takes a global lock: once, not per request.
     static Poco::Logger& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.method;
@@ -164,6 +212,7 @@ void WebhookHandler::handle(const Request& request, Response& response) {
         return refuse(404, "flow_not_found",
                       isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
                                              : std::string("no such flow"));
+    flowLabel = flow->id;
     const auto& trigger = flow->trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
@@ -275,44 +324,60 @@ void WebhookHandler::handle(const Request& request, Response& response) {
         message.meta["resumeUrl"] = resumeUrl(services_.publicBaseUrl, request, message.id);
 
     const bool sync = trigger.responseMode == "sync";
+    const auto key = dedupeKey(*flow, headers);
+    std::vector<queue::NewWorkItem> items = {
+        {flow->id, message.id, flow->steps.front().id, storedMessage(message, rawJson, raw)}};
+    const bool hasAttachments = !message.attachments.empty();
+    if (!sync && !key) {
+        // The common case: answered from the queue's commit, with no thread parked on it
+        // (one wake-up per committed batch instead of one per request).
+        Response accepted = response;  // the CORS fields so far
+        sendAccepted(accepted, *flow, message.id);
+        Response refused = response;
+        services_.queue.enqueueAsync(
+            std::move(items),
+            [sender = response.defer(), accepted = std::move(accepted),
+             refused = std::move(refused), &metrics = services_.metrics,
+             &attachments = services_.attachments, flowId = flow->id, requestId = message.id,
+             hasAttachments, receivedAt = request.receivedAt](std::exception_ptr error) mutable {
+                if (!error) {
+                    ++metrics.accepted;
+                    metrics.requests.accepted(std::chrono::steady_clock::now() - receivedAt);
+                    metrics.requests.answered(flowId, accepted.status);
+                    return sender->send(std::move(accepted));
+                }
+                answerUnstored(refused, error, metrics, attachments, flowId, requestId,
+                               hasAttachments);
+                metrics.requests.answered(flowId, refused.status);
+                sender->send(std::move(refused));
+            });
+        return;
+    }
+
     // Registered before the message is stored, so a fast reply cannot be missed.
     auto waiter = sync ? services_.replies.expect(message.id) : nullptr;
     const auto waitUntil = std::chrono::steady_clock::now() + trigger.syncTimeout;
-    const auto dropAttachments = [&] {
-        if (message.attachments.empty()) return;
-        try {
-            services_.attachments.removeExecution(message.id);
-        } catch (const std::exception& e) {
-            log.error("flow %s: cannot remove attachments of %s: %s", flow->id, message.id,
-                      std::string(e.what()));
-        }
-    };
     std::optional<std::string> firstRequestId;
     try {
-        std::vector<queue::NewWorkItem> items = {
-            {flow->id, message.id, flow->steps.front().id, storedMessage(message, rawJson, raw)}};
-        if (auto key = dedupeKey(*flow, headers))
+        if (key)
             firstRequestId = services_.queue.enqueueOnce(
                 *key, std::chrono::duration_cast<std::chrono::milliseconds>(trigger.dedupeWindow),
                 message.id, std::move(items));
         else
             services_.queue.enqueue(std::move(items));
-    } catch (const queue::QueueUnavailable& e) {
-        dropAttachments();
-        ++services_.metrics.unavailable;
-        log.warning("flow %s: request not stored: %s", flow->id, std::string(e.what()));
-        response.set("Retry-After", "5");
-        return sendError(response, 503, "unavailable",
-                         "the message could not be stored; nothing was kept, try again later");
+    } catch (const queue::QueueUnavailable&) {
+        return answerUnstored(response, std::current_exception(), services_.metrics,
+                              services_.attachments, flow->id, message.id, hasAttachments);
     }
     if (firstRequestId) {
-        dropAttachments();
+        if (hasAttachments) dropAttachments(services_.attachments, flow->id, message.id);
         ++services_.metrics.duplicates;
         return sendJson(response, 200,
                         {{"requestId", *firstRequestId},
                          {"message", "duplicate delivery: already accepted, not queued again"}});
     }
     ++services_.metrics.accepted;
+    services_.metrics.requests.accepted(std::chrono::steady_clock::now() - request.receivedAt);
     if (!sync) return sendAccepted(response, *flow, message.id);
 
     if (auto reply = waiter->wait(waitUntil)) return sendReply(response, *reply);

@@ -27,14 +27,18 @@ struct WebhookServices {
 };
 
 // Stateless; all state lives in WebhookServices. handle() is called on the edge's handler
-// threads, many at once, with complete requests only; it may block on the queue's commit
-// or on a sync flow's reply.
+// threads, many at once, with complete requests only. An async flow's 202 is deferred to
+// the queue's commit (Response::defer); a delivery id (dedupe) or a sync flow's reply
+// blocks the thread.
 class WebhookHandler {
 public:
     explicit WebhookHandler(WebhookServices& services) : services_(services) {}
     void handle(const Request& request, Response& response);
 
 private:
+    // The answer; sets `flowLabel` to the configured flow the path names, if any.
+    void respond(const Request& request, Response& response, std::string& flowLabel);
+
     WebhookServices& services_;
 };
 

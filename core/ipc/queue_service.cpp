@@ -121,8 +121,7 @@ json QueueService::handle(pid_t pid, const json& request, bool& answer) {
             ledger_.idle(pid);
             auto outcomes = wire::decodeOutcomes(request.at("outcomes"));
             queue_.settle(outcomes);
-            ledger_.settled(pid, outcomes);
-            metrics_.count(outcomes);
+            metrics_.count(outcomes, ledger_.settled(pid, outcomes));
             return json::object();
         }
         if (op == "hasPending")
@@ -139,10 +138,11 @@ json QueueService::handle(pid_t pid, const json& request, bool& answer) {
     }
 }
 
-void QueueService::settleForWorker(std::vector<queue::Outcome> outcomes) {
+void QueueService::settleForWorker(std::vector<queue::Outcome> outcomes,
+                                   const std::vector<runtime::StepRun>& runs) {
     if (outcomes.empty()) return;
     queue_.settle(outcomes);
-    metrics_.count(outcomes);
+    metrics_.count(outcomes, runs);
 }
 
 }  // namespace flowgate::ipc

@@ -39,7 +39,8 @@ public:
     QueueService& operator=(const QueueService&) = delete;
 
     // Settles outcomes on behalf of a worker that is gone, counting them like its own.
-    void settleForWorker(std::vector<queue::Outcome> outcomes);
+    void settleForWorker(std::vector<queue::Outcome> outcomes,
+                         const std::vector<runtime::StepRun>& runs = {});
 
 private:
     struct Connection {

@@ -42,24 +42,49 @@ void WorkerLedger::started(pid_t pid, std::int64_t itemId, std::uint64_t leaseTo
     if (it == workers_.end()) return;
     auto held = it->second.held.find(itemId);
     if (held == it->second.held.end() || held->second.leaseToken != leaseToken) return;
-    it->second.running = Running{held->second, Clock::now(), deadline};
+    const auto now = Clock::now();
+    auto& running = it->second.running;
+    if (running) it->second.ran[running->item.id] = now - running->since;
+    running = Running{held->second, now, deadline};
 }
 
 void WorkerLedger::idle(pid_t pid) {
     std::lock_guard lock(mutex_);
     auto it = workers_.find(pid);
-    if (it != workers_.end()) it->second.running.reset();
+    if (it == workers_.end()) return;
+    auto& running = it->second.running;
+    if (running) it->second.ran[running->item.id] = Clock::now() - running->since;
+    running.reset();
 }
 
-void WorkerLedger::settled(pid_t pid, const std::vector<queue::Outcome>& outcomes) {
+std::vector<runtime::StepRun> WorkerLedger::settled(pid_t pid,
+                                                    const std::vector<queue::Outcome>& outcomes) {
+    std::vector<runtime::StepRun> runs(outcomes.size());
     std::lock_guard lock(mutex_);
     auto it = workers_.find(pid);
-    if (it == workers_.end()) return;
+    if (it == workers_.end()) return runs;
     Worker& worker = it->second;
-    for (const auto& outcome : outcomes) {
-        worker.held.erase(outcome.itemId);
-        if (worker.running && worker.running->item.id == outcome.itemId) worker.running.reset();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const auto id = outcomes[i].itemId;
+        if (auto held = worker.held.find(id); held != worker.held.end()) {
+            runs[i].flow = held->second.flowId;
+            runs[i].step = held->second.stepId;
+            worker.held.erase(held);
+        }
+        if (auto ran = worker.ran.find(id); ran != worker.ran.end()) {
+            runs[i].seconds = std::chrono::duration<double>(ran->second).count();
+            worker.ran.erase(ran);
+        }
+        if (worker.running && worker.running->item.id == id) worker.running.reset();
     }
+    return runs;
+}
+
+std::vector<pid_t> WorkerLedger::pids() const {
+    std::vector<pid_t> pids;
+    std::lock_guard lock(mutex_);
+    for (const auto& [pid, worker] : workers_) pids.push_back(pid);
+    return pids;
 }
 
 std::optional<WorkerLedger::Running> WorkerLedger::running(pid_t pid) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "queue/queue.hpp"
+#include "runtime/runtime_metrics.hpp"
 
 namespace flowgate::ipc {
 
@@ -43,10 +44,13 @@ public:
                  std::chrono::milliseconds deadline);
     // The worker runs no step any more (it is settling its batch).
     void idle(pid_t pid);
-    void settled(pid_t pid, const std::vector<queue::Outcome>& outcomes);
+    // Forgets the settled items; returns, per outcome, its step and how long it ran.
+    std::vector<runtime::StepRun> settled(pid_t pid, const std::vector<queue::Outcome>& outcomes);
 
     // The step `pid` runs now, if any.
     std::optional<Running> running(pid_t pid) const;
+    // Every worker process this intake started and has not removed.
+    std::vector<pid_t> pids() const;
     // Workers whose running step is past its deadline.
     std::vector<std::pair<pid_t, Running>> overdue(Clock::time_point now) const;
 
@@ -60,6 +64,9 @@ private:
         int connections = 0;
         std::map<std::int64_t, queue::WorkItem> held;  // by item id
         std::optional<Running> running;
+        // How long each finished step of the batch ran: from its start to the next
+        // step's start, or to the settle (metrics).
+        std::map<std::int64_t, Clock::duration> ran;
     };
 
     mutable std::mutex mutex_;

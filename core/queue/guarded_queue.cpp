@@ -67,6 +67,16 @@ void GuardedQueue::enqueue(std::vector<NewWorkItem> items) {
     acceptingWork().enqueue(std::move(items));
 }
 
+void GuardedQueue::enqueueAsync(std::vector<NewWorkItem> items, Completion done) {
+    Queue* queue = nullptr;
+    try {
+        queue = &acceptingWork();
+    } catch (...) {
+        return done(std::current_exception());
+    }
+    queue->enqueueAsync(std::move(items), std::move(done));
+}
+
 std::optional<std::string> GuardedQueue::enqueueOnce(const std::string& key,
                                                      std::chrono::milliseconds window,
                                                      std::string executionId,

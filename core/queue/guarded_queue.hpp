@@ -35,6 +35,7 @@ public:
     bool isOpen() const { return open_.load() != nullptr; }
 
     void enqueue(std::vector<NewWorkItem> items) override;
+    void enqueueAsync(std::vector<NewWorkItem> items, Completion done) override;
     std::optional<std::string> enqueueOnce(const std::string& key, std::chrono::milliseconds window,
                                            std::string executionId,
                                            std::vector<NewWorkItem> items) override;

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -115,6 +117,24 @@ public:
 
     // Stores new items atomically (all or none). Returns after they are durable.
     virtual void enqueue(std::vector<NewWorkItem> items) = 0;
+
+    // What an asynchronous call reports once its effect is durable (nullptr) or refused
+    // (the exception enqueue() would have thrown: QueueUnavailable, nothing stored).
+    using Completion = std::function<void(std::exception_ptr)>;
+
+    // enqueue() without a waiting thread: `done` is called exactly once, on the caller's
+    // thread for an immediate refusal, else on a thread of the queue's (keep it short: it
+    // may delay the next commit). A webhook's answer needs no thread parked per request,
+    // which spares a wake-up per request (issue 9). This default blocks like enqueue().
+    virtual void enqueueAsync(std::vector<NewWorkItem> items, Completion done) {
+        std::exception_ptr error;
+        try {
+            enqueue(std::move(items));
+        } catch (...) {
+            error = std::current_exception();
+        }
+        done(error);
+    }
 
     // De-duplicated enqueue (a webhook delivery id seen twice). `key` is opaque to the
     // queue and compared byte for byte. If `key` was stored by an earlier call less than

@@ -314,6 +314,7 @@ public:
     ~Impl();
 
     void enqueue(std::vector<NewWorkItem> items);
+    void enqueueAsync(std::vector<NewWorkItem> items, Completion done);
     std::optional<std::string> enqueueOnce(const std::string& key, milliseconds window,
                                            std::string executionId,
                                            std::vector<NewWorkItem> items);
@@ -366,7 +367,24 @@ private:
         std::optional<std::string> duplicateOf;  // enqueueOnce: the key's stored executionId
         bool resumed = false;                    // resume
         std::uint64_t generation = 0;  // generation_ when the batch started
+        // How the caller learns the outcome: a waiting thread's promise, or a completion
+        // (enqueueAsync) called by the writer.
         std::promise<void> done;
+        Completion onDone;
+
+        void finish(std::exception_ptr error) {
+            if (onDone) {
+                try {
+                    onDone(error);
+                } catch (...) {
+                    // A completion must not take the writer down; it has nothing to undo.
+                }
+            } else if (error) {
+                done.set_exception(error);
+            } else {
+                done.set_value();
+            }
+        }
     };
     using Batch = std::vector<std::shared_ptr<Op>>;
 
@@ -704,6 +722,21 @@ void SqliteQueue::Impl::enqueue(std::vector<NewWorkItem> items) {
     auto op = std::make_shared<Op>(Op::Kind::enqueue);
     op->items = std::move(items);
     submit(op).get();
+}
+
+void SqliteQueue::Impl::enqueueAsync(std::vector<NewWorkItem> items, Completion done) {
+    if (items.empty()) return done(nullptr);
+    auto op = std::make_shared<Op>(Op::Kind::enqueue);
+    try {
+        refuseIfFull(storedCount_.load(), storedBytes_.load(), items);
+        op->items = std::move(items);
+        op->onDone = std::move(done);
+        submit(op);
+    } catch (...) {
+        // Refused before the writer saw it; `done` was not handed over if submit threw.
+        if (op->onDone) done = std::move(op->onDone);
+        done(std::current_exception());
+    }
 }
 
 std::optional<std::string> SqliteQueue::Impl::enqueueOnce(const std::string& key,
@@ -1106,7 +1139,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     if (!batchError.empty()) {
         for (auto& op : batch) {
             op->taken.clear();  // leases that were never committed
-            op->done.set_exception(
+            op->finish(
                 std::make_exception_ptr(QueueUnavailable("queue store failed: " + batchError)));
         }
         return;
@@ -1139,11 +1172,9 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     }
     // Only now, after COMMIT returned, do callers learn their outcome.
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (failures[i].empty()) {
-            batch[i]->done.set_value();
-        } else {
-            batch[i]->done.set_exception(std::make_exception_ptr(QueueUnavailable(failures[i])));
-        }
+        batch[i]->finish(failures[i].empty()
+                             ? nullptr
+                             : std::make_exception_ptr(QueueUnavailable(failures[i])));
     }
 }
 
@@ -1475,6 +1506,10 @@ SqliteQueue::SqliteQueue(SqliteQueueOptions options)
 SqliteQueue::~SqliteQueue() = default;
 
 void SqliteQueue::enqueue(std::vector<NewWorkItem> items) { impl_->enqueue(std::move(items)); }
+
+void SqliteQueue::enqueueAsync(std::vector<NewWorkItem> items, Completion done) {
+    impl_->enqueueAsync(std::move(items), std::move(done));
+}
 
 std::optional<std::string> SqliteQueue::enqueueOnce(const std::string& key,
                                                     std::chrono::milliseconds window,

@@ -91,6 +91,9 @@ public:
     // See Queue. An empty `items` returns at once. Throws QueueUnavailable when full
     // (see maxReady), on a storage error, or once the queue is being destroyed.
     void enqueue(std::vector<NewWorkItem> items) override;
+    // See Queue: the same op as enqueue() in the same group commit; `done` runs on the
+    // writer thread right after the commit, before the next batch starts.
+    void enqueueAsync(std::vector<NewWorkItem> items, Completion done) override;
 
     // See Queue. Goes through the writer like enqueue() (same group commit, same maxReady
     // and failure rules). `items` may be empty: the key is still remembered. A window is

@@ -5,11 +5,36 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "metrics/step_metrics.hpp"
 #include "queue/queue.hpp"
 
 namespace flowgate::runtime {
+
+// What the intake knows of a settled item besides its outcome: which step of which flow
+// it was, and how long the step ran (unknown if its worker never said it started).
+struct StepRun {
+    std::string flow;
+    std::string step;
+    std::optional<double> seconds;
+};
+
+// The label of an outcome in flowgate_step_runs_total.
+inline std::string_view outcomeLabel(const queue::Outcome& o) {
+    using Kind = queue::Outcome::Kind;
+    switch (o.kind) {
+        case Kind::completed: return "completed";
+        case Kind::retry: return o.failed ? "failed" : "retry_later";
+        case Kind::deadLetter: return "dead";
+        case Kind::release: return "released";
+        case Kind::wait: return "waiting";
+    }
+    return "unknown";
+}
 
 struct RuntimeMetrics {
     std::atomic<std::uint64_t> stepsCompleted{0};
@@ -19,9 +44,16 @@ struct RuntimeMetrics {
     std::atomic<std::uint64_t> stepsWaiting{0};    // steps that paused their execution
     std::atomic<std::uint64_t> workerRestarts{0};  // worker processes that died and were replaced
 
-    // Counts what `outcomes` say happened (called once they were settled).
-    void count(const std::vector<queue::Outcome>& outcomes) {
+    metrics::StepMetrics steps;  // by flow, step and outcome; durations
+
+    // Counts what `outcomes` say happened (called once they were settled). `runs[i]`, when
+    // given, names the step of outcomes[i]; released items are not step runs.
+    void count(const std::vector<queue::Outcome>& outcomes, const std::vector<StepRun>& runs = {}) {
         using Kind = queue::Outcome::Kind;
+        for (std::size_t i = 0; i < outcomes.size() && i < runs.size(); ++i) {
+            if (outcomes[i].kind == Kind::release) continue;
+            steps.ran(runs[i].flow, runs[i].step, outcomeLabel(outcomes[i]), runs[i].seconds);
+        }
         for (const auto& o : outcomes) {
             if (o.failed) ++stepsFailed;
             if (o.kind == Kind::deadLetter) ++stepsDeadLettered;

@@ -194,6 +194,31 @@ TEST_CASE("a failing step is retried with backoff, then dead-lettered", "[e2e]")
     const auto metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
     CHECK(metrics.find("flowgate_steps_failed_total 5") != std::string::npos);
     CHECK(metrics.find("flowgate_steps_dead_lettered_total 1") != std::string::npos);
+
+    // The same by flow, step and outcome, as an operator's dashboard reads them.
+    const auto has = [&](const std::string& line) {
+        INFO(line);
+        return metrics.find("\n" + line + "\n") != std::string::npos;
+    };
+    CHECK(has(R"(flowgate_webhook_requests_total{flow="flaky",status="202"} 1)"));
+    CHECK(has(R"(flowgate_webhook_requests_total{flow="broken",status="202"} 1)"));
+    CHECK(has(R"(flowgate_step_runs_total{flow="flaky",outcome="failed",step="wobble"} 2)"));
+    CHECK(has(R"(flowgate_step_runs_total{flow="flaky",outcome="completed",step="wobble"} 1)"));
+    CHECK(has(R"(flowgate_step_runs_total{flow="flaky",outcome="completed",step="log"} 1)"));
+    CHECK(has(R"(flowgate_step_runs_total{flow="broken",outcome="failed",step="boom"} 2)"));
+    CHECK(has(R"(flowgate_step_runs_total{flow="broken",outcome="dead",step="boom"} 1)"));
+    CHECK(has(R"(flowgate_step_duration_seconds_count{flow="broken",step="boom"} 3)"));
+    CHECK(has("flowgate_webhook_accept_duration_seconds_count 2"));
+    CHECK(has("flowgate_workers 2"));
+    CHECK(metrics.find("\nprocess_resident_memory_bytes ") != std::string::npos);
+    CHECK(metrics.find("\nprocess_open_fds ") != std::string::npos);
+
+    // A path naming no flow is counted without inventing a label for it.
+    CHECK(postJson(engine.port(), "/hook/no-such-flow", "{}").status == 404);
+    const auto after = request(engine.port(), {"GET", "/metrics", "", "", {}, false}).body;
+    CHECK(after.find(R"(flowgate_webhook_requests_total{flow="",status="404"} 1)") !=
+          std::string::npos);
+    CHECK(after.find("no-such-flow") == std::string::npos);
 }
 
 TEST_CASE("a plugin built for another ABI is refused and the others load", "[e2e]") {

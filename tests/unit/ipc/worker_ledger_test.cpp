@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "ipc/worker_ledger.hpp"
 
 using namespace flowgate;
@@ -52,4 +54,31 @@ TEST_CASE("settling makes a worker idle: no deadline runs while it settles", "[i
     const auto remains = ledger.remove(7, 0ms);
     CHECK_FALSE(remains.running);
     CHECK(remains.unstarted.size() == 1);
+}
+
+TEST_CASE("settling tells each item's flow, step and how long its step ran", "[ipc][metrics]") {
+    ipc::WorkerLedger ledger;
+    ledger.add(9);
+    ledger.leased(9, {held(1), held(2), held(3)});
+    ledger.started(9, 1, 10, 1000ms);
+    std::this_thread::sleep_for(20ms);
+    ledger.started(9, 2, 20, 1000ms);  // item 1 ran until now
+    std::this_thread::sleep_for(5ms);
+    ledger.idle(9);  // item 2 ran until the worker began to settle
+
+    std::vector<queue::Outcome> outcomes(3);
+    outcomes[0].itemId = 1;
+    outcomes[1].itemId = 2;
+    outcomes[2].itemId = 3;  // leased but never started (released)
+    const auto runs = ledger.settled(9, outcomes);
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0].flow == "f");
+    CHECK(runs[0].step == "s");
+    REQUIRE(runs[0].seconds);
+    CHECK(*runs[0].seconds >= 0.020);
+    REQUIRE(runs[1].seconds);
+    CHECK(*runs[1].seconds >= 0.005);
+    CHECK(*runs[1].seconds < *runs[0].seconds);
+    CHECK_FALSE(runs[2].seconds);
+    CHECK(ledger.pids() == std::vector<pid_t>{9});
 }

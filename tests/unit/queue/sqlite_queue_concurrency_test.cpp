@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -21,6 +23,7 @@ using flowgate::queue::SqliteQueue;
 using flowgate::queue::WorkItem;
 using flowgate::test::item;
 using flowgate::test::QueueTempDir;
+using flowgate::test::takeAll;
 
 namespace {
 
@@ -287,4 +290,54 @@ TEST_CASE("an operation that fails on its own data fails alone; the rest of its 
     CHECK(stats.ready == kThreads * kPerThread);
     CHECK(stats.backlogBytes > 0);
     CHECK(stats.backlogBytes < 16 * 1024 * 1024);
+}
+
+TEST_CASE("enqueueAsync reports each call once, after its commit, and refusals with nothing stored",
+          "[queue]") {
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.maxReady = 150;
+    constexpr int kCalls = 200;
+    std::mutex mutex;
+    std::condition_variable allDone;
+    int reported = 0;
+    int stored = 0;
+    std::vector<std::string> refusals;
+    {
+        SqliteQueue queue(options);
+        std::vector<std::thread> callers;
+        for (int t = 0; t < 4; ++t) {
+            callers.emplace_back([&, t] {
+                for (int i = 0; i < kCalls / 4; ++i) {
+                    const std::string message = std::to_string(t) + ":" + std::to_string(i);
+                    queue.enqueueAsync({item(message)}, [&, message](std::exception_ptr error) {
+                        std::lock_guard lock(mutex);
+                        ++reported;
+                        if (!error) {
+                            ++stored;
+                        } else {
+                            try {
+                                std::rethrow_exception(error);
+                            } catch (const QueueUnavailable& e) {
+                                refusals.push_back(e.what());
+                            }
+                        }
+                        allDone.notify_all();
+                    });
+                }
+            });
+        }
+        for (auto& caller : callers) caller.join();
+        std::unique_lock lock(mutex);
+        REQUIRE(allDone.wait_for(lock, 30s, [&] { return reported == kCalls; }));
+        // Reported as stored means committed: visible to a take at once.
+        CHECK(stored == 150);
+        CHECK(refusals.size() == 50);
+        CHECK(refusals.front().find("queue full") != std::string::npos);
+        CHECK(takeAll(queue).size() == 150);
+    }
+    // And durable: still there after the queue is reopened.
+    SqliteQueue reopened(options);
+    CHECK(reopened.stats().ready == 150);
+    CHECK(reported == kCalls);  // nothing reported twice
 }
