@@ -215,7 +215,7 @@ TEST_CASE("a failing step is retried with backoff, then dead-lettered", "[e2e]")
 
     // A path naming no flow is counted without inventing a label for it.
     CHECK(postJson(engine.port(), "/hook/no-such-flow", "{}").status == 404);
-    const auto after = request(engine.port(), {"GET", "/metrics", "", "", {}, false}).body;
+    const auto after = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
     CHECK(after.find(R"(flowgate_webhook_requests_total{flow="",status="404"} 1)") !=
           std::string::npos);
     CHECK(after.find("no-such-flow") == std::string::npos);
