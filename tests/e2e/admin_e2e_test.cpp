@@ -1,6 +1,7 @@
 // The admin listener against a real engine: its API, its CLI, pause and replay, what the
 // webhook port no longer shows, and readiness while draining.
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -309,6 +310,31 @@ TEST_CASE("admin: the webhook port hides operations; the admin API wants its tok
     CHECK(refused.exitCode == 1);
     CHECK(refused.output == "flowgate: admin API at http://127.0.0.1:" + std::to_string(admin) +
                                 " refused the token (401)\n");
+}
+
+TEST_CASE("admin: the CLI finds the admin port and token through --config", "[e2e][admin][cli]") {
+    const int adminPort = freePort();
+    TestConfig config(json{{"admin", {{"port", adminPort}}}});
+    config.addFlow(loggerFlow("inbox", config.file("out.log")));
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile(), 0, adminPort);
+    REQUIRE(engine.adminPort() == adminPort);
+    const std::string configArg = " --config " + config.configDir().string();
+    auto run = runFlowgate("flows" + configArg);
+    INFO(run.output);
+    CHECK(run.exitCode == 0);
+    CHECK(run.output.find("FLOW") == 0);
+    CHECK(run.output.find("inbox") != std::string::npos);
+    run = runFlowgate("executions --json" + configArg);
+    CHECK(run.exitCode == 0);
+    CHECK(json::parse(run.output).at("items").empty());
+
+    ::setenv("FLOWGATE_ADMIN_TOKEN", "wrong", 1);
+    run = runFlowgate("flows" + configArg);
+    ::unsetenv("FLOWGATE_ADMIN_TOKEN");
+    CHECK(run.exitCode == 1);
+    CHECK(run.output.find("refused the token (401)") != std::string::npos);
+    run = runFlowgate("flows frobnicate" + configArg);
+    CHECK(run.exitCode == 2);
 }
 
 TEST_CASE("admin: /readyz is 503 while the engine drains a step in flight", "[e2e][admin]") {

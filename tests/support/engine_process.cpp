@@ -28,10 +28,10 @@ std::vector<fs::path> allPluginDirs() {
 }
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
-                             const fs::path& logFile, int port) {
+                             const fs::path& logFile, int port, int adminPort) {
     std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
                                      configDir.string(), "--port", std::to_string(port),
-                                     "--admin-port",     "0"};
+                                     "--admin-port",     std::to_string(adminPort)};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());

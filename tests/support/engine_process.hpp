@@ -19,11 +19,11 @@ public:
     // `port` 0: any free port (see port()).
     EngineProcess(const std::filesystem::path& configDir,
                   const std::vector<std::filesystem::path>& pluginDirs,
-                  const std::filesystem::path& logFile, int port = 0);
+                  const std::filesystem::path& logFile, int port = 0, int adminPort = 0);
     ~EngineProcess();  // SIGKILL if still running
 
     int port() const { return port_; }
-    // The admin listener's port (started with --admin-port 0).
+    // The admin listener's port (`adminPort` given to the constructor, 0: any free port).
     int adminPort() const { return adminPort_; }
     // The admin token the engine generated into its data directory (loopback, no
     // admin.token configured), for `dataDir`.
