@@ -228,3 +228,40 @@ TEST_CASE("pause: take() leaves a paused flow's items, across a reopen; resume k
     CHECK(rest[1].message == "2");
     CHECK(queue.pausedFlows().empty());
 }
+
+TEST_CASE("history: parked executions wait; lost leases are recorded, also across a reopen",
+          "[queue][history]") {
+    QueueTempDir dir;
+    {
+        SqliteQueue queue(dir.options());
+        queue.enqueue({NewWorkItem{"flow-a", "park", "s1", "m"}});
+        auto taken = takeAll(queue);
+        auto wait = outcome(taken[0], Outcome::Kind::wait);
+        wait.waitToken = "t";
+        wait.message = "m2";
+        wait.delay = 1h;
+        queue.settle({wait});
+        CHECK(statusOf(queue, "park") == "waiting");
+        REQUIRE(queue.resume(taken[0].id, "t", "m3"));
+        CHECK(statusOf(queue, "park") == "running");
+
+        queue.enqueue({NewWorkItem{"flow-a", "slow", "s1", "m"}});
+        // Both are leased now; "slow"'s lease runs out and it is taken again.
+        taken = takeAll(queue, 50ms);
+        REQUIRE(taken.size() == 2);
+        std::this_thread::sleep_for(100ms);
+        REQUIRE(takeAll(queue).size() == 2);
+        const auto slow = queue.execution("slow");
+        REQUIRE(slow);
+        REQUIRE(slow->attempts.size() == 1);
+        CHECK(slow->attempts[0].outcome == "lost");
+        CHECK(slow->attempts[0].attempt == 1);
+    }
+    // Closed with both items leased: the next open records those attempts as lost.
+    SqliteQueue queue(dir.options());
+    const auto slow = queue.execution("slow");
+    REQUIRE(slow);
+    REQUIRE(slow->attempts.size() == 2);
+    CHECK(slow->attempts[1].outcome == "lost");
+    CHECK(slow->attempts[1].attempt == 2);
+}
