@@ -160,7 +160,8 @@ TEST_CASE("SIGTERM while a step hangs ends within the stop grace", "[e2e][isolat
     flowgate::queue::SqliteQueueOptions options;
     options.dataDir = config.dataDir();
     flowgate::queue::SqliteQueue queue(options);
-    const auto items = queue.take(10, std::chrono::seconds(10), std::chrono::milliseconds(0));
+    // The failed attempt's retry delay (~20 ms) may outlast the engine's exit: wait for it.
+    const auto items = queue.take(10, std::chrono::seconds(10), std::chrono::seconds(2));
     REQUIRE(items.size() == 1);
     CHECK(items[0].flowId == "poison-hang");
     CHECK(items[0].failedAttempts == 1);
