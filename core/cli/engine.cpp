@@ -18,6 +18,7 @@
 #include "ipc/queue_service.hpp"
 #include "ipc/worker_ledger.hpp"
 #include "metrics/exposition.hpp"
+#include "metrics/flow_figures.hpp"
 #include "metrics/process_metrics.hpp"
 #include "queue/disk_alarm.hpp"
 #include "queue/guarded_queue.hpp"
@@ -100,6 +101,25 @@ struct Engine::Parts {
                   {"maxBytes", engine.queue.maxBytes},
                   {"databaseBytes", stats.databaseBytes},
                   {"walBytes", stats.walBytes}}}};
+    }
+
+    // Every running flow (zeros until it has activity) and what the store holds of each;
+    // empty while the store cannot be read.
+    std::map<std::string, metrics::FlowFigures> flowFigures() const {
+        std::map<std::string, metrics::FlowFigures> flows;
+        auto* history = queue->history();
+        if (!history) return flows;
+        try {
+            for (const auto& [id, flow] : catalog.snapshot()->all()) flows[id];
+            for (const auto& [id, activity] : history->flowActivity()) {
+                auto& figures = flows[id];
+                figures.queueDepth = activity.queueDepth;
+                figures.executionsByStatus = activity.byStatus;
+            }
+        } catch (const queue::QueueUnavailable&) {
+            return {};
+        }
+        return flows;
     }
 
     std::string metrics() const {
@@ -188,6 +208,8 @@ struct Engine::Parts {
         auto families = httpMetrics.requests.collect();
         for (auto& family : runtimeMetrics.steps.collect()) families.push_back(std::move(family));
         for (auto& family : metrics::processFamilies(ledger.pids()))
+            families.push_back(std::move(family));
+        for (auto& family : metrics::flowFamilies(flowFigures()))
             families.push_back(std::move(family));
         out << metrics::exposition(families);
         return out.str();

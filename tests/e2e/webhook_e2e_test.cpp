@@ -217,6 +217,10 @@ TEST_CASE("a failing step is retried with backoff, then dead-lettered", "[e2e]")
     CHECK(has(R"(flowgate_step_duration_seconds_count{flow="broken",step="boom"} 3)"));
     CHECK(has("flowgate_webhook_accept_duration_seconds_count 2"));
     CHECK(has("flowgate_workers 2"));
+    // Per flow, from the store: nothing left queued, one execution dead, one succeeded.
+    CHECK(has(R"(flowgate_flow_queue_depth{flow="broken"} 0)"));
+    CHECK(has(R"(flowgate_flow_executions{flow="broken",status="dead"} 1)"));
+    CHECK(has(R"(flowgate_flow_executions{flow="flaky",status="succeeded"} 1)"));
     CHECK(metrics.find("\nprocess_resident_memory_bytes ") != std::string::npos);
     CHECK(metrics.find("\nprocess_open_fds ") != std::string::npos);
 
