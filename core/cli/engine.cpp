@@ -162,9 +162,22 @@ struct Engine::Parts {
     }
 };
 
+namespace {
+
+std::string errorLines(const config::ConfigErrors& errors) {
+    std::string lines;
+    for (const auto& error : errors) lines += (lines.empty() ? "" : "\n") + error.toString();
+    return lines;
+}
+
+}  // namespace
+
+ConfigRejected::ConfigRejected(const config::ConfigErrors& errors)
+    : StartupError(errorLines(errors)) {}
+
 Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>()) {
     parts_->loaded = loadConfig(options);
-    logLoaded(*parts_->loaded);
+    if (!parts_->loaded->engineErrors.empty()) throw ConfigRejected(parts_->loaded->engineErrors);
     parts_->catalog.replace(parts_->loaded->flows);
     // The baseline signature is taken now, so only changes after this load count.
     parts_->reloader = std::make_unique<ConfigReloader>(
@@ -179,6 +192,8 @@ void Engine::start() {
     auto& p = *parts_;
     const auto& engine = p.loaded->engine;
     auto& logger = Poco::Logger::get("flowgate.intake");
+    // Logged here rather than at load, so the lines take the configured log format.
+    logLoaded(*p.loaded);
     std::error_code ec;
     fs::create_directories(engine.dataDir, ec);
     if (ec)
@@ -252,7 +267,9 @@ void Engine::start() {
         "--socket",
         socket.string(),
         "--public-base-url",
-        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl};
+        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl,
+        "--log-format",  // a --log-format of `run` reaches the workers too
+        engine.logFormat};
     for (const auto& dir : engine.pluginPath) {
         workerArgs.push_back("--plugins");
         workerArgs.push_back(dir.string());
@@ -310,8 +327,9 @@ std::vector<std::string> Engine::flowIds() const {
 
 ValidationReport validateConfig(const EngineOptions& options) {
     auto loaded = loadConfig(options);
-    return {std::move(loaded->errors), std::move(loaded->pluginErrors),
-            loaded->flows->all().size()};
+    config::ConfigErrors errors = std::move(loaded->engineErrors);
+    for (auto& error : loaded->errors) errors.push_back(std::move(error));
+    return {std::move(errors), std::move(loaded->pluginErrors), loaded->flows->all().size()};
 }
 
 }  // namespace flowgate::cli

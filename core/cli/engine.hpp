@@ -22,6 +22,7 @@ struct EngineOptions {
     std::optional<int> port;
     std::optional<std::filesystem::path> dataDir;
     std::vector<std::filesystem::path> pluginDirs;  // if set, replace engine.json's pluginPath
+    std::optional<std::string> logFormat;           // "text" or "json"
 };
 
 // The engine cannot start (unreadable engine.json, data directory locked, port taken).
@@ -30,14 +31,22 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// engine.json has errors: the engine does not start on guessed settings. what() holds
+// one line per error ("file: /pointer: reason").
+class ConfigRejected : public StartupError {
+public:
+    explicit ConfigRejected(const config::ConfigErrors& errors);
+};
+
 class Engine {
 public:
+    // Loads the config directory; throws ConfigRejected if engine.json has errors.
     explicit Engine(const EngineOptions& options);
     ~Engine();
 
-    // Opens the queue (or, while the disk alarm is raised, keeps trying in the background
-    // and answers 503 meanwhile), starts the workers, then starts serving. Throws
-    // StartupError.
+    // Logs what the config load found, opens the queue (or, while the disk alarm is raised, keeps
+    // trying in the background and answers 503 meanwhile), starts the workers, then starts serving.
+    // Throws StartupError.
     void start();
     // Graceful: stop accepting, let requests in progress finish, let workers finish or
     // release their items within stopGraceMs (then kill them), close the queue.

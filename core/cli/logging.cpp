@@ -9,6 +9,8 @@
 #include <Poco/Message.h>
 #include <Poco/PatternFormatter.h>
 
+#include "log/json_log_formatter.hpp"
+
 namespace flowgate::cli {
 
 namespace {
@@ -33,9 +35,12 @@ public:
 
 }  // namespace
 
-void setUpLogging(const std::string& level) {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(
-        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ [%P] %p %s: %t"));
+void setUpLogging(const std::string& level, const std::string& format) {
+    Poco::AutoPtr<Poco::Formatter> formatter;
+    if (format == "json")
+        formatter = new log::JsonLogFormatter;
+    else
+        formatter = new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ [%P] %p %s: %t");
     Poco::AutoPtr<StderrLineChannel> console(new StderrLineChannel);
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
     Poco::Logger::root().setChannel(channel);

@@ -38,7 +38,7 @@ int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
 
     auto loaded = loadConfig(options);
     const auto& engine = loaded->engine;
-    setUpLogging(engine.logLevel);
+    setUpLogging(engine.logLevel, engine.logFormat);
     // The intake loads and reloads the same files and reports what is wrong with them;
     // every worker saying it again (and at every restart) would only bury it.
     Poco::Logger::get("flowgate.reload").setLevel(Poco::Message::PRIO_FATAL);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "cli/child_process.hpp"
+#include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
 
 namespace flowgate::cli {
@@ -139,8 +140,12 @@ void WorkerSupervisor::enforceDeadlines() {
             if (slot.pid != pid || !slot.killReason.empty()) continue;
             slot.killReason = stepName(running.item) + " exceeded its " +
                               formatDuration(running.deadline) + " deadline";
-            logger_.error("worker %d (pid %d): %s (requestId %s): killing the worker", slot.number,
-                          static_cast<int>(pid), slot.killReason, running.item.executionId);
+            const queue::WorkItem& item = running.item;
+            log::logWith(logger_, Poco::Message::PRIO_ERROR,
+                         "worker " + std::to_string(slot.number) + " (pid " + std::to_string(pid) +
+                             "): " + slot.killReason + " (requestId " + item.executionId +
+                             "): killing the worker",
+                         {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
             ::kill(pid, SIGKILL);
         }
     }
@@ -162,9 +167,11 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
         const auto flow = flows_.findEnabled(item.flowId);
         const config::RetryPolicy policy = flow ? flow->retry : defaultRetry_;
         outcomes.push_back(runtime::failedAttempt(item, policy, cause));
-        logger_.error("worker %d (pid %d): %s (requestId %s): %s", slot.number,
-                      static_cast<int>(pid), cause, item.executionId,
-                      runtime::describeFailedAttempt(item, policy, outcomes.back()));
+        log::logWith(logger_, Poco::Message::PRIO_ERROR,
+                     "worker " + std::to_string(slot.number) + " (pid " + std::to_string(pid) +
+                         "): " + cause + " (requestId " + item.executionId +
+                         "): " + runtime::describeFailedAttempt(item, policy, outcomes.back()),
+                     {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
     } else if (!stopRequested_ || status != 0) {
         logger_.warning("%s", who);
     }

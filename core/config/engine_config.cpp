@@ -58,6 +58,7 @@ const plugin::ConfigSchema& engineSchema() {
             "credentialsDir": {"type": "string", "minLength": 1},
             "pluginPath":     {"type": "array", "items": {"type": "string", "minLength": 1}},
             "logLevel":       {"enum": ["trace", "debug", "information", "notice", "warning", "error"]},
+            "logFormat":      {"enum": ["text", "json"]},
             "maxQueuedItems": {"type": "integer", "minimum": 1},
             "queue": {
               "type": "object", "additionalProperties": false,
@@ -81,7 +82,8 @@ const plugin::ConfigSchema& engineSchema() {
                 "maxConnectionsPerAddress": {"type": "integer", "minimum": 1},
                 "headerTimeoutMs":      {"type": "integer", "minimum": 100},
                 "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
-                "requestTimeoutMs":     {"type": "integer", "minimum": 100}
+                "requestTimeoutMs":     {"type": "integer", "minimum": 100},
+                "accessLog":            {"type": "boolean"}
               }
             },
             "publicBaseUrl":  {"type": "string", "pattern": "^https?://"},
@@ -163,6 +165,7 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     for (const auto& p : doc->value("pluginPath", json::array()))
         config.pluginPath.push_back(resolve(dir, p.get<std::string>()));
     config.logLevel = doc->value("logLevel", config.logLevel);
+    config.logFormat = doc->value("logFormat", config.logFormat);
     // maxQueuedItems is the older spelling of queue.maxItems.
     auto& q = config.queue;
     q.maxItems = doc->value("maxQueuedItems", q.maxItems);
@@ -188,6 +191,7 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
         std::chrono::milliseconds(http.value("keepAliveTimeoutMs", h.keepAliveTimeout.count()));
     h.requestTimeout =
         std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
+    h.accessLog = http.value("accessLog", h.accessLog);
     const json network = doc->value("network", json::object());
     config.network.allowPrivateAddresses = network.value("allowPrivateAddresses", false);
     const json allow = network.value("allowAddresses", json::array());

@@ -42,6 +42,7 @@ struct HttpSettings {
     std::chrono::milliseconds headerTimeout{10000};
     std::chrono::milliseconds requestTimeout{15000};
     std::chrono::milliseconds keepAliveTimeout{5000};  // idle between requests
+    bool accessLog = true;  // a "flowgate.access" line per request (http/access_log.hpp)
 };
 
 struct WorkerSettings {
@@ -102,6 +103,7 @@ struct EngineConfig {
     std::chrono::milliseconds stopGrace{30000};
     QueueSettings queue;
     std::string logLevel = "information";
+    std::string logFormat = "text";  // or "json": one object per line (cli/logging.hpp)
 };
 
 // Reads `<configDir>/engine.json` if it exists. Errors (with file and JSON pointer) are

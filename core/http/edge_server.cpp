@@ -15,6 +15,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "http/access_log.hpp"
 #include "http/json_response.hpp"
 #include "http/request_id.hpp"
 
@@ -39,6 +40,7 @@ struct EdgeServer::Connection {
     Clock::time_point deadline;         // of the current phase
     Clock::time_point headerDeadline;   // of the request being received
     Clock::time_point requestDeadline;  // ... including the wait for a handler
+    Clock::time_point started;          // the first byte of the request being received
     bool keepAlive = true;
     bool closeAfterWrite = false;
     bool broken = false;  // a write failed: the peer is gone
@@ -56,6 +58,10 @@ constexpr std::chrono::seconds kStopGrace{10};
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kExpiryInterval{100};
 constexpr std::chrono::milliseconds kAcceptPause{100};
+
+double millisecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 // The status line, framing fields and body of `response`.
 void serialize(std::string& out, const Response& response, bool head, bool close,
@@ -306,6 +312,7 @@ void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
     if (c.parser.started() && c.phase == Connection::Phase::idle) {
         const auto now = Clock::now();
         c.phase = Connection::Phase::receiving;
+        c.started = now;
         c.headerDeadline = now + settings_.headerTimeout;
         c.requestDeadline = now + settings_.requestTimeout;
     }
@@ -334,7 +341,7 @@ void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
 
 void EdgeServer::dispatch(Connection& c) {
     bool keepAlive = false;
-    Job job{&c, c.parser.take(keepAlive), c.requestDeadline};
+    Job job{&c, c.parser.take(keepAlive), c.requestDeadline, c.started};
     c.keepAlive = keepAlive;
     job.request.id = newRequestId();
     job.request.clientAddress = c.client;
@@ -361,6 +368,8 @@ void EdgeServer::refuse(Connection& c, int status, const std::string& code,
     Response response;
     sendError(response, status, code, message);
     if (status == 503) response.set("Retry-After", "1");
+    if (settings_.accessLog)
+        logAccess({{}, {}, status, {}, {}, millisecondsSince(c.started), c.client.toString()});
     serialize(c.out, response, false, true, 1);
     c.outPos = 0;
     c.closeAfterWrite = true;
@@ -503,6 +512,9 @@ void EdgeServer::serve(Job& job) {
                       {"requestId", request.id}});
         }
     }
+    if (settings_.accessLog)
+        logAccess({request.method, request.path(), response.status, response.flow, request.id,
+                   millisecondsSince(job.started), request.clientAddress.toString()});
     serialize(c.out, response, request.method == "HEAD", close, request.versionMinor);
     c.outPos = 0;
     c.closeAfterWrite = close;

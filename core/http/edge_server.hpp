@@ -47,6 +47,7 @@ struct EdgeSettings {
     std::chrono::milliseconds requestTimeout{15000};
     std::chrono::milliseconds keepAliveTimeout{5000};
     ParseLimits limits;
+    bool accessLog = true;  // a line per answered request (http/access_log.hpp)
 };
 
 // Counters the edge keeps, read by /metrics.
@@ -85,6 +86,7 @@ private:
         Connection* connection;
         Request request;
         std::chrono::steady_clock::time_point deadline;
+        std::chrono::steady_clock::time_point started;  // the request's first byte
     };
 
     void loop();

@@ -37,6 +37,7 @@ struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;  // besides the framing ones
     std::string body;
+    std::string flow;  // the flow the request reached, for the access log; not sent
 
     // Replaces every field called `name` (case-insensitive).
     void set(std::string_view name, std::string value);

@@ -164,6 +164,7 @@ void WebhookHandler::handle(const Request& request, Response& response) {
         return refuse(404, "flow_not_found",
                       isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
                                              : std::string("no such flow"));
+    response.flow = flow->id;
     const auto& trigger = flow->trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);

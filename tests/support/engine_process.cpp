@@ -28,13 +28,15 @@ std::vector<fs::path> allPluginDirs() {
 }
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
-                             const fs::path& logFile, int port) {
+                             const fs::path& logFile, int port,
+                             const std::vector<std::string>& extraArgs) {
     std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
                                      configDir.string(), "--port", std::to_string(port)};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());
     }
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
     const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

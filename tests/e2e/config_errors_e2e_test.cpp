@@ -1,0 +1,124 @@
+// engine.json errors as a user meets them: `flowgate run` refuses to start with one line
+// per error, and a running engine keeps its settings when engine.json breaks under it.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+
+#include <catch2/catch.hpp>
+
+#include "support/engine_process.hpp"
+#include "support/http_client.hpp"
+#include "support/test_config.hpp"
+
+using namespace flowgate::test;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+    int exitCode;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+
+// Runs the binary with `args`; stdout and stderr apart.
+Run runFlowgate(const std::string& args, const std::filesystem::path& errFile) {
+    const std::string command =
+        std::string(FLOWGATE_BINARY) + " " + args + " 2>" + errFile.string();
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::string out;
+    char buf[4096];
+    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, readFile(errFile)};
+}
+
+json loggerFlow(const std::filesystem::path& out) {
+    return {{"id", "ok"},
+            {"steps",
+             {{{"id", "log"},
+               {"component", "logger"},
+               {"function", "log"},
+               {"config", {{"file", out.string()}}}}}}};
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> result;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto end = text.find('\n', start);
+        result.push_back(text.substr(start, end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("flowgate run refuses an engine.json with an unknown key or a wrong type",
+          "[e2e][config]") {
+    const json bad = GENERATE(json{{"bogus", 1}}, json{{"http", {{"port", "8080"}}}},
+                              json{{"http", {{"port", 80}, {"hots", "x"}}}, {"logLevel", 3}});
+    TestConfig config(bad);
+    config.addFlow(loggerFlow(config.file("out.log")));
+    const std::string engineJson = (config.configDir() / "engine.json").string();
+    const std::string args =
+        "--port 0 --config " + config.configDir().string() + " --plugins " + FLOWGATE_PLUGIN_DIR;
+    INFO(bad.dump());
+
+    const Run run = runFlowgate("run " + args, config.file("stderr.txt"));
+    INFO(run.err);
+    CHECK(run.exitCode == 1);
+    CHECK(run.out.find("Flowgate listening") == std::string::npos);
+    // Only the errors, one per line, each "file: /pointer: reason".
+    const auto errLines = lines(run.err);
+    REQUIRE(!errLines.empty());
+    for (const auto& line : errLines) CHECK(line.rfind(engineJson + ": ", 0) == 0);
+    if (bad.contains("bogus"))
+        CHECK(run.err.find(engineJson + ": (document): unknown key 'bogus'") != std::string::npos);
+    if (bad.contains("http") && bad["http"].contains("hots")) {
+        CHECK(errLines.size() == 2);  // every error, not only the first
+        CHECK(run.err.find(engineJson + ": /http: unknown key 'hots'") != std::string::npos);
+        CHECK(run.err.find(engineJson + ": /logLevel: ") != std::string::npos);
+    } else if (bad.contains("http")) {
+        CHECK(run.err.find(engineJson + ": /http/port: ") != std::string::npos);
+    }
+
+    // validate names the same lines.
+    const Run validate = runFlowgate("validate " + args, config.file("validate.txt"));
+    CHECK(validate.exitCode == 1);
+    for (const auto& line : errLines) CHECK(validate.out.find(line) != std::string::npos);
+}
+
+TEST_CASE("a reload with a broken engine.json keeps the running settings and serves on",
+          "[e2e][config]") {
+    TestConfig config(json{{"reload", {{"intervalMs", 200}}}});
+    const auto out = config.file("out.log");
+    config.addFlow(loggerFlow(out));
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    REQUIRE(postJson(engine.port(), "/hook/ok", "{}").status == 202);
+
+    const auto engineJson = config.configDir() / "engine.json";
+    json doc = json::parse(readFile(engineJson));
+    doc["http"]["threads"] = "many";
+    writeFile(engineJson, doc.dump(2));
+    const std::string reported = engineJson.string() + ": /http/threads: ";
+    // Noticed by the file poll ...
+    CHECK(eventually([&] {
+        const auto log = readFile(config.logFile());
+        return log.find(reported) != std::string::npos &&
+               log.find("engine.json refused, running settings kept") != std::string::npos;
+    }));
+    CHECK(postJson(engine.port(), "/hook/ok", "{}").status == 202);
+    // ... and on SIGHUP, again.
+    const auto before = readFile(config.logFile()).size();
+    ::kill(engine.pid(), SIGHUP);
+    CHECK(eventually(
+        [&] { return readFile(config.logFile()).find(reported, before) != std::string::npos; }));
+    CHECK(postJson(engine.port(), "/hook/ok", "{}").status == 202);
+    CHECK(eventually([&] { return jsonLines(out).size() == 3; }));
+    CHECK(engine.terminate() == 0);
+}
