@@ -247,6 +247,8 @@ void Engine::start() {
                                   engine.http, p.httpMetrics, engine.publicBaseUrl},
             http::StatusEndpoints{[&p] { return p.health(); }, [&p] { return p.metrics(); }},
             p.edgeMetrics);
+    } catch (const http::TlsError& e) {
+        throw StartupError("HTTPS: " + std::string(e.what()));
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());
@@ -283,6 +285,7 @@ void Engine::start() {
 }
 
 void Engine::reload() {
+    if (parts_->server) parts_->server->reloadCertificate();
     if (parts_->reloader) parts_->reloader->requestReload();
     if (parts_->workers) parts_->workers->reload();
 }
@@ -315,7 +318,8 @@ const config::EngineConfig& Engine::config() const {
 }
 
 std::string Engine::baseUrl() const {
-    return "http://" + config().http.host + ":" + std::to_string(port());
+    const bool https = parts_->server ? parts_->server->secure() : config().http.tls.enabled();
+    return (https ? "https://" : "http://") + config().http.host + ":" + std::to_string(port());
 }
 
 std::vector<std::string> Engine::flowIds() const {

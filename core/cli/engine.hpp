@@ -52,13 +52,13 @@ public:
     // release their items within stopGraceMs (then kill them), close the queue.
     // Idempotent.
     void stop();
-    // Reloads plugins, credentials and flows now (SIGHUP), here and in every worker;
-    // returns at once. See cli/config_reloader.hpp.
+    // Reloads plugins, credentials and flows now (SIGHUP), here and in every worker, and
+    // the TLS certificate; returns at once. See cli/config_reloader.hpp.
     void reload();
 
     int port() const;
     const config::EngineConfig& config() const;
-    // "http://host:port"
+    // "http://host:port", or "https://host:port" with http.tls
     std::string baseUrl() const;
     std::vector<std::string> flowIds() const;
 

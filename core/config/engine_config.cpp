@@ -83,7 +83,16 @@ const plugin::ConfigSchema& engineSchema() {
                 "headerTimeoutMs":      {"type": "integer", "minimum": 100},
                 "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
                 "requestTimeoutMs":     {"type": "integer", "minimum": 100},
-                "accessLog":            {"type": "boolean"}
+                "accessLog":            {"type": "boolean"},
+                "tls": {
+                  "type": "object", "additionalProperties": false,
+                  "required": ["certFile", "keyFile"],
+                  "properties": {
+                    "certFile":   {"type": "string", "minLength": 1},
+                    "keyFile":    {"type": "string", "minLength": 1},
+                    "minVersion": {"enum": ["1.2", "1.3"]}
+                  }
+                }
               }
             },
             "publicBaseUrl":  {"type": "string", "pattern": "^https?://"},
@@ -192,6 +201,12 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     h.requestTimeout =
         std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
     h.accessLog = http.value("accessLog", h.accessLog);
+    if (http.contains("tls")) {
+        const json& tls = http.at("tls");
+        h.tls.certFile = resolve(dir, tls.at("certFile"));
+        h.tls.keyFile = resolve(dir, tls.at("keyFile"));
+        h.tls.minVersion = tls.value("minVersion", h.tls.minVersion);
+    }
     const json network = doc->value("network", json::object());
     config.network.allowPrivateAddresses = network.value("allowPrivateAddresses", false);
     const json allow = network.value("allowAddresses", json::array());

@@ -25,6 +25,16 @@ struct RetryPolicy {
     std::chrono::milliseconds delayBeforeRetry(int failedAttempts) const;
 };
 
+// HTTPS on the webhook port (http/tls_context.hpp): PEM files, the certificate file
+// holding the chain (server certificate first). Reloaded on SIGHUP.
+struct TlsSettings {
+    std::filesystem::path certFile;  // empty: plain HTTP
+    std::filesystem::path keyFile;
+    std::string minVersion = "1.2";  // or "1.3"
+
+    bool enabled() const { return !certFile.empty(); }
+};
+
 // The webhook port (http/edge_server.hpp): an event loop holds the connections, a pool of
 // `threads` handler threads serves complete requests.
 struct HttpSettings {
@@ -43,6 +53,7 @@ struct HttpSettings {
     std::chrono::milliseconds requestTimeout{15000};
     std::chrono::milliseconds keepAliveTimeout{5000};  // idle between requests
     bool accessLog = true;  // a "flowgate.access" line per request (http/access_log.hpp)
+    TlsSettings tls;
 };
 
 struct WorkerSettings {

@@ -24,6 +24,7 @@ struct Request {
     std::string body;  // complete, de-chunked
     Poco::Net::IPAddress clientAddress;
     Poco::Net::SocketAddress serverAddress;  // the local address the request reached
+    bool secure = false;                     // arrived over TLS (https)
 
     // The field's value, fields sent more than once joined with ", " (RFC 9110 §5.3);
     // `fallback` when absent. `lowerName` must be lower case.
@@ -31,6 +32,7 @@ struct Request {
     bool hasHeader(std::string_view lowerName) const;
     std::string_view path() const;   // the target up to '?'
     std::string_view query() const;  // after '?', raw; "" if none
+    const char* scheme() const { return secure ? "https://" : "http://"; }
 };
 
 struct Response {

@@ -117,7 +117,7 @@ void sendAccepted(Response& response, const flow::Flow& flow, const std::string&
 
 // How the caller reached us: the configured public URL, else the request's Host header.
 std::string baseUrl(const std::string& publicBaseUrl, const Request& request) {
-    return publicBaseUrl.empty() ? "http://" + request.header("host") : publicBaseUrl;
+    return publicBaseUrl.empty() ? request.scheme() + request.header("host") : publicBaseUrl;
 }
 
 void sendReply(Response& response, const HttpReply& reply) {

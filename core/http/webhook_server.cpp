@@ -19,6 +19,7 @@ EdgeSettings edgeSettings(const config::HttpSettings& settings) {
     edge.limits.maxHeaderFields = settings.maxHeaderFields;
     edge.limits.maxBodyBytes = settings.maxBodyBytes;
     edge.accessLog = settings.accessLog;
+    edge.tls = settings.tls;
     return edge;
 }
 

@@ -59,7 +59,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
     // Read stdout until the banner is complete (the process prints it at once).
     std::string text;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    static const std::regex listening(R"(listening on https?://[^:]+:(\d+))");
     std::smatch match;
     while (std::chrono::steady_clock::now() < deadline) {
         pollfd p{out[0], POLLIN, 0};
