@@ -15,6 +15,7 @@
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
+#include "log/log_fields.hpp"
 #include "text/percent_decoding.hpp"
 
 namespace flowgate::http {
@@ -179,8 +180,10 @@ void WebhookHandler::handle(const Request& request, Response& response) {
             std::any_of(trigger.allowIps.begin(), trigger.allowIps.end(),
                         [&](const flow::IpRange& r) { return r.contains(client); });
         if (!allowed) {
-            log.warning("flow %s: refused %s: not in the flow's IP allow list", flow->id,
-                        client.toString());
+            flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
+                                   "flow " + flow->id + ": refused " + client.toString() +
+                                       ": not in the flow's IP allow list",
+                                   {flow->id, {}, request.id, 0});
             return refuse(403, "ip_not_allowed", "this address may not call the webhook");
         }
     }
@@ -219,8 +222,10 @@ void WebhookHandler::handle(const Request& request, Response& response) {
         const auth::Verdict verdict =
             trigger.verifier->verify({method, url, headers, raw}, std::chrono::system_clock::now());
         if (!verdict.accepted) {
-            log.warning("flow %s: refused call from %s: %s", flow->id,
-                        request.clientAddress.toString(), verdict.reason);
+            flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
+                                   "flow " + flow->id + ": refused call from " +
+                                       request.clientAddress.toString() + ": " + verdict.reason,
+                                   {flow->id, {}, request.id, 0});
             for (const auto& [name, value] : verdict.responseHeaders) response.set(name, value);
             if (verdict.failure == auth::Verdict::Failure::internalError)
                 return sendError(response, 500, "internal_error",

@@ -98,6 +98,51 @@ TEST_CASE("logFormat json: every line is JSON; the access and step lines share t
     CHECK(notFound);
 }
 
+TEST_CASE("logFormat json: failed attempts, dead letters and crashed workers carry their item",
+          "[e2e][logging]") {
+    TestConfig config(json{{"logFormat", "json"}});
+    const json retryTwice = {{"maxAttempts", 2}, {"initialDelayMs", 10}, {"maxDelayMs", 10}};
+    config.addFlow({{"id", "throws"},
+                    {"retry", retryTwice},
+                    {"steps", {{{"id", "boom"}, {"component", "poison"}, {"function", "throw"}}}}});
+    config.addFlow(
+        {{"id", "crashes"},
+         {"retry", {{"maxAttempts", 1}}},
+         {"steps", {{{"id", "boom"}, {"component", "poison"}, {"function", "segfault"}}}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+
+    const auto thrown = postJson(engine.port(), "/hook/throws", "{}");
+    REQUIRE(thrown.status == 202);
+    const std::string throwsId = thrown.json().at("requestId");
+    const auto crashed = postJson(engine.port(), "/hook/crashes", "{}");
+    REQUIRE(crashed.status == 202);
+    const std::string crashId = crashed.json().at("requestId");
+    REQUIRE(eventually([&] {
+        const auto lines = logLines(config.logFile());
+        return linesWith(lines, "flowgate.worker", throwsId).size() == 2 &&
+               !linesWith(lines, "flowgate.supervisor", crashId).empty();
+    }));
+    CHECK(engine.terminate() == 0);
+
+    const auto lines = logLines(config.logFile());
+    const auto attempts = linesWith(lines, "flowgate.worker", throwsId);
+    REQUIRE(attempts.size() == 2);
+    for (int i = 0; i < 2; ++i) {
+        CHECK(attempts[i].at("level") == "warning");
+        CHECK(attempts[i].at("flow") == "throws");
+        CHECK(attempts[i].at("step") == "boom");
+        CHECK(attempts[i].at("attempt") == i + 1);
+    }
+    CHECK(attempts[1].at("message").get<std::string>().find("dead-lettered") != std::string::npos);
+    const auto crash = linesWith(lines, "flowgate.supervisor", crashId);
+    REQUIRE(crash.size() == 1);
+    CHECK(crash[0].at("level") == "error");
+    CHECK(crash[0].at("flow") == "crashes");
+    CHECK(crash[0].at("step") == "boom");
+    CHECK(crash[0].at("attempt") == 1);
+    CHECK(crash[0].at("message").get<std::string>().find("SIGSEGV") != std::string::npos);
+}
+
 TEST_CASE("http.accessLog false turns the access log off; --log-format overrides engine.json",
           "[e2e][logging]") {
     TestConfig config(json{{"logFormat", "json"}, {"http", {{"accessLog", false}}}});
