@@ -271,7 +271,9 @@ void Engine::start() {
         "--public-base-url",
         engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl,
         "--log-format",  // a --log-format of `run` reaches the workers too
-        engine.logFormat};
+        engine.logFormat,
+        "--engine-json",  // the settings this intake runs on, whatever the file says later
+        engine.document.dump()};
     for (const auto& dir : engine.pluginPath) {
         workerArgs.push_back("--plugins");
         workerArgs.push_back(dir.string());

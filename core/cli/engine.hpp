@@ -23,6 +23,8 @@ struct EngineOptions {
     std::optional<std::filesystem::path> dataDir;
     std::vector<std::filesystem::path> pluginDirs;  // if set, replace engine.json's pluginPath
     std::optional<std::string> logFormat;           // "text" or "json"
+    // Workers: engine.json's content as the intake read it (config::EngineConfig::document).
+    std::optional<nlohmann::json> engineDocument;
 };
 
 // The engine cannot start (unreadable engine.json, data directory locked, port taken).

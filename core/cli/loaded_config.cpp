@@ -10,7 +10,10 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
     auto loaded = std::make_unique<LoadedConfig>();
-    loaded->engine = config::loadEngineConfig(options.configDir, loaded->engineErrors);
+    loaded->engine = options.engineDocument
+                         ? config::engineConfigFrom(options.configDir, *options.engineDocument,
+                                                    loaded->engineErrors)
+                         : config::loadEngineConfig(options.configDir, loaded->engineErrors);
     auto& engine = loaded->engine;
     if (options.port) engine.http.port = *options.port;
     if (options.logFormat) engine.logFormat = *options.logFormat;

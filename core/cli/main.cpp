@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,20 +126,28 @@ int intakeCommand(const EngineOptions& options) {
 }
 
 // A worker process (`flowgate _worker`, started by the intake): the engine's options plus
-// --socket PATH and --public-base-url URL.
+// --socket PATH, --public-base-url URL and --engine-json DOCUMENT.
 int workerCommand(std::vector<std::string> args) {
-    std::string socket, publicBaseUrl;
+    std::map<std::string, std::string> own = {
+        {"--socket", ""}, {"--public-base-url", ""}, {"--engine-json", ""}};
     std::vector<std::string> rest;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "--socket" || args[i] == "--public-base-url") && i + 1 < args.size()) {
-            (args[i] == "--socket" ? socket : publicBaseUrl) = args[i + 1];
-            ++i;
-        } else {
+        const auto it = own.find(args[i]);
+        if (it != own.end() && i + 1 < args.size())
+            it->second = args[++i];
+        else
             rest.push_back(args[i]);
-        }
     }
+    const std::string& socket = own["--socket"];
     if (socket.empty()) usageError("_worker needs --socket");
-    return flowgate::cli::runWorker(parseOptions(rest), socket, publicBaseUrl);
+    EngineOptions options = parseOptions(rest);
+    if (const std::string& engineJson = own["--engine-json"]; !engineJson.empty()) {
+        options.engineDocument = nlohmann::json::parse(engineJson, nullptr, false);
+        if (options.engineDocument->is_discarded())
+            usageError("_worker: --engine-json is not JSON");
+    }
+    const std::string& publicBaseUrl = own["--public-base-url"];
+    return flowgate::cli::runWorker(options, socket, publicBaseUrl);
 }
 
 int validateCommand(const EngineOptions& options) {

@@ -153,6 +153,15 @@ fs::path resolve(const fs::path& base, const std::string& path) {
 }  // namespace
 
 EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
+    const fs::path file = fs::absolute(configDir).lexically_normal() / "engine.json";
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return engineConfigFrom(configDir, json::object(), errors);
+    const auto doc = readJsonFile(file, errors);
+    return engineConfigFrom(configDir, doc ? *doc : json::object(), errors);
+}
+
+EngineConfig engineConfigFrom(const fs::path& configDir, const json& document,
+                              ConfigErrors& errors) {
     EngineConfig config;
     config.configDir = fs::absolute(configDir).lexically_normal();
     config.dataDir = config.configDir / "data";
@@ -160,11 +169,9 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     config.credentialsDir = config.configDir / "credentials";
 
     const fs::path file = config.configDir / "engine.json";
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return config;
-    auto doc = readJsonFile(file, errors);
-    if (!doc) return config;
+    const json* doc = &document;
     if (!checkSchema(engineSchema(), *doc, file.string(), "", errors)) return config;
+    config.document = document;
 
     const auto& dir = config.configDir;
     if (doc->contains("dataDir")) config.dataDir = resolve(dir, doc->at("dataDir"));

@@ -115,11 +115,19 @@ struct EngineConfig {
     QueueSettings queue;
     std::string logLevel = "information";
     std::string logFormat = "text";  // or "json": one object per line (cli/logging.hpp)
+    // engine.json as read and checked ({} without a file): the intake hands it to its
+    // workers, so a worker started later runs on the intake's settings, not on a file
+    // that was changed or broken since.
+    nlohmann::json document = nlohmann::json::object();
 };
 
 // Reads `<configDir>/engine.json` if it exists. Errors (with file and JSON pointer) are
 // appended to `errors`; the returned config then holds defaults where values were bad.
 EngineConfig loadEngineConfig(const std::filesystem::path& configDir, ConfigErrors& errors);
+
+// The same from `document` in place of the file's content (errors still name the file).
+EngineConfig engineConfigFrom(const std::filesystem::path& configDir,
+                              const nlohmann::json& document, ConfigErrors& errors);
 
 // Reads a flow's or the engine's "retry" object over `base`.
 RetryPolicy retryPolicyFrom(const nlohmann::json& retry, RetryPolicy base);

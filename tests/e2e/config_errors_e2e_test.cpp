@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <catch2/catch.hpp>
@@ -120,5 +121,39 @@ TEST_CASE("a reload with a broken engine.json keeps the running settings and ser
         [&] { return readFile(config.logFile()).find(reported, before) != std::string::npos; }));
     CHECK(postJson(engine.port(), "/hook/ok", "{}").status == 202);
     CHECK(eventually([&] { return jsonLines(out).size() == 3; }));
+    CHECK(engine.terminate() == 0);
+}
+
+TEST_CASE("a worker started after engine.json broke runs on the intake's settings",
+          "[e2e][config]") {
+    // One attempt only, from engine.json: a throwing step is dead-lettered at once.
+    TestConfig config(json{{"retry", {{"maxAttempts", 1}, {"initialDelayMs", 10}}}});
+    config.addFlow({{"id", "throws"},
+                    {"steps", {{{"id", "boom"}, {"component", "poison"}, {"function", "throw"}}}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    const auto before = engine.workerPids();
+    REQUIRE(!before.empty());
+
+    const auto engineJson = config.configDir() / "engine.json";
+    writeFile(engineJson, readFile(engineJson) + "\n{ broken");
+    for (pid_t pid : before) ::kill(pid, SIGKILL);
+    REQUIRE(eventually([&] {
+        const auto now = engine.workerPids();
+        if (now.size() != before.size()) return false;
+        for (pid_t pid : now)
+            if (std::find(before.begin(), before.end(), pid) != before.end()) return false;
+        return true;
+    }));
+
+    const auto answer = postJson(engine.port(), "/hook/throws", "{}");
+    REQUIRE(answer.status == 202);
+    const std::string requestId = answer.json().at("requestId");
+    // The new workers kept maxAttempts 1 (the default would be 5 attempts, retried).
+    CHECK(eventually([&] {
+        const auto log = readFile(config.logFile());
+        const auto at =
+            log.find("requestId " + requestId + ": attempt 1 of 1 failed, dead-lettered");
+        return at != std::string::npos;
+    }));
     CHECK(engine.terminate() == 0);
 }
