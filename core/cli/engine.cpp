@@ -334,6 +334,15 @@ std::vector<std::string> Engine::flowIds() const {
 ValidationReport validateConfig(const EngineOptions& options) {
     auto loaded = loadConfig(options);
     config::ConfigErrors errors = std::move(loaded->engineErrors);
+    // The certificate too: validate names what would stop `run`.
+    if (const auto& tls = loaded->engine.http.tls; tls.enabled()) {
+        try {
+            http::TlsContext check(tls);
+        } catch (const http::TlsError& e) {
+            errors.push_back(
+                {(loaded->engine.configDir / "engine.json").string(), "/http/tls", e.what()});
+        }
+    }
     for (auto& error : loaded->errors) errors.push_back(std::move(error));
     return {std::move(errors), std::move(loaded->pluginErrors), loaded->flows->all().size()};
 }

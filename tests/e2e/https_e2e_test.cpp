@@ -63,19 +63,21 @@ void refusedAndClosed(RawConnection& connection, const std::string& bytes, int s
 
 struct Run {
     int exitCode;
-    std::string err;
+    std::string err;  // the last line of stderr
+    std::string out;
 };
 
 // The exit code and the one line that says why it did not start (the lines before it are
 // the engine's log).
 Run runFlowgate(const std::string& args, const fs::path& errFile) {
-    const std::string command =
-        std::string(FLOWGATE_BINARY) + " " + args + " >/dev/null 2>" + errFile.string();
+    const fs::path outFile = errFile.string() + ".out";
+    const std::string command = std::string(FLOWGATE_BINARY) + " " + args + " >" +
+                                outFile.string() + " 2>" + errFile.string();
     const int status = std::system(command.c_str());
     const std::string err = readFile(errFile);
     const auto start = err.rfind('\n', err.size() >= 2 ? err.size() - 2 : 0);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-            start == std::string::npos ? err : err.substr(start + 1)};
+            start == std::string::npos ? err : err.substr(start + 1), readFile(outFile)};
 }
 
 }  // namespace
@@ -249,6 +251,12 @@ TEST_CASE("a certificate that cannot be used stops the start with one line", "[e
     CHECK(run.exitCode == 1);
     CHECK(run.err.find("flowgate: HTTPS: the private key " + files.file("key.pem").string() +
                        " does not match the certificate") == 0);
+    run = runFlowgate("validate --config " + mismatch.configDir().string() + args,
+                      mismatch.file("validate.txt"));
+    CHECK(run.exitCode == 1);
+    CHECK(run.out.find((mismatch.configDir() / "engine.json").string() +
+                       ": /http/tls: the private key " + files.file("key.pem").string() +
+                       " does not match the certificate") != std::string::npos);
 
     TestConfig missing(json{{"http",
                              {{"tls",
