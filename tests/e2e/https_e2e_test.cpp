@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
@@ -127,6 +128,24 @@ TEST_CASE("HTTPS: a client that verifies the test CA posts a webhook; it is proc
     cut.shutdownWrite();
     CHECK(cut.closesWithoutAnswer());
     CHECK(requestIdsIn(out).size() == 3);  // nothing incomplete or refused was stored
+
+    // Many keep-alive TLS clients at once: handler threads and the loop share the work.
+    std::atomic<int> accepted{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t)
+        clients.emplace_back([&] {
+            try {
+                RawConnection client(engine.port(), TlsClientOptions{});
+                for (int i = 0; i < 25; ++i) {
+                    client.send(post(R"({"k":)" + std::to_string(i) + "}"));
+                    if (client.readResponse().status == 202) ++accepted;
+                }
+            } catch (const std::exception&) {
+                // counted as not accepted
+            }
+        });
+    for (auto& client : clients) client.join();
+    CHECK(accepted == 200);
 
     // A client that checks the name finds that the certificate is not for it.
     TlsClientOptions otherName;
