@@ -273,7 +273,9 @@ void Engine::start() {
         "--log-format",  // a --log-format of `run` reaches the workers too
         engine.logFormat,
         "--engine-json",  // the settings this intake runs on, whatever the file says later
-        engine.document.dump()};
+        engine.document.dump(),
+        "--log-fd",  // see WorkerSupervisor: stdout and stderr are captured
+        "3"};
     for (const auto& dir : engine.pluginPath) {
         workerArgs.push_back("--plugins");
         workerArgs.push_back(dir.string());

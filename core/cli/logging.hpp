@@ -7,7 +7,7 @@
 namespace flowgate::cli {
 
 // Sets up Poco's root logger; `level` is a Poco level name ("information", "debug", ...),
-// `format` "text" or "json".
-void setUpLogging(const std::string& level, const std::string& format = "text");
+// `format` "text" or "json"; lines go to descriptor `fd`.
+void setUpLogging(const std::string& level, const std::string& format = "text", int fd = 2);
 
 }  // namespace flowgate::cli

@@ -1,5 +1,6 @@
 // The `flowgate` command line: run, validate, plugins, version.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -126,10 +127,10 @@ int intakeCommand(const EngineOptions& options) {
 }
 
 // A worker process (`flowgate _worker`, started by the intake): the engine's options plus
-// --socket PATH, --public-base-url URL and --engine-json DOCUMENT.
+// --socket PATH, --public-base-url URL, --engine-json DOCUMENT and --log-fd N.
 int workerCommand(std::vector<std::string> args) {
     std::map<std::string, std::string> own = {
-        {"--socket", ""}, {"--public-base-url", ""}, {"--engine-json", ""}};
+        {"--socket", ""}, {"--public-base-url", ""}, {"--engine-json", ""}, {"--log-fd", ""}};
     std::vector<std::string> rest;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto it = own.find(args[i]);
@@ -147,7 +148,8 @@ int workerCommand(std::vector<std::string> args) {
             usageError("_worker: --engine-json is not JSON");
     }
     const std::string& publicBaseUrl = own["--public-base-url"];
-    return flowgate::cli::runWorker(options, socket, publicBaseUrl);
+    const int logFd = own["--log-fd"].empty() ? STDERR_FILENO : std::atoi(own["--log-fd"].c_str());
+    return flowgate::cli::runWorker(options, socket, publicBaseUrl, logFd);
 }
 
 int validateCommand(const EngineOptions& options) {

@@ -103,6 +103,7 @@ void WorkerSupervisor::monitor() {
         bool alive = false;
         for (auto& slot : slots_) {
             if (slot.pid <= 0) continue;
+            slot.output->drain(slot.number, slot.pid, false);
             int status = 0;
             if (::waitpid(slot.pid, &status, WNOHANG) == slot.pid) {
                 reap(slot, status);
@@ -122,8 +123,11 @@ void WorkerSupervisor::monitor() {
 
 void WorkerSupervisor::spawn(Slot& slot) {
     try {
-        slot.pid = spawnSelf(workerArgs_);
+        slot.output = std::make_unique<WorkerOutput>();
+        slot.pid = spawnSelf(workerArgs_, slot.output->writeEnd());
+        slot.output->closeWriteEnd();
     } catch (const std::exception& e) {
+        slot.output.reset();
         logger_.error("cannot start worker %d: %s", slot.number, std::string(e.what()));
         slot.restartAt = Clock::now() + kMaxRestartDelay;
         return;
@@ -154,6 +158,9 @@ void WorkerSupervisor::enforceDeadlines() {
 void WorkerSupervisor::reap(Slot& slot, int status) {
     const pid_t pid = slot.pid;
     slot.pid = -1;
+    // Its last words (an abort's message) come before the line about its death.
+    slot.output->drain(slot.number, pid, true);
+    slot.output.reset();
     const std::string exit = describeExit(status);
     const auto remains = ledger_.remove(pid, kDrainPatience);
     std::vector<queue::Outcome> outcomes;
