@@ -1,5 +1,6 @@
 #include "cli/child_process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -12,7 +13,7 @@
 
 namespace flowgate::cli {
 
-pid_t spawnSelf(const std::vector<std::string>& args) {
+pid_t spawnSelf(const std::vector<std::string>& args, int outputFd) {
     char exe[PATH_MAX];
     const ssize_t length = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (length <= 0) throw std::runtime_error("cannot find this executable (/proc/self/exe)");
@@ -34,9 +35,18 @@ pid_t spawnSelf(const std::vector<std::string>& args) {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        // Only stdin, stdout and stderr go to the child: an inherited listening socket (Poco
-        // does not set FD_CLOEXEC) would keep the webhook port busy after the intake died.
-        ::close_range(3, ~0U, 0);
+        int keep = 3;
+        if (outputFd >= 0) {
+            const int log = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
+            ::dup2(outputFd, STDOUT_FILENO);
+            ::dup2(outputFd, STDERR_FILENO);
+            if (log >= 0) ::dup2(log, 3);  // dup2 leaves the copy open across exec
+            keep = 4;
+        }
+        // Only stdin, stdout and stderr (and the log) go to the child: an inherited listening
+        // socket (Poco does not set FD_CLOEXEC) would keep the webhook port busy after the
+        // intake died.
+        ::close_range(keep, ~0U, 0);
         ::execv(pointers[0], pointers.data());
         ::_exit(127);
     }

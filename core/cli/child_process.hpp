@@ -11,8 +11,10 @@ namespace flowgate::cli {
 
 // Starts this executable with `args` (argv[1..]). The child gets SIGKILL if the thread
 // that started it ends (PR_SET_PDEATHSIG), so no role outlives its supervisor; it starts
-// with no signal blocked and no descriptor but 0, 1 and 2. Throws std::runtime_error.
-pid_t spawnSelf(const std::vector<std::string>& args);
+// with no signal blocked and no descriptor but 0, 1 and 2. With `outputFd`, the child's
+// stdout and stderr go to it and its inherited stderr (the engine log) is descriptor 3.
+// Throws std::runtime_error.
+pid_t spawnSelf(const std::vector<std::string>& args, int outputFd = -1);
 
 // "exited with status 1", "exited on signal 11 (SIGSEGV)": `status` from waitpid.
 std::string describeExit(int status);

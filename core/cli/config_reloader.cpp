@@ -94,6 +94,10 @@ void ConfigReloader::run() {
 FileStamps ConfigReloader::configStamps() const {
     FileStamps stamps = stampFiles(engine_.flowsDir, ".json");
     stamps.merge(stampFiles(engine_.credentialsDir, ".json"));
+    // engine.json too, so that an edit to it is checked (and a broken one reported) when
+    // it happens, not at the next restart.
+    for (auto& [file, stamp] : stampFiles(engine_.configDir, ".json"))
+        if (file.filename() == "engine.json") stamps.emplace(file, stamp);
     return stamps;
 }
 
@@ -172,6 +176,12 @@ ConfigReloader::PluginChanges ConfigReloader::takePluginChanges(bool forced) {
 }
 
 void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
+    // engine.json is read at start only; a reload just checks it, so that a broken edit
+    // is reported now and not as a refused start at the next restart.
+    config::ConfigErrors engineErrors;
+    config::loadEngineConfig(engine_.configDir, engineErrors);
+    for (const auto& error : engineErrors) logger_.error(error.toString());
+
     config::ConfigErrors errors;
     // Built off to the side; the running flows and their credentials are untouched
     // until the catalog swap below.
@@ -191,9 +201,11 @@ void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
     describe(line, "removed", c.removed);
     describe(line, "kept previous version (file refused)", c.kept);
     describe(line, "refused", c.refused);
-    const std::size_t problems = fresh.errors.size() + plugins.refused;
+    if (!engineErrors.empty()) line += "; engine.json refused, running settings kept";
+    const std::size_t problems = engineErrors.size() + fresh.errors.size() + plugins.refused;
     if (problems > 0) line += "; " + std::to_string(problems) + " error(s) logged above";
-    if (!plugins.any() && !c.anyFlowChanged() && c.kept.empty() && c.refused.empty())
+    if (!plugins.any() && !c.anyFlowChanged() && c.kept.empty() && c.refused.empty() &&
+        engineErrors.empty())
         line += ": nothing changed";
     line += "; " + std::to_string(merged.flows->all().size()) + " flow(s) running";
 

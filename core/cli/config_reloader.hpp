@@ -5,7 +5,8 @@
 // directories with the last one. On a change it registers new plugin files, loads the
 // credentials and every flow again off to the side, merges them with the running flows
 // file by file (a broken file keeps its running version) and swaps the catalog in one
-// step: webhook requests and workers never wait for a reload.
+// step: webhook requests and workers never wait for a reload. engine.json is only
+// checked: its errors are logged and the running settings stay (it applies at restart).
 #pragma once
 
 #include <atomic>

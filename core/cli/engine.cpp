@@ -216,9 +216,22 @@ struct Engine::Parts {
     }
 };
 
+namespace {
+
+std::string errorLines(const config::ConfigErrors& errors) {
+    std::string lines;
+    for (const auto& error : errors) lines += (lines.empty() ? "" : "\n") + error.toString();
+    return lines;
+}
+
+}  // namespace
+
+ConfigRejected::ConfigRejected(const config::ConfigErrors& errors)
+    : StartupError(errorLines(errors)) {}
+
 Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>()) {
     parts_->loaded = loadConfig(options);
-    logLoaded(*parts_->loaded);
+    if (!parts_->loaded->engineErrors.empty()) throw ConfigRejected(parts_->loaded->engineErrors);
     parts_->catalog.replace(parts_->loaded->flows);
     // The baseline signature is taken now, so only changes after this load count.
     parts_->reloader = std::make_unique<ConfigReloader>(
@@ -233,6 +246,8 @@ void Engine::start() {
     auto& p = *parts_;
     const auto& engine = p.loaded->engine;
     auto& logger = Poco::Logger::get("flowgate.intake");
+    // Logged here rather than at load, so the lines take the configured log format.
+    logLoaded(*p.loaded);
     std::error_code ec;
     fs::create_directories(engine.dataDir, ec);
     if (ec)
@@ -304,6 +319,8 @@ void Engine::start() {
             http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
                                   engine.http, p.httpMetrics, engine.publicBaseUrl},
             http::StatusEndpoints{[&p] { return p.readiness().first; }}, p.edgeMetrics);
+    } catch (const http::TlsError& e) {
+        throw StartupError("HTTPS: " + std::string(e.what()));
     } catch (const std::exception& e) {
         throw StartupError("cannot listen on " + engine.http.host + ":" +
                            std::to_string(engine.http.port) + ": " + e.what());
@@ -324,7 +341,13 @@ void Engine::start() {
         "--socket",
         socket.string(),
         "--public-base-url",
-        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl};
+        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl,
+        "--log-format",  // a --log-format of `run` reaches the workers too
+        engine.logFormat,
+        "--engine-json",  // the settings this intake runs on, whatever the file says later
+        engine.document.dump(),
+        "--log-fd",  // see WorkerSupervisor: stdout and stderr are captured
+        "3"};
     for (const auto& dir : engine.pluginPath) {
         workerArgs.push_back("--plugins");
         workerArgs.push_back(dir.string());
@@ -342,6 +365,7 @@ void Engine::start() {
 }
 
 void Engine::reload() {
+    if (parts_->server) parts_->server->reloadCertificate();
     if (parts_->reloader) parts_->reloader->requestReload();
     if (parts_->workers) parts_->workers->reload();
 }
@@ -387,7 +411,8 @@ const config::EngineConfig& Engine::config() const {
 }
 
 std::string Engine::baseUrl() const {
-    return "http://" + config().http.host + ":" + std::to_string(port());
+    const bool https = parts_->server ? parts_->server->secure() : config().http.tls.enabled();
+    return (https ? "https://" : "http://") + config().http.host + ":" + std::to_string(port());
 }
 
 std::vector<std::string> Engine::flowIds() const {
@@ -399,8 +424,18 @@ std::vector<std::string> Engine::flowIds() const {
 
 ValidationReport validateConfig(const EngineOptions& options) {
     auto loaded = loadConfig(options);
-    return {std::move(loaded->errors), std::move(loaded->pluginErrors),
-            loaded->flows->all().size()};
+    config::ConfigErrors errors = std::move(loaded->engineErrors);
+    // The certificate too: validate names what would stop `run`.
+    if (const auto& tls = loaded->engine.http.tls; tls.enabled()) {
+        try {
+            http::TlsContext check(tls);
+        } catch (const http::TlsError& e) {
+            errors.push_back(
+                {(loaded->engine.configDir / "engine.json").string(), "/http/tls", e.what()});
+        }
+    }
+    for (auto& error : loaded->errors) errors.push_back(std::move(error));
+    return {std::move(errors), std::move(loaded->pluginErrors), loaded->flows->all().size()};
 }
 
 }  // namespace flowgate::cli

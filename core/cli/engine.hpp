@@ -23,6 +23,9 @@ struct EngineOptions {
     std::optional<int> adminPort;  // admin.port
     std::optional<std::filesystem::path> dataDir;
     std::vector<std::filesystem::path> pluginDirs;  // if set, replace engine.json's pluginPath
+    std::optional<std::string> logFormat;           // "text" or "json"
+    // Workers: engine.json's content as the intake read it (config::EngineConfig::document).
+    std::optional<nlohmann::json> engineDocument;
 };
 
 // The engine cannot start (unreadable engine.json, data directory locked, port taken).
@@ -31,21 +34,29 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// engine.json has errors: the engine does not start on guessed settings. what() holds
+// one line per error ("file: /pointer: reason").
+class ConfigRejected : public StartupError {
+public:
+    explicit ConfigRejected(const config::ConfigErrors& errors);
+};
+
 class Engine {
 public:
+    // Loads the config directory; throws ConfigRejected if engine.json has errors.
     explicit Engine(const EngineOptions& options);
     ~Engine();
 
-    // Opens the queue (or, while the disk alarm is raised, keeps trying in the background
-    // and answers 503 meanwhile), starts the workers, then starts serving. Throws
-    // StartupError.
+    // Logs what the config load found, opens the queue (or, while the disk alarm is raised, keeps
+    // trying in the background and answers 503 meanwhile), starts the workers, then starts serving.
+    // Throws StartupError.
     void start();
     // Graceful: stop accepting, let requests in progress finish, let workers finish or
     // release their items within stopGraceMs (then kill them), close the queue.
     // Idempotent.
     void stop();
-    // Reloads plugins, credentials and flows now (SIGHUP), here and in every worker;
-    // returns at once. See cli/config_reloader.hpp.
+    // Reloads plugins, credentials and flows now (SIGHUP), here and in every worker, and
+    // the TLS certificate; returns at once. See cli/config_reloader.hpp.
     void reload();
 
     int port() const;
@@ -53,7 +64,7 @@ public:
     // "http://host:port" of the admin listener
     std::string adminUrl() const;
     const config::EngineConfig& config() const;
-    // "http://host:port"
+    // "http://host:port", or "https://host:port" with http.tls
     std::string baseUrl() const;
     std::vector<std::string> flowIds() const;
 

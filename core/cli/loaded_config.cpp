@@ -10,10 +10,14 @@ namespace fs = std::filesystem;
 
 std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
     auto loaded = std::make_unique<LoadedConfig>();
-    loaded->engine = config::loadEngineConfig(options.configDir, loaded->errors);
+    loaded->engine = options.engineDocument
+                         ? config::engineConfigFrom(options.configDir, *options.engineDocument,
+                                                    loaded->engineErrors)
+                         : config::loadEngineConfig(options.configDir, loaded->engineErrors);
     auto& engine = loaded->engine;
     if (options.port) engine.http.port = *options.port;
     if (options.adminPort) engine.admin.port = *options.adminPort;
+    if (options.logFormat) engine.logFormat = *options.logFormat;
     if (options.dataDir) engine.dataDir = fs::absolute(*options.dataDir);
     if (!options.pluginDirs.empty()) {
         engine.pluginPath.clear();
@@ -33,6 +37,7 @@ std::unique_ptr<LoadedConfig> loadConfig(const EngineOptions& options) {
 void logLoaded(const LoadedConfig& loaded) {
     auto& logger = Poco::Logger::get("flowgate");
     for (const auto& error : loaded.pluginErrors) logger.error(error);
+    for (const auto& error : loaded.engineErrors) logger.error(error.toString());
     for (const auto& error : loaded.errors) logger.error(error.toString());
     for (const auto& c : loaded.components.all())
         logger.information("component %s %s from %s", c->manifest.name, c->manifest.version,

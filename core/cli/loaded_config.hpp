@@ -18,7 +18,10 @@ struct LoadedConfig {
     plugin::ComponentRegistry components;
     config::CredentialStore credentials;
     std::shared_ptr<const flow::FlowSet> flows;
-    config::ConfigErrors errors;
+    // engine.json's own errors: the engine refuses to start on any of them (a broken
+    // flow or credential file only refuses that file).
+    config::ConfigErrors engineErrors;
+    config::ConfigErrors errors;  // credentials and flows
     std::vector<std::string> pluginErrors;
 };
 

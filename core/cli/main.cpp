@@ -1,14 +1,18 @@
 // The `flowgate` command line: run, validate, plugins, version.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <pthread.h>
+
+#include <Poco/Logger.h>
 
 #include "cli/admin_commands.hpp"
 #include "cli/engine.hpp"
@@ -16,6 +20,7 @@
 #include "cli/plugins_command.hpp"
 #include "cli/supervisor.hpp"
 #include "cli/worker_role.hpp"
+#include "config/engine_config.hpp"
 #include "flowgate/abi.hpp"
 #include "plugin/plugin_library.hpp"
 
@@ -47,12 +52,19 @@ constexpr const char* kUsage =
     "  --plugins DIR   plugin directory; repeatable; replaces engine.json's pluginPath\n"
     "  --port N        listen port (0: any free port)\n"
     "  --admin-port N  admin listener port (0: any free port)\n"
-    "  --data DIR      data directory (queue)\n";
+    "  --data DIR      data directory (queue)\n"
+    "  --log-format F  text or json; replaces engine.json's logFormat\n";
 
 // A one-line message on stderr and exit code 2: how the CLI refuses bad input.
 [[noreturn]] void usageError(const std::string& message) {
     std::cerr << "flowgate: " << message << " (see 'flowgate help')\n";
     std::exit(2);
+}
+
+const std::string& logFormat(const std::string& format) {
+    if (format != "text" && format != "json")
+        usageError("--log-format needs 'text' or 'json', not '" + format + "'");
+    return format;
 }
 
 EngineOptions parseOptions(const std::vector<std::string>& args) {
@@ -66,6 +78,7 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
         if (arg == "--config") options.configDir = value();
         else if (arg == "--plugins") options.pluginDirs.emplace_back(value());
         else if (arg == "--data") options.dataDir = value();
+        else if (arg == "--log-format") options.logFormat = logFormat(value());
         else if (arg == "--admin-port") {
             const std::string& text = value();
             char* end = nullptr;
@@ -107,43 +120,58 @@ int intakeCommand(const EngineOptions& options) {
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    flowgate::cli::Engine engine(options);
-    flowgate::cli::setUpLogging(engine.config().logLevel);
+    std::optional<flowgate::cli::Engine> engine;
     try {
-        engine.start();
+        engine.emplace(options);
+    } catch (const flowgate::cli::ConfigRejected& e) {
+        std::cerr << e.what() << '\n';  // already "file: /pointer: reason" lines
+        return 1;
+    }
+    flowgate::cli::setUpLogging(engine->config().logLevel, engine->config().logFormat);
+    try {
+        engine->start();
     } catch (const flowgate::cli::StartupError& e) {
         std::cerr << "flowgate: " << e.what() << '\n';
         return 1;
     }
-    std::cout << "Flowgate listening on " << engine.baseUrl() << '\n';
-    std::cout << "Flowgate admin on " << engine.adminUrl() << '\n';
-    for (const auto& id : engine.flowIds())
-        std::cout << "  flow " << id << ": " << engine.baseUrl() << "/hook/" << id << '\n';
+    std::cout << "Flowgate listening on " << engine->baseUrl() << '\n';
+    std::cout << "Flowgate admin on " << engine->adminUrl() << '\n';
+    for (const auto& id : engine->flowIds())
+        std::cout << "  flow " << id << ": " << engine->baseUrl() << "/hook/" << id << '\n';
     std::cout << std::flush;
 
     int signal = 0;
-    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) engine.reload();
-    std::cerr << "flowgate: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
-              << " received, stopping\n";
-    engine.stop();
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) engine->reload();
+    Poco::Logger::get("flowgate.intake")
+        .information("%s received, stopping", std::string(signal == SIGINT ? "SIGINT" : "SIGTERM"));
+    engine->stop();
     return 0;
 }
 
 // A worker process (`flowgate _worker`, started by the intake): the engine's options plus
-// --socket PATH and --public-base-url URL.
+// --socket PATH, --public-base-url URL, --engine-json DOCUMENT and --log-fd N.
 int workerCommand(std::vector<std::string> args) {
-    std::string socket, publicBaseUrl;
+    std::map<std::string, std::string> own = {
+        {"--socket", ""}, {"--public-base-url", ""}, {"--engine-json", ""}, {"--log-fd", ""}};
     std::vector<std::string> rest;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "--socket" || args[i] == "--public-base-url") && i + 1 < args.size()) {
-            (args[i] == "--socket" ? socket : publicBaseUrl) = args[i + 1];
-            ++i;
-        } else {
+        const auto it = own.find(args[i]);
+        if (it != own.end() && i + 1 < args.size())
+            it->second = args[++i];
+        else
             rest.push_back(args[i]);
-        }
     }
+    const std::string& socket = own["--socket"];
     if (socket.empty()) usageError("_worker needs --socket");
-    return flowgate::cli::runWorker(parseOptions(rest), socket, publicBaseUrl);
+    EngineOptions options = parseOptions(rest);
+    if (const std::string& engineJson = own["--engine-json"]; !engineJson.empty()) {
+        options.engineDocument = nlohmann::json::parse(engineJson, nullptr, false);
+        if (options.engineDocument->is_discarded())
+            usageError("_worker: --engine-json is not JSON");
+    }
+    const std::string& publicBaseUrl = own["--public-base-url"];
+    const int logFd = own["--log-fd"].empty() ? STDERR_FILENO : std::atoi(own["--log-fd"].c_str());
+    return flowgate::cli::runWorker(options, socket, publicBaseUrl, logFd);
 }
 
 int validateCommand(const EngineOptions& options) {
@@ -173,7 +201,15 @@ int main(int argc, char** argv) {
     flowgate::cli::setUpLogging("information");
     try {
         if (command == "run") {
-            parseOptions(args);  // refuse a bad command line here, with exit status 2
+            // Refuses a bad command line here, with exit status 2.
+            const EngineOptions options = parseOptions(args);
+            // The supervisor's own lines take the engine's log format too. engine.json's
+            // errors are the intake's to report (it refuses to start on them).
+            flowgate::config::ConfigErrors ignored;
+            flowgate::cli::setUpLogging(
+                "information",
+                options.logFormat.value_or(
+                    flowgate::config::loadEngineConfig(options.configDir, ignored).logFormat));
             std::vector<std::string> intakeArgs = {"_intake"};
             intakeArgs.insert(intakeArgs.end(), args.begin(), args.end());
             return flowgate::cli::superviseIntake(intakeArgs);

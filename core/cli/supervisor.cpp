@@ -7,8 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <iostream>
 #include <thread>
+
+#include <Poco/Logger.h>
 
 #include "cli/child_process.hpp"
 
@@ -22,7 +23,7 @@ constexpr std::chrono::seconds kYoung{10};
 constexpr std::chrono::seconds kMaxDelay{30};
 
 void say(const std::string& text) {
-    std::cerr << "flowgate: " << text << std::endl;
+    Poco::Logger::get("flowgate.run").error(text);
 }
 
 }  // namespace

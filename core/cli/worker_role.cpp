@@ -27,7 +27,7 @@ constexpr std::chrono::seconds kConnectPatience{10};
 }  // namespace
 
 int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
-              const std::string& publicBaseUrl) {
+              const std::string& publicBaseUrl, int logFd) {
     // Ctrl-C reaches the whole process group; the intake decides when workers stop.
     std::signal(SIGINT, SIG_IGN);
     sigset_t signals;
@@ -38,7 +38,7 @@ int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
 
     auto loaded = loadConfig(options);
     const auto& engine = loaded->engine;
-    setUpLogging(engine.logLevel);
+    setUpLogging(engine.logLevel, engine.logFormat, logFd);
     // The intake loads and reloads the same files and reports what is wrong with them;
     // every worker saying it again (and at every restart) would only bury it.
     Poco::Logger::get("flowgate.reload").setLevel(Poco::Message::PRIO_FATAL);

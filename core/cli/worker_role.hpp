@@ -12,8 +12,9 @@
 namespace flowgate::cli {
 
 // Returns the process's exit status. `socket`: the intake's worker socket;
-// `publicBaseUrl`: how callers reach the intake (what steps see in engineSettings()).
+// `publicBaseUrl`: how callers reach the intake (what steps see in engineSettings());
+// `logFd`: where the engine log goes (stdout and stderr are for what plugins print).
 int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
-              const std::string& publicBaseUrl);
+              const std::string& publicBaseUrl, int logFd = 2);
 
 }  // namespace flowgate::cli

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "cli/child_process.hpp"
+#include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
 
 namespace flowgate::cli {
@@ -102,6 +103,7 @@ void WorkerSupervisor::monitor() {
         bool alive = false;
         for (auto& slot : slots_) {
             if (slot.pid <= 0) continue;
+            slot.output->drain(slot.number, slot.pid, false);
             int status = 0;
             if (::waitpid(slot.pid, &status, WNOHANG) == slot.pid) {
                 reap(slot, status);
@@ -121,8 +123,11 @@ void WorkerSupervisor::monitor() {
 
 void WorkerSupervisor::spawn(Slot& slot) {
     try {
-        slot.pid = spawnSelf(workerArgs_);
+        slot.output = std::make_unique<WorkerOutput>();
+        slot.pid = spawnSelf(workerArgs_, slot.output->writeEnd());
+        slot.output->closeWriteEnd();
     } catch (const std::exception& e) {
+        slot.output.reset();
         logger_.error("cannot start worker %d: %s", slot.number, std::string(e.what()));
         slot.restartAt = Clock::now() + kMaxRestartDelay;
         return;
@@ -139,8 +144,12 @@ void WorkerSupervisor::enforceDeadlines() {
             if (slot.pid != pid || !slot.killReason.empty()) continue;
             slot.killReason = stepName(running.item) + " exceeded its " +
                               formatDuration(running.deadline) + " deadline";
-            logger_.error("worker %d (pid %d): %s (requestId %s): killing the worker", slot.number,
-                          static_cast<int>(pid), slot.killReason, running.item.executionId);
+            const queue::WorkItem& item = running.item;
+            log::logWith(logger_, Poco::Message::PRIO_ERROR,
+                         "worker " + std::to_string(slot.number) + " (pid " + std::to_string(pid) +
+                             "): " + slot.killReason + " (requestId " + item.executionId +
+                             "): killing the worker",
+                         {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
             ::kill(pid, SIGKILL);
         }
     }
@@ -149,6 +158,9 @@ void WorkerSupervisor::enforceDeadlines() {
 void WorkerSupervisor::reap(Slot& slot, int status) {
     const pid_t pid = slot.pid;
     slot.pid = -1;
+    // Its last words (an abort's message) come before the line about its death.
+    slot.output->drain(slot.number, pid, true);
+    slot.output.reset();
     const std::string exit = describeExit(status);
     const auto remains = ledger_.remove(pid, kDrainPatience);
     std::vector<queue::Outcome> outcomes;
@@ -167,9 +179,11 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
                         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                       remains.running->since)
                             .count()});
-        logger_.error("worker %d (pid %d): %s (requestId %s): %s", slot.number,
-                      static_cast<int>(pid), cause, item.executionId,
-                      runtime::describeFailedAttempt(item, policy, outcomes.back()));
+        log::logWith(logger_, Poco::Message::PRIO_ERROR,
+                     "worker " + std::to_string(slot.number) + " (pid " + std::to_string(pid) +
+                         "): " + cause + " (requestId " + item.executionId +
+                         "): " + runtime::describeFailedAttempt(item, policy, outcomes.back()),
+                     {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
     } else if (!stopRequested_ || status != 0) {
         logger_.warning("%s", who);
     }

@@ -1,13 +1,15 @@
 // The intake's supervision of its worker processes: starts `processes` workers, restarts
 // one that dies (at once, with growing delays if it keeps dying young), kills one whose
 // step passes its deadline, and settles what a dead worker held: the item it was running
-// fails its attempt with a cause that names the step, the others are released.
+// fails its attempt with a cause that names the step, the others are released. What a
+// worker prints outside the log is read from a pipe and logged (cli/worker_output.hpp).
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -15,6 +17,7 @@
 
 #include <Poco/Logger.h>
 
+#include "cli/worker_output.hpp"
 #include "config/engine_config.hpp"
 #include "flow/flow_catalog.hpp"
 #include "ipc/queue_service.hpp"
@@ -50,6 +53,7 @@ private:
         std::chrono::steady_clock::time_point restartAt;
         int youngDeaths = 0;
         std::string killReason;  // set when we kill it: what the failed attempt says
+        std::unique_ptr<WorkerOutput> output;  // its stdout and stderr
     };
 
     void monitor();

@@ -58,6 +58,7 @@ const plugin::ConfigSchema& engineSchema() {
             "credentialsDir": {"type": "string", "minLength": 1},
             "pluginPath":     {"type": "array", "items": {"type": "string", "minLength": 1}},
             "logLevel":       {"enum": ["trace", "debug", "information", "notice", "warning", "error"]},
+            "logFormat":      {"enum": ["text", "json"]},
             "maxQueuedItems": {"type": "integer", "minimum": 1},
             "queue": {
               "type": "object", "additionalProperties": false,
@@ -81,7 +82,17 @@ const plugin::ConfigSchema& engineSchema() {
                 "maxConnectionsPerAddress": {"type": "integer", "minimum": 1},
                 "headerTimeoutMs":      {"type": "integer", "minimum": 100},
                 "keepAliveTimeoutMs":   {"type": "integer", "minimum": 1},
-                "requestTimeoutMs":     {"type": "integer", "minimum": 100}
+                "requestTimeoutMs":     {"type": "integer", "minimum": 100},
+                "accessLog":            {"type": "boolean"},
+                "tls": {
+                  "type": "object", "additionalProperties": false,
+                  "required": ["certFile", "keyFile"],
+                  "properties": {
+                    "certFile":   {"type": "string", "minLength": 1},
+                    "keyFile":    {"type": "string", "minLength": 1},
+                    "minVersion": {"enum": ["1.2", "1.3"]}
+                  }
+                }
               }
             },
             "publicBaseUrl":  {"type": "string", "pattern": "^https?://"},
@@ -161,6 +172,15 @@ fs::path resolve(const fs::path& base, const std::string& path) {
 }  // namespace
 
 EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
+    const fs::path file = fs::absolute(configDir).lexically_normal() / "engine.json";
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return engineConfigFrom(configDir, json::object(), errors);
+    const auto doc = readJsonFile(file, errors);
+    return engineConfigFrom(configDir, doc ? *doc : json::object(), errors);
+}
+
+EngineConfig engineConfigFrom(const fs::path& configDir, const json& document,
+                              ConfigErrors& errors) {
     EngineConfig config;
     config.configDir = fs::absolute(configDir).lexically_normal();
     config.dataDir = config.configDir / "data";
@@ -168,11 +188,9 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     config.credentialsDir = config.configDir / "credentials";
 
     const fs::path file = config.configDir / "engine.json";
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return config;
-    auto doc = readJsonFile(file, errors);
-    if (!doc) return config;
+    const json* doc = &document;
     if (!checkSchema(engineSchema(), *doc, file.string(), "", errors)) return config;
+    config.document = document;
 
     const auto& dir = config.configDir;
     if (doc->contains("dataDir")) config.dataDir = resolve(dir, doc->at("dataDir"));
@@ -182,6 +200,7 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
     for (const auto& p : doc->value("pluginPath", json::array()))
         config.pluginPath.push_back(resolve(dir, p.get<std::string>()));
     config.logLevel = doc->value("logLevel", config.logLevel);
+    config.logFormat = doc->value("logFormat", config.logFormat);
     // maxQueuedItems is the older spelling of queue.maxItems.
     auto& q = config.queue;
     q.maxItems = doc->value("maxQueuedItems", q.maxItems);
@@ -207,6 +226,13 @@ EngineConfig loadEngineConfig(const fs::path& configDir, ConfigErrors& errors) {
         std::chrono::milliseconds(http.value("keepAliveTimeoutMs", h.keepAliveTimeout.count()));
     h.requestTimeout =
         std::chrono::milliseconds(http.value("requestTimeoutMs", h.requestTimeout.count()));
+    h.accessLog = http.value("accessLog", h.accessLog);
+    if (http.contains("tls")) {
+        const json& tls = http.at("tls");
+        h.tls.certFile = resolve(dir, tls.at("certFile"));
+        h.tls.keyFile = resolve(dir, tls.at("keyFile"));
+        h.tls.minVersion = tls.value("minVersion", h.tls.minVersion);
+    }
     const json network = doc->value("network", json::object());
     config.network.allowPrivateAddresses = network.value("allowPrivateAddresses", false);
     const json allow = network.value("allowAddresses", json::array());

@@ -25,6 +25,16 @@ struct RetryPolicy {
     std::chrono::milliseconds delayBeforeRetry(int failedAttempts) const;
 };
 
+// HTTPS on the webhook port (http/tls_context.hpp): PEM files, the certificate file
+// holding the chain (server certificate first). Reloaded on SIGHUP.
+struct TlsSettings {
+    std::filesystem::path certFile;  // empty: plain HTTP
+    std::filesystem::path keyFile;
+    std::string minVersion = "1.2";  // or "1.3"
+
+    bool enabled() const { return !certFile.empty(); }
+};
+
 // The webhook port (http/edge_server.hpp): an event loop holds the connections, a pool of
 // `threads` handler threads serves complete requests.
 struct HttpSettings {
@@ -42,6 +52,8 @@ struct HttpSettings {
     std::chrono::milliseconds headerTimeout{10000};
     std::chrono::milliseconds requestTimeout{15000};
     std::chrono::milliseconds keepAliveTimeout{5000};  // idle between requests
+    bool accessLog = true;  // a "flowgate.access" line per request (http/access_log.hpp)
+    TlsSettings tls;
 };
 
 struct WorkerSettings {
@@ -120,11 +132,20 @@ struct EngineConfig {
     AdminSettings admin;
     HistorySettings history;
     std::string logLevel = "information";
+    std::string logFormat = "text";  // or "json": one object per line (cli/logging.hpp)
+    // engine.json as read and checked ({} without a file): the intake hands it to its
+    // workers, so a worker started later runs on the intake's settings, not on a file
+    // that was changed or broken since.
+    nlohmann::json document = nlohmann::json::object();
 };
 
 // Reads `<configDir>/engine.json` if it exists. Errors (with file and JSON pointer) are
 // appended to `errors`; the returned config then holds defaults where values were bad.
 EngineConfig loadEngineConfig(const std::filesystem::path& configDir, ConfigErrors& errors);
+
+// The same from `document` in place of the file's content (errors still name the file).
+EngineConfig engineConfigFrom(const std::filesystem::path& configDir,
+                              const nlohmann::json& document, ConfigErrors& errors);
 
 // Reads a flow's or the engine's "retry" object over `base`.
 RetryPolicy retryPolicyFrom(const nlohmann::json& retry, RetryPolicy base);

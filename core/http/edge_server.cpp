@@ -15,8 +15,11 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "http/access_log.hpp"
 #include "http/json_response.hpp"
 #include "http/request_id.hpp"
+#include "http/tls_transport.hpp"
+#include "http/transport.hpp"
 
 namespace flowgate::http {
 
@@ -28,6 +31,7 @@ struct EdgeServer::Connection {
     enum class Phase { idle, receiving, handling, writing, draining };
 
     const int fd;
+    std::unique_ptr<Transport> transport;
     std::string addressKey;  // for the per-address count
     Poco::Net::IPAddress client;
     Poco::Net::SocketAddress local;
@@ -39,9 +43,15 @@ struct EdgeServer::Connection {
     Clock::time_point deadline;         // of the current phase
     Clock::time_point headerDeadline;   // of the request being received
     Clock::time_point requestDeadline;  // ... including the wait for a handler
+    Clock::time_point started;          // the first byte of the request being received
     bool keepAlive = true;
     bool closeAfterWrite = false;
     bool broken = false;  // a write failed: the peer is gone
+    bool flushWantsRead = false;  // TLS: the unfinished write waits for readable
+    // TLS: the first request's header deadline counts from the accept, so the handshake
+    // spends from the same budget.
+    bool firstRequest = true;
+    Clock::time_point acceptedAt;
     // True while a handler thread owns the connection (it is not armed in epoll then).
     std::atomic<bool> busy{false};
 };
@@ -56,6 +66,10 @@ constexpr std::chrono::seconds kStopGrace{10};
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kExpiryInterval{100};
 constexpr std::chrono::milliseconds kAcceptPause{100};
+
+double millisecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
 
 // The status line, framing fields and body of `response`.
 void serialize(std::string& out, const Response& response, bool head, bool close,
@@ -111,14 +125,23 @@ struct EdgeServer::Returns {
 // of epoll and past any deadline) until then, and handed to the loop.
 class EdgeServer::Sender final : public ResponseSender {
 public:
+    // `access`: what the access log line needs of the request (null: no line).
+    struct Access {
+        std::string method;
+        std::string path;
+        Clock::time_point started;
+        std::string remote;
+    };
+
     Sender(std::shared_ptr<Returns> returns, Connection& c, bool head, bool close,
-           int versionMinor, std::string requestId)
+           int versionMinor, std::string requestId, std::unique_ptr<Access> access)
         : returns_(std::move(returns)),
           connection_(c),
           head_(head),
           close_(close),
           versionMinor_(versionMinor),
-          requestId_(std::move(requestId)) {}
+          requestId_(std::move(requestId)),
+          access_(std::move(access)) {}
 
     ~Sender() override {
         if (sent_.load()) return;
@@ -133,6 +156,9 @@ public:
 
     void send(Response response) override {
         if (sent_.exchange(true)) return;
+        if (access_)
+            logAccess({access_->method, access_->path, response.status, response.flow, requestId_,
+                       millisecondsSince(access_->started), access_->remote});
         std::string out;
         serialize(out, response, head_, close_, versionMinor_);
         std::lock_guard lock(returns_->mutex);
@@ -150,6 +176,7 @@ private:
     const bool close_;
     const int versionMinor_;
     const std::string requestId_;
+    const std::unique_ptr<Access> access_;
     std::atomic<bool> sent_{false};
 };
 
@@ -161,8 +188,13 @@ public:
 
     std::shared_ptr<ResponseSender> defer() override {
         const Request& r = job_.request;
+        auto access = server_.settings_.accessLog
+                          ? std::make_unique<Sender::Access>(Sender::Access{
+                                r.method, std::string(r.path()), job_.started,
+                                r.clientAddress.toString()})
+                          : nullptr;
         return std::make_shared<Sender>(server_.returns_, *job_.connection, r.method == "HEAD",
-                                        close_, r.versionMinor, r.id);
+                                        close_, r.versionMinor, r.id, std::move(access));
     }
 
 private:
@@ -175,6 +207,7 @@ EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metr
     : settings_(std::move(settings)),
       handler_(std::move(handler)),
       metrics_(metrics),
+      tls_(settings_.tls.enabled() ? std::make_unique<TlsContext>(settings_.tls) : nullptr),
       listener_(Poco::Net::SocketAddress(settings_.host, static_cast<Poco::UInt16>(settings_.port)),
                 1024) {
     listener_.setBlocking(false);
@@ -210,6 +243,18 @@ EdgeServer::~EdgeServer() {
 
 int EdgeServer::port() const {
     return listener_.address().port();
+}
+
+void EdgeServer::reloadCertificate() {
+    if (!tls_) return;
+    auto& log = Poco::Logger::get("flowgate.http");
+    try {
+        tls_->reload();
+        log.information("TLS certificate reloaded from %s", settings_.tls.certFile.string());
+    } catch (const TlsError& e) {
+        log.error("TLS certificate not reloaded, new connections keep the current one: %s",
+                  std::string(e.what()));
+    }
 }
 
 void EdgeServer::start() {
@@ -344,6 +389,10 @@ void EdgeServer::accept() {
             fromAddress >= settings_.maxConnectionsPerAddress) {
             ++metrics_.refusedConnections;
             if (fromAddress == 0) perAddress_.erase(key);
+            if (tls_) {  // a plain-text 503 means nothing to a TLS client: just close
+                ::close(fd);
+                continue;
+            }
             Response refused;
             sendError(refused, 503, "too_many_connections",
                       "too many connections; try again later");
@@ -355,18 +404,27 @@ void EdgeServer::accept() {
             ::close(fd);
             continue;
         }
+        auto transport = tls_ ? tlsTransport(fd, *tls_) : plainTransport(fd);
+        if (!transport) {
+            log.error("cannot start TLS on a connection: %s", takeOpenSslErrors());
+            if (fromAddress == 0) perAddress_.erase(key);
+            ::close(fd);
+            continue;
+        }
         ++fromAddress;
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         auto connection = std::make_unique<Connection>(fd, settings_.limits);
         Connection& c = *connection;
+        c.transport = std::move(transport);
         c.addressKey = std::move(key);
         c.client = address.host();
         sockaddr_storage local{};
         socklen_t localSize = sizeof local;
         if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &localSize) == 0)
             c.local = Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&local), localSize);
-        c.deadline = Clock::now() + settings_.headerTimeout;
+        c.acceptedAt = Clock::now();
+        c.deadline = c.acceptedAt + settings_.headerTimeout;
         connections_.emplace(fd, std::move(connection));
         metrics_.connections = connections_.size();
         epoll_event event{};
@@ -378,15 +436,16 @@ void EdgeServer::accept() {
 
 void EdgeServer::onReadable(Connection& c) {
     char buffer[64 * 1024];
-    const ssize_t n = ::recv(c.fd, buffer, sizeof buffer, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return arm(c, false);
-    if (n <= 0) {
+    const IoResult read = c.transport->read(buffer, sizeof buffer);
+    if (read.status == IoResult::Status::wantRead || read.status == IoResult::Status::wantWrite)
+        return arm(c, read.status == IoResult::Status::wantWrite);
+    if (read.status == IoResult::Status::closed) {
         // EOF or a reset: a request not complete by now is not a request (RFC 9112 §8).
         if (c.phase == Connection::Phase::receiving) ++metrics_.incomplete;
         return close(c);
     }
     if (c.phase == Connection::Phase::draining) return arm(c, false);  // discarded
-    advance(c, buffer, static_cast<std::size_t>(n));
+    advance(c, buffer, read.bytes);
 }
 
 void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
@@ -394,7 +453,9 @@ void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
     if (c.parser.started() && c.phase == Connection::Phase::idle) {
         const auto now = Clock::now();
         c.phase = Connection::Phase::receiving;
-        c.headerDeadline = now + settings_.headerTimeout;
+        c.started = now;
+        c.headerDeadline = (tls_ && c.firstRequest ? c.acceptedAt : now) + settings_.headerTimeout;
+        c.firstRequest = false;
         c.requestDeadline = now + settings_.requestTimeout;
     }
     switch (c.parser.state()) {
@@ -411,8 +472,14 @@ void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
     }
     if (c.parser.takeContinueRequest()) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        [[maybe_unused]] auto sent =
-            ::send(c.fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        // A socket that cannot take these few bytes belongs to a peer that does not read.
+        // Closed rather than left half-sent: a TLS record cut here could not be taken back
+        // before the answer.
+        const IoResult sent = c.transport->write(kContinue.data(), kContinue.size());
+        if (sent.status != IoResult::Status::done || sent.bytes != kContinue.size()) {
+            ++metrics_.incomplete;
+            return close(c);
+        }
     }
     if (c.phase == Connection::Phase::receiving)
         c.deadline = c.parser.headersComplete() ? c.requestDeadline
@@ -422,12 +489,13 @@ void EdgeServer::advance(Connection& c, const char* data, std::size_t size) {
 
 void EdgeServer::dispatch(Connection& c) {
     bool keepAlive = false;
-    Job job{&c, c.parser.take(keepAlive), c.requestDeadline};
+    Job job{&c, c.parser.take(keepAlive), c.requestDeadline, c.started};
     c.keepAlive = keepAlive;
     job.request.id = newRequestId();
     job.request.receivedAt = Clock::now();
     job.request.clientAddress = c.client;
     job.request.serverAddress = c.local;
+    job.request.secure = tls_ != nullptr;
     c.phase = Connection::Phase::handling;
     bool queued = false;
     {
@@ -450,6 +518,8 @@ void EdgeServer::refuse(Connection& c, int status, const std::string& code,
     Response response;
     sendError(response, status, code, message);
     if (status == 503) response.set("Retry-After", "1");
+    if (settings_.accessLog)
+        logAccess({{}, {}, status, {}, {}, millisecondsSince(c.started), c.client.toString()});
     serialize(c.out, response, false, true, 1);
     c.outPos = 0;
     c.closeAfterWrite = true;
@@ -462,13 +532,13 @@ void EdgeServer::handBack(Connection& c) {
     if (!flush(c)) {
         c.phase = Connection::Phase::writing;
         c.deadline = Clock::now() + settings_.requestTimeout;
-        return arm(c, true);
+        return arm(c, !c.flushWantsRead);
     }
     afterWrite(c);
 }
 
 void EdgeServer::onWritable(Connection& c) {
-    if (!flush(c)) return arm(c, true);
+    if (!flush(c)) return arm(c, !c.flushWantsRead);
     afterWrite(c);
 }
 
@@ -486,17 +556,16 @@ void EdgeServer::afterWrite(Connection& c) {
 // Writes what the socket takes; true when nothing is left (or the peer is gone).
 bool EdgeServer::flush(Connection& c) {
     while (c.outPos < c.out.size()) {
-        const ssize_t n = ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            c.outPos += static_cast<std::size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return false;
-        } else {
+        const IoResult written =
+            c.transport->write(c.out.data() + c.outPos, c.out.size() - c.outPos);
+        if (written.status == IoResult::Status::done) {
+            c.outPos += written.bytes;
+        } else if (written.status == IoResult::Status::closed) {
             c.broken = true;
             break;
+        } else {
+            c.flushWantsRead = written.status == IoResult::Status::wantRead;
+            return false;
         }
     }
     c.out.clear();
@@ -514,7 +583,7 @@ void EdgeServer::arm(Connection& c, bool writable) {
 // Closes our side after an answer but reads until the peer closes (or a short timeout),
 // so unread request bytes do not turn the close into a reset that loses the answer.
 void EdgeServer::lingerClose(Connection& c) {
-    ::shutdown(c.fd, SHUT_WR);
+    c.transport->shutdownWrite();
     c.phase = Connection::Phase::draining;
     c.deadline = Clock::now() + kLingerTimeout;
     arm(c, false);
@@ -596,7 +665,11 @@ void EdgeServer::serve(Job& job) {
                       {"requestId", request.id}});
         }
     }
-    if (response.deferred()) return;  // the connection stays busy until its sender answers
+    // A deferred answer is logged by its sender; the connection stays busy until then.
+    if (response.deferred()) return;
+    if (settings_.accessLog)
+        logAccess({request.method, request.path(), response.status, response.flow, request.id,
+                   millisecondsSince(job.started), request.clientAddress.toString()});
     serialize(c.out, response, request.method == "HEAD", close, request.versionMinor);
     c.outPos = 0;
     c.closeAfterWrite = close;

@@ -11,6 +11,10 @@
 // in order. The handler thread writes its answer itself and gives the connection back to
 // epoll; the loop takes over only what is left (a slow reader, pipelined bytes, a close).
 //
+// With http.tls set, every connection speaks TLS through the same loop: the handshake is
+// read and written like request bytes (http/transport.hpp), so its time counts against the
+// first request's header deadline and a stalled handshake is closed like a slowloris.
+//
 // Why our own loop and not Poco's SocketReactor: Poco 1.11's reactor dispatches every
 // event through a NotificationCenter (allocations and a lock per event) and has no
 // one-shot mode, which is what lets a handler thread own a connection without locks.
@@ -31,8 +35,10 @@
 
 #include <Poco/Net/ServerSocket.h>
 
+#include "config/engine_config.hpp"
 #include "http/http_message.hpp"
 #include "http/request_parser.hpp"
+#include "http/tls_context.hpp"
 
 namespace flowgate::http {
 
@@ -47,6 +53,8 @@ struct EdgeSettings {
     std::chrono::milliseconds requestTimeout{15000};
     std::chrono::milliseconds keepAliveTimeout{5000};
     ParseLimits limits;
+    bool accessLog = true;  // a line per answered request (http/access_log.hpp)
+    config::TlsSettings tls;  // enabled: HTTPS only on this port
 };
 
 // Counters the edge keeps, read by /metrics.
@@ -65,7 +73,8 @@ public:
     // response. An exception becomes a logged 500 with the request id.
     using Handler = std::function<void(const Request&, Response&)>;
 
-    // Binds at once (a taken port fails here); serves after start().
+    // Loads the TLS certificate if there is one (throws TlsError), binds at once (a taken
+    // port fails here); serves after start().
     EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics);
     ~EdgeServer();
     EdgeServer(const EdgeServer&) = delete;
@@ -77,6 +86,10 @@ public:
     void stop();
 
     int port() const;
+    bool secure() const { return tls_ != nullptr; }
+    // Loads the TLS certificate and key again for new connections (SIGHUP); files that do
+    // not load leave the current ones in place. Logs either way. Any thread.
+    void reloadCertificate();
 
     struct Connection;
 
@@ -85,6 +98,7 @@ private:
         Connection* connection;
         Request request;
         std::chrono::steady_clock::time_point deadline;
+        std::chrono::steady_clock::time_point started;  // the request's first byte
     };
 
     void loop();
@@ -108,6 +122,7 @@ private:
     const EdgeSettings settings_;
     const Handler handler_;
     EdgeMetrics& metrics_;
+    const std::unique_ptr<TlsContext> tls_;  // null: plain HTTP
     Poco::Net::ServerSocket listener_;
     int epoll_ = -1;
     int wakeFd_ = -1;

@@ -28,6 +28,7 @@ struct Request {
     std::chrono::steady_clock::time_point receivedAt;  // when it was complete
     Poco::Net::IPAddress clientAddress;
     Poco::Net::SocketAddress serverAddress;  // the local address the request reached
+    bool secure = false;                     // arrived over TLS (https)
 
     // The field's value, fields sent more than once joined with ", " (RFC 9110 §5.3);
     // `fallback` when absent. `lowerName` must be lower case.
@@ -35,6 +36,7 @@ struct Request {
     bool hasHeader(std::string_view lowerName) const;
     std::string_view path() const;   // the target up to '?'
     std::string_view query() const;  // after '?', raw; "" if none
+    const char* scheme() const { return secure ? "https://" : "http://"; }
 };
 
 struct Response;
@@ -61,6 +63,7 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;  // besides the framing ones
     std::string body;
     Deferral* deferral = nullptr;  // set by the edge on the response it hands a handler
+    std::string flow;  // the flow the request reached, for the access log; not sent
 
     // Replaces every field called `name` (case-insensitive).
     void set(std::string_view name, std::string value);

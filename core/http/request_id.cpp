@@ -48,9 +48,8 @@ std::string newResumeToken() {
 std::string resumeUrl(const std::string& publicBaseUrl,
                       const Request& request,
                       const std::string& executionId) {
-    const std::string base = publicBaseUrl.empty()
-                                 ? "http://" + request.serverAddress.toString()
-                                 : publicBaseUrl;
+    const std::string base =
+        publicBaseUrl.empty() ? request.scheme() + request.serverAddress.toString() : publicBaseUrl;
     return base + "/resume/" + executionId + "/" + newResumeToken();
 }
 

@@ -15,6 +15,7 @@
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
+#include "log/log_fields.hpp"
 #include "text/percent_decoding.hpp"
 
 namespace flowgate::http {
@@ -117,7 +118,7 @@ void sendAccepted(Response& response, const flow::Flow& flow, const std::string&
 
 // How the caller reached us: the configured public URL, else the request's Host header.
 std::string baseUrl(const std::string& publicBaseUrl, const Request& request) {
-    return publicBaseUrl.empty() ? "http://" + request.header("host") : publicBaseUrl;
+    return publicBaseUrl.empty() ? request.scheme() + request.header("host") : publicBaseUrl;
 }
 
 void sendReply(Response& response, const HttpReply& reply) {
@@ -186,13 +187,12 @@ void answerUnstored(Response& response, std::exception_ptr error, HttpMetrics& m
 }  // namespace
 
 void WebhookHandler::handle(const Request& request, Response& response) {
-    std::string flowLabel;  // a configured flow's id, once the path named one
-    respond(request, response, flowLabel);
+    respond(request, response);
     // A deferred answer is counted by whoever sends it.
-    if (!response.deferred()) services_.metrics.requests.answered(flowLabel, response.status);
+    if (!response.deferred()) services_.metrics.requests.answered(response.flow, response.status);
 }
 
-void WebhookHandler::respond(const Request& request, Response& response, std::string& flowLabel) {
+void WebhookHandler::respond(const Request& request, Response& response) {
     // Logger::get takes a global lock: once, not per request.
     static Poco::Logger& log = Poco::Logger::get("flowgate.http");
     const std::string& method = request.method;
@@ -212,7 +212,7 @@ void WebhookHandler::respond(const Request& request, Response& response, std::st
         return refuse(404, "flow_not_found",
                       isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
                                              : std::string("no such flow"));
-    flowLabel = flow->id;
+    response.flow = flow->id;
     const auto& trigger = flow->trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
@@ -227,8 +227,10 @@ void WebhookHandler::respond(const Request& request, Response& response, std::st
             std::any_of(trigger.allowIps.begin(), trigger.allowIps.end(),
                         [&](const flow::IpRange& r) { return r.contains(client); });
         if (!allowed) {
-            log.warning("flow %s: refused %s: not in the flow's IP allow list", flow->id,
-                        client.toString());
+            flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
+                                   "flow " + flow->id + ": refused " + client.toString() +
+                                       ": not in the flow's IP allow list",
+                                   {flow->id, {}, request.id, 0});
             return refuse(403, "ip_not_allowed", "this address may not call the webhook");
         }
     }
@@ -267,8 +269,10 @@ void WebhookHandler::respond(const Request& request, Response& response, std::st
         const auth::Verdict verdict =
             trigger.verifier->verify({method, url, headers, raw}, std::chrono::system_clock::now());
         if (!verdict.accepted) {
-            log.warning("flow %s: refused call from %s: %s", flow->id,
-                        request.clientAddress.toString(), verdict.reason);
+            flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
+                                   "flow " + flow->id + ": refused call from " +
+                                       request.clientAddress.toString() + ": " + verdict.reason,
+                                   {flow->id, {}, request.id, 0});
             for (const auto& [name, value] : verdict.responseHeaders) response.set(name, value);
             if (verdict.failure == auth::Verdict::Failure::internalError)
                 return sendError(response, 500, "internal_error",

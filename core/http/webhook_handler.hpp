@@ -36,8 +36,8 @@ public:
     void handle(const Request& request, Response& response);
 
 private:
-    // The answer; sets `flowLabel` to the configured flow the path names, if any.
-    void respond(const Request& request, Response& response, std::string& flowLabel);
+    // The answer; response.flow names the configured flow the path reached, if any.
+    void respond(const Request& request, Response& response);
 
     WebhookServices& services_;
 };

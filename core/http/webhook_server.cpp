@@ -18,6 +18,8 @@ EdgeSettings edgeSettings(const config::HttpSettings& settings) {
     edge.limits.maxHeaderBytes = settings.maxHeaderBytes;
     edge.limits.maxHeaderFields = settings.maxHeaderFields;
     edge.limits.maxBodyBytes = settings.maxBodyBytes;
+    edge.accessLog = settings.accessLog;
+    edge.tls = settings.tls;
     return edge;
 }
 

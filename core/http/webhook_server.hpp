@@ -35,6 +35,9 @@ public:
     void stop();
 
     int port() const;
+    bool secure() const { return edge_.secure(); }  // HTTPS
+    // SIGHUP: see EdgeServer::reloadCertificate.
+    void reloadCertificate() { edge_.reloadCertificate(); }
 
 private:
     void route(const Request& request, Response& response);

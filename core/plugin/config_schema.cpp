@@ -41,6 +41,21 @@ bool isSummaryOfChild(const std::string& description) {
            description.rfind("Failed to validate against child schema", 0) == 0;
 }
 
+// valijson's sentence for an unknown key, said shorter. The pointer stays at the
+// enclosing object (where the key is to be removed), the reason names the key.
+constexpr std::string_view kUnknownKey =
+    "Object contains a property that could not be validated using 'properties' or "
+    "'additionalProperties' constraints: ";
+
+SchemaViolation describe(const valijson::ValidationResults::Error& error) {
+    const std::string& text = error.description;
+    if (text.rfind(kUnknownKey, 0) == 0 && text.ends_with('.'))
+        return {
+            toJsonPointer(error.context),
+            "unknown key " + text.substr(kUnknownKey.size(), text.size() - kUnknownKey.size() - 1)};
+    return {toJsonPointer(error.context), text};
+}
+
 }  // namespace
 
 std::string pointerToken(std::string_view token) {
@@ -79,7 +94,7 @@ std::vector<SchemaViolation> ConfigSchema::validate(const nlohmann::json& value)
     std::vector<SchemaViolation> summaries;
     valijson::ValidationResults::Error error;
     while (results.popError(error)) {
-        SchemaViolation v{toJsonPointer(error.context), error.description};
+        SchemaViolation v = describe(error);
         (isSummaryOfChild(error.description) ? summaries : violations).push_back(std::move(v));
     }
     return violations.empty() ? summaries : violations;

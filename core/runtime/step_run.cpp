@@ -1,17 +1,30 @@
 #include "runtime/step_run.hpp"
 
+#include "log/log_fields.hpp"
+
 namespace flowgate::runtime {
 
 void WorkItemContext::log(LogLevel level, std::string_view text) {
+    Poco::Message::Priority priority = Poco::Message::PRIO_INFORMATION;
+    switch (level) {
+        case LogLevel::debug:
+            priority = Poco::Message::PRIO_DEBUG;
+            break;
+        case LogLevel::info:
+            priority = Poco::Message::PRIO_INFORMATION;
+            break;
+        case LogLevel::warning:
+            priority = Poco::Message::PRIO_WARNING;
+            break;
+        case LogLevel::error:
+            priority = Poco::Message::PRIO_ERROR;
+            break;
+    }
+    if (!logger_.is(priority)) return;
     std::string line;
     line.reserve(text.size() + flow_.id.size() + step_.id.size() + 4);
     line.append(flow_.id).append("/").append(step_.id).append(": ").append(text);
-    switch (level) {
-    case LogLevel::debug: logger_.debug(line); break;
-    case LogLevel::info: logger_.information(line); break;
-    case LogLevel::warning: logger_.warning(line); break;
-    case LogLevel::error: logger_.error(line); break;
-    }
+    log::logWith(logger_, priority, line, {flow_.id, step_.id, requestId_, attempt_});
 }
 
 }  // namespace flowgate::runtime

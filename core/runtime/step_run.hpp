@@ -24,9 +24,13 @@ struct EmittedMessage {
 // worker turns that into a queue outcome after execute() returns.
 class WorkItemContext final : public StepContext {
 public:
-    WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, int attempt,
-                    const nlohmann::json& engineSettings, Poco::Logger& logger)
-        : flow_(flow), step_(step), attempt_(attempt), engineSettings_(engineSettings),
+    WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, std::string_view requestId,
+                    int attempt, const nlohmann::json& engineSettings, Poco::Logger& logger)
+        : flow_(flow),
+          step_(step),
+          requestId_(requestId),
+          attempt_(attempt),
+          engineSettings_(engineSettings),
           logger_(logger) {}
 
     void emit(Message message) override {
@@ -65,6 +69,7 @@ public:
 private:
     const flow::Flow& flow_;
     const flow::StepDef& step_;
+    std::string_view requestId_;  // the work item's, which outlives the context
     int attempt_;
     const nlohmann::json& engineSettings_;
     Poco::Logger& logger_;

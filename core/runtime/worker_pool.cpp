@@ -4,6 +4,7 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
+#include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
 #include "runtime/step_run.hpp"
 #include "text/utf8.hpp"
@@ -195,8 +196,10 @@ WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::
                                               const std::string& reason) {
     const config::RetryPolicy policy = flow ? flow->retry : config::RetryPolicy{};
     Outcome outcome = failedAttempt(item, policy, text::replaceInvalidUtf8(reason));
-    logger_.warning("flow %s step %s requestId %s: %s: %s", item.flowId, item.stepId,
-                    item.executionId, describeFailedAttempt(item, policy, outcome), outcome.error);
+    log::logWith(logger_, Poco::Message::PRIO_WARNING,
+                 "flow " + item.flowId + " step " + item.stepId + " requestId " + item.executionId +
+                     ": " + describeFailedAttempt(item, policy, outcome) + ": " + outcome.error,
+                 {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
     std::optional<HttpReply> reply;
     if (flow && outcome.kind == Outcome::Kind::deadLetter)
         reply = failureReply(*flow, "step '" + item.stepId + "' failed after " +
@@ -224,12 +227,13 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     if (!step || !step->step) {
         Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
         dead.error = "flow '" + flow->id + "' has no step '" + item.stepId + "' any more";
-        logger_.error("flow %s: %s", flow->id, dead.error);
+        log::logWith(logger_, Poco::Message::PRIO_ERROR, "flow " + flow->id + ": " + dead.error,
+                     {flow->id, item.stepId, item.executionId, item.failedAttempts + 1});
         return {dead, failureReply(*flow, dead.error), false};
     }
 
     const int attempt = item.failedAttempts + 1;
-    WorkItemContext context(*flow, *step, attempt, engineSettings_, logger_);
+    WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, logger_);
     source_.started(item, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
 

@@ -28,7 +28,8 @@ std::vector<fs::path> allPluginDirs() {
 }
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
-                             const fs::path& logFile, int port, int adminPort) {
+                             const fs::path& logFile, int port, int adminPort,
+                             const std::vector<std::string>& extraArgs) {
     std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
                                      configDir.string(), "--port", std::to_string(port),
                                      "--admin-port",     std::to_string(adminPort)};
@@ -36,6 +37,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
         args.push_back("--plugins");
         args.push_back(dir.string());
     }
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe failed");
     const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -58,7 +60,7 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
     // Read stdout until the banner is complete (the process prints it at once).
     std::string text;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
+    static const std::regex listening(R"(listening on https?://[^:]+:(\d+))");
     static const std::regex admin(R"(admin on http://[^:]+:(\d+))");
     std::smatch match;
     while (std::chrono::steady_clock::now() < deadline) {

@@ -16,10 +16,11 @@ class EngineProcess {
 public:
     // Starts the engine and waits (up to 30 s) until it prints its listening address.
     // Its stderr (the engine log) goes to `logFile`. Throws if it does not come up.
-    // `port` 0: any free port (see port()).
+    // `port` 0: any free port (see port()). `extraArgs` go on `run`'s command line.
     EngineProcess(const std::filesystem::path& configDir,
                   const std::vector<std::filesystem::path>& pluginDirs,
-                  const std::filesystem::path& logFile, int port = 0, int adminPort = 0);
+                  const std::filesystem::path& logFile, int port = 0, int adminPort = 0,
+                  const std::vector<std::string>& extraArgs = {});
     ~EngineProcess();  // SIGKILL if still running
 
     int port() const { return port_; }

@@ -1,5 +1,6 @@
-// HTTP over a plain loopback socket, byte for byte as a test writes it: for requests no
-// client library would send (malformed, smuggled, cut off, slow).
+// HTTP over a loopback socket, byte for byte as a test writes it: for requests no
+// client library would send (malformed, smuggled, cut off, slow). Plain, or over TLS
+// with the test CA (tests/data/tls).
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,9 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+struct ssl_ctx_st;
+struct ssl_st;
 
 namespace flowgate::test {
 
@@ -19,9 +23,19 @@ struct RawResponse {
     nlohmann::json json() const { return nlohmann::json::parse(body); }
 };
 
+struct TlsClientOptions {
+    std::string caFile = FLOWGATE_TEST_DATA_DIR "/tls/ca.pem";  // the server must chain to it
+    std::string serverName = "localhost";                       // checked against the certificate
+    int minVersion = 0;  // TLS1_1_VERSION, ...; 0: OpenSSL's default
+    int maxVersion = 0;
+};
+
 class RawConnection {
 public:
     explicit RawConnection(int port);  // connects to 127.0.0.1:port; throws on failure
+    // Connects and completes a TLS handshake that verifies the server; throws (with
+    // OpenSSL's reason) if the connection or the handshake fails.
+    RawConnection(int port, const TlsClientOptions& tls);
     ~RawConnection();
     RawConnection(RawConnection&& other) noexcept;
     RawConnection(const RawConnection&) = delete;
@@ -36,11 +50,19 @@ public:
     // Whether the server closes the connection within `timeout` without sending a byte.
     bool closesWithoutAnswer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    // TLS: the server certificate's subject ("/CN=server") and serial (hex).
+    std::string peerSubject() const;
+    std::string peerSerial() const;
+
 private:
     // Reads more into buffer_; false on EOF, error or timeout.
     bool fill(std::chrono::steady_clock::time_point deadline);
+    // Waits up to `timeout` for bytes, then reads some: > 0 bytes, 0 EOF or error, -1 none yet.
+    long receive(char* buffer, std::size_t size, std::chrono::milliseconds timeout);
 
     int fd_ = -1;
+    ssl_ctx_st* tlsContext_ = nullptr;
+    ssl_st* tls_ = nullptr;
     std::string buffer_;
 };
 

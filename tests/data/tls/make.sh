@@ -14,5 +14,6 @@ leaf() {  # name subject-alt-names
   rm -f "$1.csr" "$1.ext"
 }
 leaf server "DNS:localhost,IP:127.0.0.1"
+leaf server2 "DNS:localhost,IP:127.0.0.1"  # the same names: a certificate renewal
 leaf wrong-name "DNS:wrong-name.invalid"
 rm -f ca.srl
