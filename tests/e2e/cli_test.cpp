@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/cli_run.hpp"
 #include "support/engine_process.hpp"
 #include "support/test_config.hpp"
 
@@ -11,22 +12,6 @@ using namespace flowgate::test;
 using nlohmann::json;
 
 namespace {
-
-struct Run {
-    int exitCode;
-    std::string output;  // stdout and stderr
-};
-
-Run runFlowgate(const std::string& args) {
-    const std::string command = std::string(FLOWGATE_BINARY) + " " + args + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe);
-    std::string output;
-    char buf[4096];
-    while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) output.append(buf, n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 std::string pluginArgs() {
     return std::string(" --plugins ") + FLOWGATE_PLUGIN_DIR;

@@ -13,6 +13,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "http/tls_context.hpp"
+
 namespace flowgate::test {
 
 RawConnection::RawConnection(int port) {
@@ -28,20 +30,6 @@ RawConnection::RawConnection(int port) {
     }
 }
 
-namespace {
-
-std::string openSslErrors() {
-    std::string text;
-    while (const unsigned long code = ERR_get_error()) {
-        char buffer[256];
-        ERR_error_string_n(code, buffer, sizeof buffer);
-        text += (text.empty() ? "" : "; ") + std::string(buffer);
-    }
-    return text;
-}
-
-}  // namespace
-
 RawConnection::RawConnection(int port, const TlsClientOptions& options) : RawConnection(port) {
     ERR_clear_error();
     tlsContext_ = SSL_CTX_new(TLS_client_method());
@@ -56,13 +44,13 @@ RawConnection::RawConnection(int port, const TlsClientOptions& options) : RawCon
     if (options.maxVersion) SSL_CTX_set_max_proto_version(tlsContext_, options.maxVersion);
     SSL_CTX_set_verify(tlsContext_, SSL_VERIFY_PEER, nullptr);
     if (SSL_CTX_load_verify_locations(tlsContext_, options.caFile.c_str(), nullptr) != 1)
-        throw std::runtime_error("cannot load " + options.caFile + ": " + openSslErrors());
+        throw std::runtime_error("cannot load " + options.caFile + ": " + http::takeOpenSslErrors());
     tls_ = SSL_new(tlsContext_);
     SSL_set_fd(tls_, fd_);
     SSL_set_tlsext_host_name(tls_, options.serverName.c_str());
     SSL_set1_host(tls_, options.serverName.c_str());
     if (SSL_connect(tls_) != 1)
-        throw std::runtime_error("TLS handshake failed: " + openSslErrors());
+        throw std::runtime_error("TLS handshake failed: " + http::takeOpenSslErrors());
 }
 
 RawConnection::~RawConnection() {

@@ -1,0 +1,16 @@
+// Runs the flowgate binary as a user would from a shell: its exit code and what it printed.
+#pragma once
+
+#include <string>
+
+namespace flowgate::test {
+
+struct CliRun {
+    int exitCode;
+    std::string output;  // stdout and stderr
+};
+
+// `flowgate <args>` (args as a shell would split them), waiting for it to exit.
+CliRun runFlowgate(const std::string& args);
+
+}  // namespace flowgate::test
