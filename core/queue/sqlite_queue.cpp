@@ -232,26 +232,32 @@ struct WriteStatements {
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                     "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                     "leased_at_ms = ?4 WHERE id = ?3"),
-          // RETURNING the message's size keeps the backlog in bytes exact.
+          // RETURNING the message's size keeps the backlog in bytes exact. The settling
+          // statements also return what the execution history records of the item
+          // (leasedOf()), so history needs no lookup of its own.
           deleteLeased(db,
                        "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
-                       "RETURNING length(CAST(message AS BLOB))"),
+                       "RETURNING length(CAST(message AS BLOB)), "
+                       "execution_id, step_id, failed_attempts, leased_at_ms"),
           messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
           // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
                       "available_at_ms = ?2, lease_token = NULL, "
                       "last_error = COALESCE(?3, last_error) "
-                      "WHERE id = ?4 AND lease_token = ?5"),
+                      "WHERE id = ?4 AND lease_token = ?5 "
+                      "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
           releaseLeased(db,
                         "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL, "
                         "failed_attempts = failed_attempts - 1 "
-                        "WHERE id = ?2 AND lease_token = ?3"),
+                        "WHERE id = ?2 AND lease_token = ?3 "
+                        "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
           parkLeased(db,
                      "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
                      "lease_token = NULL, wait_token = ?3, "
                      "failed_attempts = failed_attempts - 1 "
-                     "WHERE id = ?4 AND lease_token = ?5"),
+                     "WHERE id = ?4 AND lease_token = ?5 "
+                     "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
           resumeParked(db,
                        "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
                        "wait_token = NULL "
@@ -305,6 +311,18 @@ struct ReadStatements {
     sqlite::Stmt selectWaiting;
     sqlite::Stmt selectDeadLetters;
 };
+
+// The item an outcome settles, from columns `first`.. of its settling statement's
+// RETURNING (execution_id, step_id, failed_attempts, leased_at_ms). `attemptChange`: what
+// the statement added to failed_attempts, taken off again to get the attempt's number.
+LeasedItem leasedOf(sqlite::Stmt& stmt, int first, std::int64_t attemptChange) {
+    LeasedItem item;
+    item.executionId = stmt.columnText(first);
+    item.stepId = stmt.columnText(first + 1);
+    item.attempt = static_cast<int>(stmt.columnInt(first + 2) - attemptChange);
+    item.leasedAtMs = stmt.columnIsNull(first + 3) ? 0 : stmt.columnInt(first + 3);
+    return item;
+}
 
 }  // namespace
 
@@ -429,7 +447,10 @@ private:
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
-    bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects);
+    // Deletes a leased item; false if its lease was lost (nothing deleted). Fills
+    // `leased` (if given) with the item as it was leased.
+    bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
+                      LeasedItem* leased = nullptr);
     std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
@@ -1335,16 +1356,19 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         const auto token = static_cast<std::int64_t>(outcome.leaseToken);
         // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
         const std::int64_t attemptChange = outcome.failed ? 0 : -1;
-        // Read before the outcome changes the row; nullopt when the lease is lost.
-        const auto leased = history_->leased(outcome.itemId, token);
-        const char* recorded = nullptr;  // the attempt's outcome, once applied
+        // The settled item as it was leased (from the settling statement's RETURNING), the
+        // attempt's outcome and the execution's status it implies (nullptr: look).
+        LeasedItem leased;
+        const char* recorded = nullptr;  // set once the outcome is applied
+        const char* status = nullptr;
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
-            if (!deleteLeased(outcome.itemId, token, effects)) {
+            if (!deleteLeased(outcome.itemId, token, effects, &leased)) {
                 break;  // lease lost: someone else runs this item, its `next` is theirs
             }
             recorded = "completed";
             for (const auto& item : outcome.next) {
+                if (item.executionId == leased.executionId) status = "running";
                 sqlite::Stmt::Use use(write_->insertItem);
                 use->bind(1, item.flowId)
                     .bind(2, item.executionId)
@@ -1366,10 +1390,15 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             } else {
                 use->bind(3, outcome.error);
             }
-            use->bind(4, outcome.itemId).bind(5, token).run();
-            if (db.changes() > 0) recorded = outcome.failed ? "failed" : "retry";
-            if (db.changes() > 0 && outcome.delay.count() <= 0) {
-                effects.madeReady = true;
+            use->bind(4, outcome.itemId).bind(5, token);
+            if (use->step()) {
+                leased = leasedOf(write_->retryLeased, 0, attemptChange);
+                use->run();
+                recorded = outcome.failed ? "failed" : "retry";
+                status = outcome.failed ? "failed" : "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
             }
             break;
         }
@@ -1386,9 +1415,10 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             if (db.changes() == 0) {
                 break;  // lease lost
             }
-            deleteLeased(outcome.itemId, token, effects);
+            deleteLeased(outcome.itemId, token, effects, &leased);
             effects.dead += 1;
             recorded = "dead";
+            status = "dead";
             break;
         }
         case Outcome::Kind::wait: {
@@ -1398,9 +1428,10 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 .bind(2, addMs(now, outcome.delay))
                 .bind(3, outcome.waitToken)
                 .bind(4, outcome.itemId)
-                .bind(5, token)
-                .run();
-            if (db.changes() > 0) {
+                .bind(5, token);
+            if (use->step()) {
+                leased = leasedOf(write_->parkLeased, 0, -1);
+                use->run();
                 effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
                 recorded = "waiting";
             }
@@ -1408,21 +1439,20 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         }
         case Outcome::Kind::release: {
             sqlite::Stmt::Use use(write_->releaseLeased);
-            use->bind(1, addMs(now, outcome.delay))
-                .bind(2, outcome.itemId)
-                .bind(3, token)
-                .run();
-            if (db.changes() > 0) recorded = "released";
-            if (db.changes() > 0 && outcome.delay.count() <= 0) {
-                effects.madeReady = true;
+            use->bind(1, addMs(now, outcome.delay)).bind(2, outcome.itemId).bind(3, token);
+            if (use->step()) {
+                leased = leasedOf(write_->releaseLeased, 0, -1);
+                use->run();
+                recorded = "released";
+                status = "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
             }
             break;
         }
         }
-        if (leased && recorded) {
-            const bool failedRetry = outcome.kind == Outcome::Kind::retry && outcome.failed;
-            history_->attempt(*leased, recorded, outcome.error, now, failedRetry);
-        }
+        if (recorded) history_->attempt(leased, recorded, outcome.error, now, status);
     }
 }
 
@@ -1473,12 +1503,14 @@ void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) 
 }
 
 // Deletes a leased item; false if its lease was lost (nothing deleted).
-bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects) {
+bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
+                                     LeasedItem* leased) {
     sqlite::Stmt::Use use(write_->deleteLeased);
     use->bind(1, itemId).bind(2, token);
     if (!use->step()) return false;
     effects.stored -= 1;
     effects.bytes -= use->columnInt(0);
+    if (leased) *leased = leasedOf(write_->deleteLeased, 1, 0);
     use->run();  // to completion, though the delete itself happened in the first step
     return true;
 }
@@ -1588,8 +1620,8 @@ std::int64_t SqliteQueue::replayDeadLetters(const DeadLetterQuery& query, std::s
 
 bool SqliteQueue::deleteDeadLetter(std::int64_t id) {
     auto deleted = std::make_shared<bool>(false);
-    impl_->change([id, deleted](sqlite::Db& db, SqliteHistory&, std::int64_t) {
-        return deleteDeadLetterIn(db, id, *deleted);
+    impl_->change([id, deleted](sqlite::Db& db, SqliteHistory& history, std::int64_t now) {
+        return deleteDeadLetterIn(db, history, id, *deleted, now);
     });
     return *deleted;
 }
