@@ -95,9 +95,10 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       insertExecution_(db,
                        "INSERT OR IGNORE INTO executions (request_id, flow_id, status, "
                        "received_at_ms, updated_at_ms, delivery_id) "
-                       "VALUES (?1, ?2, 'running', ?3, ?3, ?4) RETURNING seq"),
+                       "VALUES (?1, ?2, 'running', ?3, ?3, ?4)"),
       insertMessage_(db, "INSERT INTO execution_messages (seq, message) VALUES (?1, ?2)"),
       itemExecution_(db, "SELECT execution_id FROM work_items WHERE id = ?1"),
+      executionSeq_(db, "SELECT seq FROM executions WHERE request_id = ?1"),
       insertAttempt_(db,
                      "INSERT INTO execution_attempts (execution_seq, step_id, attempt, "
                      "started_at_ms, duration_ms, outcome, error) "
@@ -109,12 +110,14 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                   "'the lease ran out before the step reported' "
                   "FROM executions WHERE request_id = ?1"),
       refreshStatus_(db, (std::string("UPDATE executions SET updated_at_ms = ?2, status = ") +
-                          kDeriveStatus + " WHERE request_id = ?1 RETURNING seq")
+                          kDeriveStatus + " WHERE seq = ?4")
                              .c_str()),
       // The settle path: the writer knows the outcome, so the status is given (?3) but
       // for a completed or parked step, whose execution may still have other items. An
       // execution stays dead while it has a dead letter: every change to dead_letters
-      // (dead-letter outcome, replay, delete) refreshes its status.
+      // (dead-letter outcome, replay, delete) refreshes its status. No RETURNING here or
+      // in the other statements of the hot path: SQLite buffers RETURNING rows in an
+      // ephemeral table, which costs more than the statement itself.
       settleStatus_(db,
                     "UPDATE executions SET updated_at_ms = ?2, status = CASE "
                     "WHEN status = 'dead' THEN 'dead' "
@@ -124,7 +127,7 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                     "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 "
                     "AND wait_token IS NULL) THEN 'running' "
                     "ELSE 'waiting' END "
-                    "WHERE request_id = ?1 RETURNING seq"),
+                    "WHERE seq = ?4"),
       seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
       deleteAttempts_(db, "DELETE FROM execution_attempts WHERE execution_seq <= ?1"),
@@ -143,9 +146,9 @@ void SqliteHistory::started(const std::string& executionId, const std::string& f
             use->bindNull(4);
         else
             use->bind(4, deliveryId);
-        if (!use->step()) return;  // known already
-        seq = use->columnInt(0);
         use->run();
+        if (db_.changes() == 0) return;  // known already
+        seq = db_.lastInsertRowid();
     }
     sqlite::Stmt::Use use(insertMessage_);
     use->bind(1, seq);
@@ -180,16 +183,15 @@ void SqliteHistory::insertAttempt(std::int64_t executionSeq, const LeasedItem& i
 void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const std::string& error,
                             std::int64_t now, const char* status) {
     if (!options_.enabled) return;
-    std::int64_t seq = 0;
+    const std::int64_t seq = executionSeq(item.executionId);
+    if (seq == 0) return;  // pruned: nothing to attach the attempt to
     {
         sqlite::Stmt::Use use(settleStatus_);
-        use->bind(1, item.executionId).bind(2, now);
+        use->bind(1, item.executionId).bind(2, now).bind(4, seq);
         if (status)
             use->bind(3, std::string_view(status));
         else
             use->bindNull(3);
-        if (!use->step()) return;  // pruned: nothing to attach the attempt to
-        seq = use->columnInt(0);
         use->run();
     }
     insertAttempt(seq, item, outcome, error, now);
@@ -216,12 +218,18 @@ void SqliteHistory::marker(const std::string& executionId, const std::string& st
 
 std::int64_t SqliteHistory::refreshSeq(const std::string& executionId, std::int64_t now,
                                        bool failedRetry) {
+    const std::int64_t seq = executionSeq(executionId);
+    if (seq == 0) return 0;
     sqlite::Stmt::Use use(refreshStatus_);
     use->bind(1, executionId).bind(2, now).bind(3, std::int64_t{failedRetry ? 1 : 0});
-    if (!use->step()) return 0;
-    const std::int64_t seq = use->columnInt(0);
-    use->run();
+    use->bind(4, seq).run();
     return seq;
+}
+
+std::int64_t SqliteHistory::executionSeq(const std::string& executionId) {
+    sqlite::Stmt::Use use(executionSeq_);
+    use->bind(1, executionId);
+    return use->step() ? use->columnInt(0) : 0;
 }
 
 void SqliteHistory::refresh(const std::string& executionId, std::int64_t now, bool failedRetry) {

@@ -45,8 +45,9 @@ public:
     // execution changes nothing. `deliveryId` may be empty.
     void started(const std::string& executionId, const std::string& flowId,
                  const std::string& message, const std::string& deliveryId, std::int64_t now);
+    bool enabled() const { return options_.enabled; }
     // An attempt of leased item `item` ended with `outcome` (the queue reads `item` from
-    // the row it settles, RETURNING). `status`: the execution's new status as the outcome
+    // the row before it changes it). `status`: the execution's new status as the outcome
     // implies it, or nullptr to look (a completed or parked step: other items of the
     // execution may remain). A dead execution stays dead.
     void attempt(const LeasedItem& item, const char* outcome, const std::string& error,
@@ -66,13 +67,14 @@ public:
 
 private:
     // The execution's seq, 0 if it has no history (pruned).
+    std::int64_t executionSeq(const std::string& executionId);
     std::int64_t refreshSeq(const std::string& executionId, std::int64_t now, bool failedRetry);
     void insertAttempt(std::int64_t executionSeq, const LeasedItem& item, const char* outcome,
                        const std::string& error, std::int64_t now);
 
     sqlite::Db& db_;
     const HistoryOptions options_;
-    sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, insertAttempt_, insertLost_;
+    sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
     sqlite::Stmt refreshStatus_, settleStatus_;
     sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteMessages_, deleteExecutions_;
 };

@@ -232,32 +232,33 @@ struct WriteStatements {
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                     "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                     "leased_at_ms = ?4 WHERE id = ?3"),
-          // RETURNING the message's size keeps the backlog in bytes exact. The settling
-          // statements also return what the execution history records of the item
-          // (leasedOf()), so history needs no lookup of its own.
+          // RETURNING the message's size keeps the backlog in bytes exact, and what the
+          // execution history records of the item (leasedOf()). The other outcomes read
+          // it with selectLeased: an UPDATE's RETURNING (an ephemeral table) costs more
+          // than a lookup of the row.
           deleteLeased(db,
                        "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
                        "RETURNING length(CAST(message AS BLOB)), "
                        "execution_id, step_id, failed_attempts, leased_at_ms"),
           messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
+          selectLeased(db,
+                       "SELECT execution_id, step_id, failed_attempts, leased_at_ms "
+                       "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
                       "available_at_ms = ?2, lease_token = NULL, "
                       "last_error = COALESCE(?3, last_error) "
-                      "WHERE id = ?4 AND lease_token = ?5 "
-                      "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
+                      "WHERE id = ?4 AND lease_token = ?5"),
           releaseLeased(db,
                         "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL, "
                         "failed_attempts = failed_attempts - 1 "
-                        "WHERE id = ?2 AND lease_token = ?3 "
-                        "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
+                        "WHERE id = ?2 AND lease_token = ?3"),
           parkLeased(db,
                      "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
                      "lease_token = NULL, wait_token = ?3, "
                      "failed_attempts = failed_attempts - 1 "
-                     "WHERE id = ?4 AND lease_token = ?5 "
-                     "RETURNING execution_id, step_id, failed_attempts, leased_at_ms"),
+                     "WHERE id = ?4 AND lease_token = ?5"),
           resumeParked(db,
                        "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
                        "wait_token = NULL "
@@ -284,7 +285,7 @@ struct WriteStatements {
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
     sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, messageBytes, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt deleteLeased, messageBytes, selectLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
@@ -312,14 +313,14 @@ struct ReadStatements {
     sqlite::Stmt selectDeadLetters;
 };
 
-// The item an outcome settles, from columns `first`.. of its settling statement's
-// RETURNING (execution_id, step_id, failed_attempts, leased_at_ms). `attemptChange`: what
-// the statement added to failed_attempts, taken off again to get the attempt's number.
-LeasedItem leasedOf(sqlite::Stmt& stmt, int first, std::int64_t attemptChange) {
+// The item an outcome settles, from columns `first`.. of selectLeased or deleteLeased's
+// RETURNING (execution_id, step_id, failed_attempts, leased_at_ms), read before the
+// outcome changes it.
+LeasedItem leasedOf(sqlite::Stmt& stmt, int first) {
     LeasedItem item;
     item.executionId = stmt.columnText(first);
     item.stepId = stmt.columnText(first + 1);
-    item.attempt = static_cast<int>(stmt.columnInt(first + 2) - attemptChange);
+    item.attempt = static_cast<int>(stmt.columnInt(first + 2));
     item.leasedAtMs = stmt.columnIsNull(first + 3) ? 0 : stmt.columnInt(first + 3);
     return item;
 }
@@ -451,6 +452,8 @@ private:
     // `leased` (if given) with the item as it was leased.
     bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
                       LeasedItem* leased = nullptr);
+    // Reads the leased item for history (nothing if history is off or the lease lost).
+    void readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased);
     std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
@@ -1356,7 +1359,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         const auto token = static_cast<std::int64_t>(outcome.leaseToken);
         // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
         const std::int64_t attemptChange = outcome.failed ? 0 : -1;
-        // The settled item as it was leased (from the settling statement's RETURNING), the
+        // The settled item as it was leased (read before the outcome changes it), the
         // attempt's outcome and the execution's status it implies (nullptr: look).
         LeasedItem leased;
         const char* recorded = nullptr;  // set once the outcome is applied
@@ -1383,6 +1386,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             break;
         }
         case Outcome::Kind::retry: {
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->retryLeased);
             use->bind(1, attemptChange).bind(2, addMs(now, outcome.delay));
             if (outcome.error.empty()) {
@@ -1390,10 +1394,8 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             } else {
                 use->bind(3, outcome.error);
             }
-            use->bind(4, outcome.itemId).bind(5, token);
-            if (use->step()) {
-                leased = leasedOf(write_->retryLeased, 0, attemptChange);
-                use->run();
+            use->bind(4, outcome.itemId).bind(5, token).run();
+            if (db.changes() > 0) {
                 recorded = outcome.failed ? "failed" : "retry";
                 status = outcome.failed ? "failed" : "running";
                 if (outcome.delay.count() <= 0) {
@@ -1423,26 +1425,25 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         }
         case Outcome::Kind::wait: {
             const std::int64_t before = messageBytes(outcome.itemId);
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->parkLeased);
             use->bind(1, outcome.message)
                 .bind(2, addMs(now, outcome.delay))
                 .bind(3, outcome.waitToken)
                 .bind(4, outcome.itemId)
-                .bind(5, token);
-            if (use->step()) {
-                leased = leasedOf(write_->parkLeased, 0, -1);
-                use->run();
+                .bind(5, token)
+                .run();
+            if (db.changes() > 0) {
                 effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
                 recorded = "waiting";
             }
             break;
         }
         case Outcome::Kind::release: {
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->releaseLeased);
-            use->bind(1, addMs(now, outcome.delay)).bind(2, outcome.itemId).bind(3, token);
-            if (use->step()) {
-                leased = leasedOf(write_->releaseLeased, 0, -1);
-                use->run();
+            use->bind(1, addMs(now, outcome.delay)).bind(2, outcome.itemId).bind(3, token).run();
+            if (db.changes() > 0) {
                 recorded = "released";
                 status = "running";
                 if (outcome.delay.count() <= 0) {
@@ -1510,9 +1511,16 @@ bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Ef
     if (!use->step()) return false;
     effects.stored -= 1;
     effects.bytes -= use->columnInt(0);
-    if (leased) *leased = leasedOf(write_->deleteLeased, 1, 0);
+    if (leased) *leased = leasedOf(write_->deleteLeased, 1);
     use->run();  // to completion, though the delete itself happened in the first step
     return true;
+}
+
+void SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased) {
+    if (!history_->enabled()) return;
+    sqlite::Stmt::Use use(write_->selectLeased);
+    use->bind(1, itemId).bind(2, token);
+    if (use->step()) leased = leasedOf(write_->selectLeased, 0);
 }
 
 std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
