@@ -232,17 +232,16 @@ struct WriteStatements {
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                     "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                     "leased_at_ms = ?4 WHERE id = ?3"),
-          // RETURNING the message's size keeps the backlog in bytes exact, and what the
-          // execution history records of the item (leasedOf()). The other outcomes read
-          // it with selectLeased: an UPDATE's RETURNING (an ephemeral table) costs more
-          // than a lookup of the row.
-          deleteLeased(db,
-                       "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
-                       "RETURNING length(CAST(message AS BLOB)), "
-                       "execution_id, step_id, failed_attempts, leased_at_ms"),
+          // Read first (selectLeased): the message's size keeps the backlog in bytes
+          // exact. No RETURNING: SQLite buffers its rows in an ephemeral table, which
+          // costs more than a lookup of the row.
+          deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
+          // A leased item before its outcome changes it: what the execution history
+          // records of it (leasedOf()), and its message's size.
           selectLeased(db,
-                       "SELECT execution_id, step_id, failed_attempts, leased_at_ms "
+                       "SELECT execution_id, step_id, failed_attempts, leased_at_ms, "
+                       "length(CAST(message AS BLOB)) "
                        "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
@@ -313,15 +312,14 @@ struct ReadStatements {
     sqlite::Stmt selectDeadLetters;
 };
 
-// The item an outcome settles, from columns `first`.. of selectLeased or deleteLeased's
-// RETURNING (execution_id, step_id, failed_attempts, leased_at_ms), read before the
-// outcome changes it.
-LeasedItem leasedOf(sqlite::Stmt& stmt, int first) {
+// The item an outcome settles, from a row of selectLeased, read before the outcome
+// changes it.
+LeasedItem leasedOf(sqlite::Stmt& stmt) {
     LeasedItem item;
-    item.executionId = stmt.columnText(first);
-    item.stepId = stmt.columnText(first + 1);
-    item.attempt = static_cast<int>(stmt.columnInt(first + 2));
-    item.leasedAtMs = stmt.columnIsNull(first + 3) ? 0 : stmt.columnInt(first + 3);
+    item.executionId = stmt.columnText(0);
+    item.stepId = stmt.columnText(1);
+    item.attempt = static_cast<int>(stmt.columnInt(2));
+    item.leasedAtMs = stmt.columnIsNull(3) ? 0 : stmt.columnInt(3);
     return item;
 }
 
@@ -1506,13 +1504,15 @@ void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) 
 // Deletes a leased item; false if its lease was lost (nothing deleted).
 bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
                                      LeasedItem* leased) {
-    sqlite::Stmt::Use use(write_->deleteLeased);
-    use->bind(1, itemId).bind(2, token);
-    if (!use->step()) return false;
+    {
+        sqlite::Stmt::Use use(write_->selectLeased);
+        use->bind(1, itemId).bind(2, token);
+        if (!use->step()) return false;
+        effects.bytes -= use->columnInt(4);
+        if (leased) *leased = leasedOf(write_->selectLeased);
+    }
+    sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
     effects.stored -= 1;
-    effects.bytes -= use->columnInt(0);
-    if (leased) *leased = leasedOf(write_->deleteLeased, 1);
-    use->run();  // to completion, though the delete itself happened in the first step
     return true;
 }
 
@@ -1520,7 +1520,7 @@ void SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, Leas
     if (!history_->enabled()) return;
     sqlite::Stmt::Use use(write_->selectLeased);
     use->bind(1, itemId).bind(2, token);
-    if (use->step()) leased = leasedOf(write_->selectLeased, 0);
+    if (use->step()) leased = leasedOf(write_->selectLeased);
 }
 
 std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
