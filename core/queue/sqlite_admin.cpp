@@ -99,17 +99,10 @@ AdminEffects replayIn(sqlite::Db& db, SqliteHistory& history, const DeadLetterQu
     return effects;
 }
 
-AdminEffects deleteDeadLetterIn(sqlite::Db& db, SqliteHistory& history, std::int64_t id,
-                                bool& deleted, std::int64_t now) {
-    sqlite::Stmt stmt(db, "DELETE FROM dead_letters WHERE seq = ?1 RETURNING execution_id");
-    stmt.bind(1, id);
-    deleted = stmt.step();
-    const std::string executionId = deleted ? stmt.columnText(0) : std::string();
-    stmt.run();
-    stmt.reset();
-    // The execution's status no longer counts this dead letter (history's settle path
-    // keeps a dead execution dead until its dead letters change).
-    if (deleted) history.refresh(executionId, now);
+AdminEffects deleteDeadLetterIn(sqlite::Db& db, std::int64_t id, bool& deleted) {
+    sqlite::Stmt stmt(db, "DELETE FROM dead_letters WHERE seq = ?1");
+    stmt.bind(1, id).run();
+    deleted = db.changes() > 0;
     AdminEffects effects;
     effects.dead = deleted ? -1 : 0;
     return effects;

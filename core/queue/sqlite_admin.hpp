@@ -35,8 +35,7 @@ AdminEffects setPausedIn(sqlite::Db& db, const std::string& flowId, bool paused,
 AdminEffects replayIn(sqlite::Db& db, SqliteHistory& history, const DeadLetterQuery& filter,
                       std::optional<std::int64_t> onlyId, std::size_t max, std::int64_t now,
                       std::optional<std::string>& firstExecution, std::int64_t& replayed);
-AdminEffects deleteDeadLetterIn(sqlite::Db& db, SqliteHistory& history, std::int64_t id,
-                                bool& deleted, std::int64_t now);
+AdminEffects deleteDeadLetterIn(sqlite::Db& db, std::int64_t id, bool& deleted);
 
 // Read connection.
 std::set<std::string> readPausedFlows(sqlite::Db& db);

@@ -113,9 +113,9 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                           kDeriveStatus + " WHERE seq = ?4")
                              .c_str()),
       // The settle path: the writer knows the outcome, so the status is given (?3) but
-      // for a completed or parked step, whose execution may still have other items. An
-      // execution stays dead while it has a dead letter: every change to dead_letters
-      // (dead-letter outcome, replay, delete) refreshes its status. No RETURNING here or
+      // for a completed or parked step, whose execution may still have other items. A
+      // dead execution stays dead (deleting its dead letter does not undo the loss); a
+      // replay derives its status again (marker()). No RETURNING here or
       // in the other statements of the hot path: SQLite buffers RETURNING rows in an
       // ephemeral table, which costs more than the statement itself.
       settleStatus_(db,

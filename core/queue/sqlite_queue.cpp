@@ -1628,8 +1628,8 @@ std::int64_t SqliteQueue::replayDeadLetters(const DeadLetterQuery& query, std::s
 
 bool SqliteQueue::deleteDeadLetter(std::int64_t id) {
     auto deleted = std::make_shared<bool>(false);
-    impl_->change([id, deleted](sqlite::Db& db, SqliteHistory& history, std::int64_t now) {
-        return deleteDeadLetterIn(db, history, id, *deleted, now);
+    impl_->change([id, deleted](sqlite::Db& db, SqliteHistory&, std::int64_t) {
+        return deleteDeadLetterIn(db, id, *deleted);
     });
     return *deleted;
 }
