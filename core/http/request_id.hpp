@@ -1,5 +1,6 @@
-// Request ids: random UUIDs (version 4), one per accepted webhook call. They name the
-// execution everywhere (queue, logs, answers), so they must not repeat.
+// Request ids: UUIDs of version 7 (a millisecond time prefix, then 74 random bits), one per
+// accepted webhook call. They name the execution everywhere (queue, logs, answers), so
+// they must not repeat; they sort by time, so indexes keyed by them grow at their end.
 #pragma once
 
 #include <string>

@@ -65,6 +65,8 @@ std::int64_t Db::queryInt(const char* sql) {
 
 int Db::changes() const noexcept { return sqlite3_changes(db_); }
 
+std::int64_t Db::lastInsertRowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
+
 bool Db::autocommit() const noexcept { return sqlite3_get_autocommit(db_) != 0; }
 
 Stmt::Stmt(Db& db, const char* sql) : db_(db), sql_(sql) {

@@ -47,6 +47,8 @@ public:
 
     // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
     int changes() const noexcept;
+    // The rowid of the last row this connection inserted.
+    std::int64_t lastInsertRowid() const noexcept;
     // False while a transaction is open. SQLite may roll a transaction back on its own
     // after SQLITE_FULL/IOERR/NOMEM/BUSY; this is how the caller finds out.
     bool autocommit() const noexcept;

@@ -10,6 +10,10 @@ namespace {
 // `executions.seq` is an INTEGER PRIMARY KEY without AUTOINCREMENT: rows are only ever
 // deleted from the low end (pruning), so seq stays dense and max - min + 1 is the row
 // count, which keeps the count limit an O(log n) check.
+// The writer pays for every page a request dirties, so: the input message lives in its
+// own table (written once; status updates rewrite only the small executions row), and
+// attempts point to their execution by its integer seq, so their index grows at its
+// right end instead of taking random (UUID) inserts.
 constexpr const char* kHistorySchema = R"sql(
 CREATE TABLE IF NOT EXISTS executions (
     seq             INTEGER PRIMARY KEY,
@@ -18,13 +22,16 @@ CREATE TABLE IF NOT EXISTS executions (
     status          TEXT    NOT NULL,
     received_at_ms  INTEGER NOT NULL,
     updated_at_ms   INTEGER NOT NULL,
-    delivery_id     TEXT,
-    message         TEXT
+    delivery_id     TEXT
 );
 CREATE INDEX IF NOT EXISTS executions_flow ON executions (flow_id, seq);
+CREATE TABLE IF NOT EXISTS execution_messages (
+    seq             INTEGER PRIMARY KEY,
+    message         TEXT    NOT NULL
+);
 CREATE TABLE IF NOT EXISTS execution_attempts (
     seq             INTEGER PRIMARY KEY,
-    request_id      TEXT    NOT NULL,
+    execution_seq   INTEGER NOT NULL,
     step_id         TEXT    NOT NULL,
     attempt         INTEGER NOT NULL,
     started_at_ms   INTEGER NOT NULL,
@@ -32,9 +39,19 @@ CREATE TABLE IF NOT EXISTS execution_attempts (
     outcome         TEXT    NOT NULL,
     error           TEXT
 );
-CREATE INDEX IF NOT EXISTS execution_attempts_request ON execution_attempts (request_id);
+CREATE INDEX IF NOT EXISTS execution_attempts_execution ON execution_attempts (execution_seq);
 CREATE INDEX IF NOT EXISTS dead_letters_execution ON dead_letters (execution_id);
 )sql";
+
+// The status of an execution from what is stored: one statement, index lookups only.
+// Dead first: an execution with a dead letter needs an operator whatever else of it
+// still runs.
+constexpr const char* kDeriveStatus =
+    "CASE WHEN EXISTS (SELECT 1 FROM dead_letters WHERE execution_id = ?1) THEN 'dead' "
+    "WHEN NOT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1) THEN 'succeeded' "
+    "WHEN ?3 THEN 'failed' "
+    "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 AND wait_token IS NULL) "
+    "THEN 'running' ELSE 'waiting' END";
 
 // Executions deleted per transaction by prune(): small, so it adds little to the batch
 // it rides on.
@@ -43,6 +60,12 @@ constexpr std::int64_t kPruneBatch = 500;
 }  // namespace
 
 void createHistorySchema(sqlite::Db& db, std::int64_t now) {
+    // History is rebuildable: a file with the first layout (message inline, attempts keyed
+    // by request id) loses its history rather than paying for a migration at open.
+    if (db.queryInt("SELECT COUNT(*) FROM pragma_table_info('execution_attempts') "
+                    "WHERE name = 'request_id'") > 0) {
+        db.exec("DROP TABLE IF EXISTS execution_attempts; DROP TABLE IF EXISTS executions;");
+    }
     db.exec(kHistorySchema);
     if (db.queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
                     "WHERE name = 'leased_at_ms'") == 0) {
@@ -50,12 +73,13 @@ void createHistorySchema(sqlite::Db& db, std::int64_t now) {
     }
     // The process that held these leases is gone: their attempts never reported.
     sqlite::Stmt lost(db,
-                      "INSERT INTO execution_attempts (request_id, step_id, attempt, "
+                      "INSERT INTO execution_attempts (execution_seq, step_id, attempt, "
                       "started_at_ms, duration_ms, outcome, error) "
-                      "SELECT execution_id, step_id, failed_attempts, "
-                      "COALESCE(leased_at_ms, ?1), ?1 - COALESCE(leased_at_ms, ?1), 'lost', "
+                      "SELECT e.seq, w.step_id, w.failed_attempts, "
+                      "COALESCE(w.leased_at_ms, ?1), ?1 - COALESCE(w.leased_at_ms, ?1), 'lost', "
                       "'the engine stopped while the step ran (crash or kill)' "
-                      "FROM work_items WHERE lease_token IS NOT NULL");
+                      "FROM work_items w JOIN executions e ON e.request_id = w.execution_id "
+                      "WHERE w.lease_token IS NOT NULL ORDER BY w.id");
     sqlite::Stmt::Use use(lost);
     use->bind(1, now).run();
 }
@@ -70,113 +94,147 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       options_(options),
       insertExecution_(db,
                        "INSERT OR IGNORE INTO executions (request_id, flow_id, status, "
-                       "received_at_ms, updated_at_ms, delivery_id, message) "
-                       "VALUES (?1, ?2, 'running', ?3, ?3, ?4, ?5)"),
-      selectLeased_(db,
-                    "SELECT execution_id, step_id, failed_attempts, leased_at_ms "
-                    "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
+                       "received_at_ms, updated_at_ms, delivery_id) "
+                       "VALUES (?1, ?2, 'running', ?3, ?3, ?4)"),
+      insertMessage_(db, "INSERT INTO execution_messages (seq, message) VALUES (?1, ?2)"),
       itemExecution_(db, "SELECT execution_id FROM work_items WHERE id = ?1"),
+      executionSeq_(db, "SELECT seq FROM executions WHERE request_id = ?1"),
       insertAttempt_(db,
-                     "INSERT INTO execution_attempts (request_id, step_id, attempt, "
+                     "INSERT INTO execution_attempts (execution_seq, step_id, attempt, "
                      "started_at_ms, duration_ms, outcome, error) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-      // One statement, index lookups only. Dead first: an execution with a dead letter
-      // needs an operator whatever else of it still runs.
-      refreshStatus_(db,
-                     "UPDATE executions SET updated_at_ms = ?2, status = CASE "
-                     "WHEN EXISTS (SELECT 1 FROM dead_letters WHERE execution_id = ?1) "
-                     "THEN 'dead' "
-                     "WHEN NOT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1) "
-                     "THEN 'succeeded' "
-                     "WHEN ?3 THEN 'failed' "
-                     "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 "
-                     "AND wait_token IS NULL) THEN 'running' "
-                     "ELSE 'waiting' END "
-                     "WHERE request_id = ?1"),
+      insertLost_(db,
+                  "INSERT INTO execution_attempts (execution_seq, step_id, attempt, "
+                  "started_at_ms, duration_ms, outcome, error) "
+                  "SELECT seq, ?2, ?3, ?4, ?5, 'lost', "
+                  "'the lease ran out before the step reported' "
+                  "FROM executions WHERE request_id = ?1"),
+      refreshStatus_(db, (std::string("UPDATE executions SET updated_at_ms = ?2, status = ") +
+                          kDeriveStatus + " WHERE seq = ?4")
+                             .c_str()),
+      // The settle path: the writer knows the outcome, so the status is given (?3) but
+      // for a completed or parked step, whose execution may still have other items. A
+      // dead execution stays dead (deleting its dead letter does not undo the loss); a
+      // replay derives its status again (marker()). No RETURNING here or
+      // in the other statements of the hot path: SQLite buffers RETURNING rows in an
+      // ephemeral table, which costs more than the statement itself.
+      settleStatus_(db,
+                    "UPDATE executions SET updated_at_ms = ?2, status = CASE "
+                    "WHEN status = 'dead' THEN 'dead' "
+                    "WHEN ?3 IS NOT NULL THEN ?3 "
+                    "WHEN NOT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1) "
+                    "THEN 'succeeded' "
+                    "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 "
+                    "AND wait_token IS NULL) THEN 'running' "
+                    "ELSE 'waiting' END "
+                    "WHERE seq = ?4"),
       seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
-      deleteAttempts_(db,
-                      "DELETE FROM execution_attempts WHERE request_id IN "
-                      "(SELECT request_id FROM executions WHERE seq <= ?1)"),
+      deleteAttempts_(db, "DELETE FROM execution_attempts WHERE execution_seq <= ?1"),
+      deleteMessages_(db, "DELETE FROM execution_messages WHERE seq <= ?1"),
       deleteExecutions_(db, "DELETE FROM executions WHERE seq <= ?1") {}
 
 void SqliteHistory::started(const std::string& executionId, const std::string& flowId,
                             const std::string& message, const std::string& deliveryId,
                             std::int64_t now) {
     if (!options_.enabled) return;
-    sqlite::Stmt::Use use(insertExecution_);
-    use->bind(1, executionId).bind(2, flowId).bind(3, now);
-    if (deliveryId.empty())
-        use->bindNull(4);
-    else
-        use->bind(4, deliveryId);
+    std::int64_t seq = 0;
+    {
+        sqlite::Stmt::Use use(insertExecution_);
+        use->bind(1, executionId).bind(2, flowId).bind(3, now);
+        if (deliveryId.empty())
+            use->bindNull(4);
+        else
+            use->bind(4, deliveryId);
+        use->run();
+        if (db_.changes() == 0) return;  // known already
+        seq = db_.lastInsertRowid();
+    }
+    sqlite::Stmt::Use use(insertMessage_);
+    use->bind(1, seq);
     std::string marker;
     if (message.size() > options_.maxMessageBytes) {
         marker = R"({"truncated":true,"bytes":)" + std::to_string(message.size()) + "}";
-        use->bind(5, marker);
+        use->bind(2, marker);
     } else {
-        use->bind(5, message);
+        use->bind(2, message);
     }
     use->run();
 }
 
-std::optional<LeasedItem> SqliteHistory::leased(std::int64_t itemId, std::int64_t leaseToken) {
-    if (!options_.enabled) return std::nullopt;
-    sqlite::Stmt::Use use(selectLeased_);
-    use->bind(1, itemId).bind(2, leaseToken);
-    if (!use->step()) return std::nullopt;
-    LeasedItem item;
-    item.executionId = use->columnText(0);
-    item.stepId = use->columnText(1);
-    item.attempt = static_cast<int>(use->columnInt(2));
-    item.leasedAtMs = use->columnIsNull(3) ? 0 : use->columnInt(3);
-    return item;
+void SqliteHistory::insertAttempt(std::int64_t executionSeq, const LeasedItem& item,
+                                  const char* outcome, const std::string& error,
+                                  std::int64_t now) {
+    const std::int64_t started = item.leasedAtMs > 0 ? item.leasedAtMs : now;
+    sqlite::Stmt::Use use(insertAttempt_);
+    use->bind(1, executionSeq)
+        .bind(2, item.stepId)
+        .bind(3, std::int64_t{item.attempt})
+        .bind(4, started)
+        .bind(5, std::max<std::int64_t>(now - started, 0))
+        .bind(6, std::string_view(outcome));
+    if (error.empty())
+        use->bindNull(7);
+    else
+        use->bind(7, error);
+    use->run();
 }
 
 void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const std::string& error,
-                            std::int64_t now, bool failedRetry) {
+                            std::int64_t now, const char* status) {
     if (!options_.enabled) return;
+    const std::int64_t seq = executionSeq(item.executionId);
+    if (seq == 0) return;  // pruned: nothing to attach the attempt to
     {
-        const std::int64_t started = item.leasedAtMs > 0 ? item.leasedAtMs : now;
-        sqlite::Stmt::Use use(insertAttempt_);
-        use->bind(1, item.executionId)
-            .bind(2, item.stepId)
-            .bind(3, std::int64_t{item.attempt})
-            .bind(4, started)
-            .bind(5, std::max<std::int64_t>(now - started, 0))
-            .bind(6, std::string_view(outcome));
-        if (error.empty())
-            use->bindNull(7);
+        sqlite::Stmt::Use use(settleStatus_);
+        use->bind(1, item.executionId).bind(2, now).bind(4, seq);
+        if (status)
+            use->bind(3, std::string_view(status));
         else
-            use->bind(7, error);
+            use->bindNull(3);
         use->run();
     }
-    refresh(item.executionId, now, failedRetry);
+    insertAttempt(seq, item, outcome, error, now);
 }
 
 void SqliteHistory::lost(const LeasedItem& item, std::int64_t now) {
     if (!options_.enabled) return;
-    sqlite::Stmt::Use use(insertAttempt_);
+    sqlite::Stmt::Use use(insertLost_);
     const std::int64_t started = item.leasedAtMs > 0 ? item.leasedAtMs : now;
     use->bind(1, item.executionId)
         .bind(2, item.stepId)
         .bind(3, std::int64_t{item.attempt})
         .bind(4, started)
         .bind(5, std::max<std::int64_t>(now - started, 0))
-        .bind(6, std::string_view("lost"))
-        .bind(7, std::string_view("the lease ran out before the step reported"))
         .run();
 }
 
 void SqliteHistory::marker(const std::string& executionId, const std::string& stepId,
                            const char* outcome, std::int64_t now) {
-    attempt({executionId, stepId, 0, now}, outcome, {}, now);
+    if (!options_.enabled) return;
+    const std::int64_t seq = refreshSeq(executionId, now, false);
+    if (seq != 0) insertAttempt(seq, {executionId, stepId, 0, now}, outcome, {}, now);
+}
+
+std::int64_t SqliteHistory::refreshSeq(const std::string& executionId, std::int64_t now,
+                                       bool failedRetry) {
+    const std::int64_t seq = executionSeq(executionId);
+    if (seq == 0) return 0;
+    sqlite::Stmt::Use use(refreshStatus_);
+    use->bind(1, executionId).bind(2, now).bind(3, std::int64_t{failedRetry ? 1 : 0});
+    use->bind(4, seq).run();
+    return seq;
+}
+
+std::int64_t SqliteHistory::executionSeq(const std::string& executionId) {
+    sqlite::Stmt::Use use(executionSeq_);
+    use->bind(1, executionId);
+    return use->step() ? use->columnInt(0) : 0;
 }
 
 void SqliteHistory::refresh(const std::string& executionId, std::int64_t now, bool failedRetry) {
     if (!options_.enabled) return;
-    sqlite::Stmt::Use use(refreshStatus_);
-    use->bind(1, executionId).bind(2, now).bind(3, std::int64_t{failedRetry ? 1 : 0}).run();
+    refreshSeq(executionId, now, failedRetry);
 }
 
 void SqliteHistory::refreshItem(std::int64_t itemId, std::int64_t now) {
@@ -213,6 +271,7 @@ bool SqliteHistory::prune(std::int64_t now) {
     cut = std::min(cut, first + kPruneBatch - 1);
     if (cut < first) return false;
     sqlite::Stmt::Use(deleteAttempts_)->bind(1, cut).run();
+    sqlite::Stmt::Use(deleteMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteExecutions_)->bind(1, cut).run();
     return cut == first + kPruneBatch - 1;
 }

@@ -45,12 +45,13 @@ public:
     // execution changes nothing. `deliveryId` may be empty.
     void started(const std::string& executionId, const std::string& flowId,
                  const std::string& message, const std::string& deliveryId, std::int64_t now);
-    // Call before applying an outcome; nullopt if the lease is lost (nothing to record).
-    std::optional<LeasedItem> leased(std::int64_t itemId, std::int64_t leaseToken);
-    // An attempt ended with `outcome`; then the execution's status is derived again.
-    // `failedRetry`: the attempt failed and a retry is pending (status "failed").
+    bool enabled() const { return options_.enabled; }
+    // An attempt of leased item `item` ended with `outcome` (the queue reads `item` from
+    // the row before it changes it). `status`: the execution's new status as the outcome
+    // implies it, or nullptr to look (a completed or parked step: other items of the
+    // execution may remain). A dead execution stays dead.
     void attempt(const LeasedItem& item, const char* outcome, const std::string& error,
-                 std::int64_t now, bool failedRetry = false);
+                 std::int64_t now, const char* status);
     // take() found `item` with an expired lease: the earlier attempt never reported.
     void lost(const LeasedItem& item, std::int64_t now);
     // A marker attempt (e.g. "replayed") and a status refresh.
@@ -65,10 +66,17 @@ public:
     bool prune(std::int64_t now);
 
 private:
+    // The execution's seq, 0 if it has no history (pruned).
+    std::int64_t executionSeq(const std::string& executionId);
+    std::int64_t refreshSeq(const std::string& executionId, std::int64_t now, bool failedRetry);
+    void insertAttempt(std::int64_t executionSeq, const LeasedItem& item, const char* outcome,
+                       const std::string& error, std::int64_t now);
+
     sqlite::Db& db_;
     const HistoryOptions options_;
-    sqlite::Stmt insertExecution_, selectLeased_, itemExecution_, insertAttempt_, refreshStatus_;
-    sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteExecutions_;
+    sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
+    sqlite::Stmt refreshStatus_, settleStatus_;
+    sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteMessages_, deleteExecutions_;
 };
 
 // The delivery id inside an enqueueOnce key (http/webhook_handler.cpp's dedupeKey: flow,

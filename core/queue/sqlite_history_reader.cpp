@@ -4,9 +4,10 @@ namespace flowgate::queue {
 
 namespace {
 
+// The message (column 7) is read only for one execution; listings select NULL there.
 constexpr const char* kColumns =
     "SELECT seq, request_id, flow_id, status, received_at_ms, updated_at_ms, "
-    "COALESCE(delivery_id, ''), message FROM executions ";
+    "COALESCE(delivery_id, ''), NULL FROM executions ";
 
 ExecutionRecord recordOf(sqlite::Stmt& stmt, bool withMessage) {
     ExecutionRecord r;
@@ -53,7 +54,11 @@ ExecutionPage readExecutions(sqlite::Db& db, const ExecutionQuery& q) {
 std::optional<ExecutionDetail> readExecution(sqlite::Db& db, const std::string& requestId) {
     ExecutionDetail detail;
     {
-        sqlite::Stmt stmt(db, (std::string(kColumns) + "WHERE request_id = ?1").c_str());
+        sqlite::Stmt stmt(db,
+                          "SELECT e.seq, e.request_id, e.flow_id, e.status, e.received_at_ms, "
+                          "e.updated_at_ms, COALESCE(e.delivery_id, ''), m.message "
+                          "FROM executions e LEFT JOIN execution_messages m ON m.seq = e.seq "
+                          "WHERE e.request_id = ?1");
         stmt.bind(1, requestId);
         if (!stmt.step()) return std::nullopt;
         detail.execution = recordOf(stmt, true);
@@ -61,9 +66,9 @@ std::optional<ExecutionDetail> readExecution(sqlite::Db& db, const std::string& 
     }
     sqlite::Stmt stmt(db,
                       "SELECT step_id, attempt, started_at_ms, duration_ms, outcome, "
-                      "COALESCE(error, '') FROM execution_attempts WHERE request_id = ?1 "
+                      "COALESCE(error, '') FROM execution_attempts WHERE execution_seq = ?1 "
                       "ORDER BY seq");
-    stmt.bind(1, requestId);
+    stmt.bind(1, detail.execution.seq);
     while (stmt.step()) {
         AttemptRecord& a = detail.attempts.emplace_back();
         a.stepId = stmt.columnText(0);

@@ -232,11 +232,17 @@ struct WriteStatements {
                     "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                     "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                     "leased_at_ms = ?4 WHERE id = ?3"),
-          // RETURNING the message's size keeps the backlog in bytes exact.
-          deleteLeased(db,
-                       "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2 "
-                       "RETURNING length(CAST(message AS BLOB))"),
+          // Read first (selectLeased): the message's size keeps the backlog in bytes
+          // exact. No RETURNING: SQLite buffers its rows in an ephemeral table, which
+          // costs more than a lookup of the row.
+          deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
+          // A leased item before its outcome changes it: what the execution history
+          // records of it (leasedOf()), and its message's size.
+          selectLeased(db,
+                       "SELECT execution_id, step_id, failed_attempts, leased_at_ms, "
+                       "length(CAST(message AS BLOB)) "
+                       "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
           // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
           retryLeased(db,
                       "UPDATE work_items SET failed_attempts = failed_attempts + ?1, "
@@ -278,7 +284,7 @@ struct WriteStatements {
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
     sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, messageBytes, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt deleteLeased, messageBytes, selectLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
@@ -305,6 +311,17 @@ struct ReadStatements {
     sqlite::Stmt selectWaiting;
     sqlite::Stmt selectDeadLetters;
 };
+
+// The item an outcome settles, from a row of selectLeased, read before the outcome
+// changes it.
+LeasedItem leasedOf(sqlite::Stmt& stmt) {
+    LeasedItem item;
+    item.executionId = stmt.columnText(0);
+    item.stepId = stmt.columnText(1);
+    item.attempt = static_cast<int>(stmt.columnInt(2));
+    item.leasedAtMs = stmt.columnIsNull(3) ? 0 : stmt.columnInt(3);
+    return item;
+}
 
 }  // namespace
 
@@ -429,7 +446,12 @@ private:
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
-    bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects);
+    // Deletes a leased item; false if its lease was lost (nothing deleted). Fills
+    // `leased` (if given) with the item as it was leased.
+    bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
+                      LeasedItem* leased = nullptr);
+    // Reads the leased item for history (nothing if history is off or the lease lost).
+    void readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased);
     std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
@@ -1335,16 +1357,19 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         const auto token = static_cast<std::int64_t>(outcome.leaseToken);
         // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
         const std::int64_t attemptChange = outcome.failed ? 0 : -1;
-        // Read before the outcome changes the row; nullopt when the lease is lost.
-        const auto leased = history_->leased(outcome.itemId, token);
-        const char* recorded = nullptr;  // the attempt's outcome, once applied
+        // The settled item as it was leased (read before the outcome changes it), the
+        // attempt's outcome and the execution's status it implies (nullptr: look).
+        LeasedItem leased;
+        const char* recorded = nullptr;  // set once the outcome is applied
+        const char* status = nullptr;
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
-            if (!deleteLeased(outcome.itemId, token, effects)) {
+            if (!deleteLeased(outcome.itemId, token, effects, &leased)) {
                 break;  // lease lost: someone else runs this item, its `next` is theirs
             }
             recorded = "completed";
             for (const auto& item : outcome.next) {
+                if (item.executionId == leased.executionId) status = "running";
                 sqlite::Stmt::Use use(write_->insertItem);
                 use->bind(1, item.flowId)
                     .bind(2, item.executionId)
@@ -1359,6 +1384,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             break;
         }
         case Outcome::Kind::retry: {
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->retryLeased);
             use->bind(1, attemptChange).bind(2, addMs(now, outcome.delay));
             if (outcome.error.empty()) {
@@ -1367,9 +1393,12 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 use->bind(3, outcome.error);
             }
             use->bind(4, outcome.itemId).bind(5, token).run();
-            if (db.changes() > 0) recorded = outcome.failed ? "failed" : "retry";
-            if (db.changes() > 0 && outcome.delay.count() <= 0) {
-                effects.madeReady = true;
+            if (db.changes() > 0) {
+                recorded = outcome.failed ? "failed" : "retry";
+                status = outcome.failed ? "failed" : "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
             }
             break;
         }
@@ -1386,13 +1415,15 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             if (db.changes() == 0) {
                 break;  // lease lost
             }
-            deleteLeased(outcome.itemId, token, effects);
+            deleteLeased(outcome.itemId, token, effects, &leased);
             effects.dead += 1;
             recorded = "dead";
+            status = "dead";
             break;
         }
         case Outcome::Kind::wait: {
             const std::int64_t before = messageBytes(outcome.itemId);
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->parkLeased);
             use->bind(1, outcome.message)
                 .bind(2, addMs(now, outcome.delay))
@@ -1407,22 +1438,20 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             break;
         }
         case Outcome::Kind::release: {
+            readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->releaseLeased);
-            use->bind(1, addMs(now, outcome.delay))
-                .bind(2, outcome.itemId)
-                .bind(3, token)
-                .run();
-            if (db.changes() > 0) recorded = "released";
-            if (db.changes() > 0 && outcome.delay.count() <= 0) {
-                effects.madeReady = true;
+            use->bind(1, addMs(now, outcome.delay)).bind(2, outcome.itemId).bind(3, token).run();
+            if (db.changes() > 0) {
+                recorded = "released";
+                status = "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
             }
             break;
         }
         }
-        if (leased && recorded) {
-            const bool failedRetry = outcome.kind == Outcome::Kind::retry && outcome.failed;
-            history_->attempt(*leased, recorded, outcome.error, now, failedRetry);
-        }
+        if (recorded) history_->attempt(leased, recorded, outcome.error, now, status);
     }
 }
 
@@ -1473,14 +1502,25 @@ void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) 
 }
 
 // Deletes a leased item; false if its lease was lost (nothing deleted).
-bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects) {
-    sqlite::Stmt::Use use(write_->deleteLeased);
-    use->bind(1, itemId).bind(2, token);
-    if (!use->step()) return false;
+bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
+                                     LeasedItem* leased) {
+    {
+        sqlite::Stmt::Use use(write_->selectLeased);
+        use->bind(1, itemId).bind(2, token);
+        if (!use->step()) return false;
+        effects.bytes -= use->columnInt(4);
+        if (leased) *leased = leasedOf(write_->selectLeased);
+    }
+    sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
     effects.stored -= 1;
-    effects.bytes -= use->columnInt(0);
-    use->run();  // to completion, though the delete itself happened in the first step
     return true;
+}
+
+void SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased) {
+    if (!history_->enabled()) return;
+    sqlite::Stmt::Use use(write_->selectLeased);
+    use->bind(1, itemId).bind(2, token);
+    if (use->step()) leased = leasedOf(write_->selectLeased);
 }
 
 std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {

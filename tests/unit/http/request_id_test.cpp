@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -5,12 +6,16 @@
 
 #include "http/request_id.hpp"
 
-TEST_CASE("request ids are distinct version-4 UUIDs", "[http]") {
-    static const std::regex uuid4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+TEST_CASE("request ids are distinct version-7 UUIDs that sort by time", "[http]") {
+    static const std::regex uuid7("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
     std::set<std::string> seen;
+    std::string previous;
     for (int i = 0; i < 10000; ++i) {
         const std::string id = flowgate::http::newRequestId();
-        REQUIRE(std::regex_match(id, uuid4));
+        REQUIRE(std::regex_match(id, uuid7));
+        // The 48-bit millisecond prefix never goes back (but for a clock step).
+        CHECK(id.substr(0, 13) >= previous.substr(0, std::min<std::size_t>(13, previous.size())));
+        previous = id;
         seen.insert(id);
     }
     CHECK(seen.size() == 10000);

@@ -2,6 +2,8 @@
 // queue's own transactions, read through ExecutionHistory and QueueAdmin.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <string>
 #include <thread>
@@ -264,4 +266,70 @@ TEST_CASE("history: parked executions wait; lost leases are recorded, also acros
     REQUIRE(slow->attempts.size() == 2);
     CHECK(slow->attempts[1].outcome == "lost");
     CHECK(slow->attempts[1].attempt == 2);
+}
+
+TEST_CASE("history: a dead execution stays dead while its other items finish",
+          "[queue][history]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({NewWorkItem{"flow-a", "fan", "s1", "a"}, NewWorkItem{"flow-a", "fan", "s2", "b"}});
+    auto taken = takeAll(queue);
+    REQUIRE(taken.size() == 2);
+    queue.settle({outcome(taken[0], Outcome::Kind::deadLetter)});
+    CHECK(statusOf(queue, "fan") == "dead");
+    queue.settle({outcome(taken[1], Outcome::Kind::completed)});
+    CHECK(statusOf(queue, "fan") == "dead");
+    const auto detail = queue.execution("fan");
+    REQUIRE(detail);
+    CHECK(detail->execution.message == "a");
+    CHECK(detail->attempts.size() == 2);
+    // The replay makes it run again, and its success shows.
+    REQUIRE(queue.replayDeadLetters({}, 10) == 1);
+    CHECK(statusOf(queue, "fan") == "running");
+    taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+    CHECK(statusOf(queue, "fan") == "succeeded");
+}
+
+TEST_CASE("history: a file with the first history layout gets the new one; its queue is kept",
+          "[queue][history]") {
+    QueueTempDir dir;
+    {
+        SqliteQueue queue(dir.options());
+        queue.enqueue({NewWorkItem{"flow-a", "kept", "s1", "m"}});
+    }
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((dir.path() / "queue.db").c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "DROP TABLE executions; DROP TABLE execution_messages; "
+                             "DROP TABLE execution_attempts;"
+                             "CREATE TABLE executions (seq INTEGER PRIMARY KEY, request_id TEXT "
+                             "NOT NULL UNIQUE, flow_id TEXT NOT NULL, status TEXT NOT NULL, "
+                             "received_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL, "
+                             "delivery_id TEXT, message TEXT);"
+                             "CREATE INDEX executions_flow ON executions (flow_id, seq);"
+                             "CREATE TABLE execution_attempts (seq INTEGER PRIMARY KEY, "
+                             "request_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER "
+                             "NOT NULL, started_at_ms INTEGER NOT NULL, duration_ms INTEGER NOT "
+                             "NULL, outcome TEXT NOT NULL, error TEXT);"
+                             "CREATE INDEX execution_attempts_request ON execution_attempts "
+                             "(request_id);"
+                             "INSERT INTO executions VALUES (1, 'old', 'flow-a', 'succeeded', 0, "
+                             "0, NULL, 'x');",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    SqliteQueue queue(dir.options());
+    CHECK_FALSE(queue.execution("old"));  // history is rebuildable: the old one is gone
+    auto taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    CHECK(taken[0].executionId == "kept");
+    queue.enqueue({NewWorkItem{"flow-a", "new", "s1", "m2"}});
+    queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+    const auto fresh = queue.execution("new");
+    REQUIRE(fresh);
+    CHECK(fresh->execution.message == "m2");
+    CHECK(statusOf(queue, "new") == "running");
 }
