@@ -127,7 +127,7 @@ function showLogin(message) {
       e.preventDefault();
       setToken(input.value.trim());
       try {
-        await api('GET', '/flows?limit=1');
+        await api('GET', '/flows');
         notify('');
         route();
       } catch (err) {

@@ -54,7 +54,7 @@ function select(name, value, options) {
 }
 
 async function flowIds() {
-  const data = await api('GET', '/flows?limit=500');
+  const data = await api('GET', '/flows');
   return data.items.map((f) => f.id);
 }
 
@@ -75,7 +75,7 @@ export async function renderOverview(ctx) {
     holder);
   let last = '';
   async function load() {
-    const data = await api('GET', '/flows?limit=500');
+    const data = await api('GET', '/flows');
     const key = JSON.stringify(data.items);
     if (key === last) return;
     last = key;
