@@ -167,6 +167,20 @@ try {
   if (await page.locator('pre.message b').count() !== 0) throw new Error('message data became markup');
   await page.screenshot({ path: path.join(shotDir, 'execution.png'), fullPage: true });
 
+  step('dead letters: delete asks first (cancel keeps it, OK deletes it)');
+  const id2 = await post({ order: 9 });
+  const id3 = await post({ order: 10 });
+  await nav('Dead letters');
+  for (const x of [id, id2, id3]) await page.locator('tbody tr', { hasText: x }).waitFor();
+  const row3 = page.locator('tbody tr', { hasText: id3 });
+  page.once('dialog', (d) => d.dismiss());
+  await row3.getByRole('button', { name: /^Delete dead letter/ }).click();
+  await new Promise((r) => setTimeout(r, 300));
+  if (await row3.count() !== 1) throw new Error('a dismissed delete deleted');
+  page.once('dialog', (d) => d.accept());
+  await row3.getByRole('button', { name: /^Delete dead letter/ }).click();
+  await row3.waitFor({ state: 'detached' });
+
   step('the upstream comes up; replay from the dead-letter view succeeds');
   let delivered = 0;
   upstream = http.createServer((req, res) => {
@@ -191,6 +205,18 @@ try {
   await page.locator('tbody tr .badge', { hasText: 'replayed' }).waitFor();
   if (delivered !== 1) throw new Error(`the upstream got ${delivered} requests, not 1`);
 
+  step('replay all matching, after a confirmation, replays the rest');
+  await nav('Dead letters');
+  const row2 = page.locator('tbody tr', { hasText: id2 });
+  await row2.waitFor();
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.accept(); });
+  await page.getByRole('button', { name: 'Replay all matching…' }).click();
+  await page.locator('#notice').filter({ hasText: 'Replayed 1 dead letter.' }).waitFor();
+  if (!asked.startsWith('Replay every dead letter')) throw new Error(`confirmation: ${asked}`);
+  await page.getByText('No dead letters.').waitFor();
+  await until('the replayed delivery', () => delivered === 2);
+
   step('pause holds a new delivery; resume delivers it');
   await nav('Overview');
   await page.getByRole('button', { name: 'Pause flow relay' }).click();
@@ -198,7 +224,7 @@ try {
   const held = await post({ order: 8 });
   await relayRow.locator('td[data-col="queue"]', { hasText: /^1$/ }).waitFor();
   await new Promise((r) => setTimeout(r, 1000));
-  if (delivered !== 1) throw new Error('a paused flow delivered');
+  if (delivered !== 2) throw new Error('a paused flow delivered');
   await page.getByRole('button', { name: 'Resume flow relay' }).focus();
   await page.screenshot({ path: path.join(shotDir, 'overview.png') });
   await page.keyboard.press('Enter');  // buttons are buttons: the keyboard presses them
@@ -206,7 +232,7 @@ try {
   await relayRow.locator('td[data-col="queue"]', { hasText: /^0$/ }).waitFor();
   await nav('Executions');
   await page.locator('tbody tr', { hasText: held }).locator('.badge', { hasText: 'succeeded' }).waitFor();
-  await until('the held delivery', () => delivered === 2);
+  await until('the held delivery', () => delivered === 3);
 
   step('forgetting the token asks for it again');
   await page.getByRole('button', { name: 'Forget token' }).click();
