@@ -223,6 +223,7 @@ try {
   await relayRow.locator('.badge', { hasText: 'paused' }).waitFor();
   const held = await post({ order: 8 });
   await relayRow.locator('td[data-col="queue"]', { hasText: /^1$/ }).waitFor();
+  await relayRow.locator('td[data-col="rate"] svg.spark polyline').waitFor({ state: 'attached' });
   await new Promise((r) => setTimeout(r, 1000));
   if (delivered !== 2) throw new Error('a paused flow delivered');
   await page.getByRole('button', { name: 'Resume flow relay' }).focus();

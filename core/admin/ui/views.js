@@ -67,6 +67,66 @@ function sinceParam(local) {
 
 // ---- Overview ------------------------------------------------------------------------
 
+// Webhook rates per flow from /metrics (flowgate_webhook_requests_total, all statuses),
+// sampled at each refresh: the last 30 samples (a minute at 2 s) per flow.
+const rateHistory = new Map();  // flow -> { total, at, rates: [per second] }
+const SAMPLES = 30;
+
+async function sampleRates() {
+  const response = await fetch('/metrics', { cache: 'no-store', credentials: 'omit' });
+  if (!response.ok) return;
+  const totals = new Map();
+  for (const line of (await response.text()).split('\n')) {
+    const m = /^flowgate_webhook_requests_total\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const f = /(?:^|,)flow="((?:[^"\\]|\\.)*)"/.exec(m[1]);
+    if (!f) continue;
+    const flow = f[1].replace(/\\(.)/g, '$1');
+    totals.set(flow, (totals.get(flow) ?? 0) + Number(m[2]));
+  }
+  const now = Date.now();
+  for (const [flow, total] of totals) {
+    const entry = rateHistory.get(flow);
+    if (!entry) {
+      rateHistory.set(flow, { total, at: now, rates: [] });
+      continue;
+    }
+    const seconds = (now - entry.at) / 1000;
+    if (seconds <= 0) continue;
+    entry.rates.push(Math.max(0, (total - entry.total) / seconds));
+    if (entry.rates.length > SAMPLES) entry.rates.shift();
+    entry.total = total;
+    entry.at = now;
+  }
+}
+
+function sparkline(flow) {
+  const rates = rateHistory.get(flow)?.rates ?? [];
+  if (rates.length === 0) return h('span', { className: 'muted' }, '—');
+  const NS = 'http://www.w3.org/2000/svg';
+  const width = 120;
+  const height = 24;
+  const max = Math.max(...rates);
+  const scale = Math.max(max, 1);
+  const points = rates.map((r, i) => {
+    const x = (width * (i + SAMPLES - rates.length)) / (SAMPLES - 1);
+    const y = height - 2 - ((height - 4) * r) / scale;
+    return `${x.toFixed(1)},${y.toFixed(1)}`;
+  });
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('aria-hidden', 'true');
+  const line = document.createElementNS(NS, 'polyline');
+  line.setAttribute('points', points.length === 1 ? `0,${points[0].split(',')[1]} ${points[0]}` : points.join(' '));
+  svg.append(line);
+  const now = rates[rates.length - 1];
+  return h('span', { className: 'rate', title: `at most ${max.toFixed(1)}/s in the last minute` },
+    svg, h('span', {}, `${now.toFixed(1)}/s`));
+}
+
 export async function renderOverview(ctx) {
   const holder = h('div');
   const section = h('section', { 'aria-labelledby': 'view-title' },
@@ -76,7 +136,8 @@ export async function renderOverview(ctx) {
   let last = '';
   async function load() {
     const data = await api('GET', '/flows');
-    const key = JSON.stringify(data.items);
+    await sampleRates().catch(() => {});  // the rates are a bonus: the table works without
+    const key = JSON.stringify([data.items, data.items.map((f) => rateHistory.get(f.id)?.rates)]);
     if (key === last) return;
     last = key;
     const rows = data.items.map((f) => {
@@ -92,6 +153,7 @@ export async function renderOverview(ctx) {
         h('td', { className: 'num' }, f.counts.dead),
         h('td', { className: 'num' }, f.counts.running + f.counts.waiting),
         h('td', { className: 'num', 'data-col': 'queue' }, f.queueDepth),
+        h('td', { 'data-col': 'rate' }, sparkline(f.id)),
         h('td', {}, f.enabled ? h('button', {
           type: 'button', 'data-key': `pause-${f.id}`, 'aria-label': `${action} flow ${f.id}`,
           onclick: ctx.action(async () => {
@@ -102,7 +164,7 @@ export async function renderOverview(ctx) {
         }, action) : '—'));
     });
     ctx.keepFocus(() => holder.replaceChildren(table('Flows',
-      ['Flow', 'Webhook URL', 'State', 'Received', 'Succeeded', 'Failed', 'Dead', 'In progress', 'Queue depth', 'Action'],
+      ['Flow', 'Webhook URL', 'State', 'Received', 'Succeeded', 'Failed', 'Dead', 'In progress', 'Queue depth', 'Webhooks/s, last minute', 'Action'],
       rows, 'No flows are configured.')));
   }
   await load();
