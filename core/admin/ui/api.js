@@ -33,6 +33,9 @@ export async function api(method, path, body) {
     init.body = JSON.stringify(body);
   }
   const response = await fetch(`/api/v1${path}`, init);
+  // Always read the body to its end (a 204's empty one too): a response left unread is
+  // cancelled, which the browser reports as an aborted request.
+  const text = await response.text();
   if (response.status === 401) {
     forgetToken();
     throw new Unauthorized('the engine refused the token');
@@ -40,7 +43,7 @@ export async function api(method, path, body) {
   if (response.status === 204) return null;
   let data = null;
   try {
-    data = await response.json();
+    data = JSON.parse(text);
   } catch {
     data = null;
   }
