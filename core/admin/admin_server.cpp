@@ -1,5 +1,7 @@
 #include "admin/admin_server.hpp"
 
+#include "admin/ui_server.hpp"
+
 #include <openssl/sha.h>
 
 #include "auth/constant_time.hpp"
@@ -99,6 +101,7 @@ void AdminServer::route(const http::Request& request, http::Response& response) 
         }
         return api->handle(request, response);
     }
+    if (isUiPath(path)) return serveUi(request, response);
     http::sendError(response, 404, "not_found", "no such endpoint");
 }
 

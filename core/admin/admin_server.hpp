@@ -4,7 +4,8 @@
 //   /readyz   200 when ready, else 503 (starting, draining, store unavailable, disk alarm)
 //   /metrics  Prometheus text
 // without a token, and the admin API under /api/ (admin/admin_api.hpp) to callers that
-// present `Authorization: Bearer <token>`; others get 401.
+// present `Authorization: Bearer <token>`; others get 401. The dashboard's static files
+// are under /ui/ (admin/ui_server.hpp).
 #pragma once
 
 #include <atomic>

@@ -250,6 +250,15 @@ TEST_CASE("admin: the webhook port hides operations; the admin API wants its tok
     CHECK(metrics.status == 200);
     CHECK(metrics.body.find("flowgate_webhooks_accepted_total") != std::string::npos);
 
+    // The dashboard's files need no token (the page asks for it); the webhook port has none.
+    const auto ui = request(admin, {"GET", "/ui/", "", "", {}, false});
+    CHECK(ui.status == 200);
+    CHECK(ui.headers.at("content-type") == "text/html; charset=utf-8");
+    CHECK(ui.headers.at("content-security-policy") == "default-src 'self'");
+    CHECK(request(admin, {"GET", "/ui/app.js", "", "", {}, false}).status == 200);
+    CHECK(request(admin, {"GET", "/", "", "", {}, false}).status == 302);
+    CHECK(request(hooks, {"GET", "/ui/", "", "", {}, false}).status == 404);
+
     const auto missing = request(admin, {"GET", "/api/v1/flows", "", "", {}, false});
     CHECK(missing.status == 401);
     CHECK(missing.json().at("error") == "unauthorized");

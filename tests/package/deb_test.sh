@@ -52,7 +52,7 @@ cat >/etc/flowgate/flows/hello.json <<'JSON'
 JSON
 : >"$work/out"  # exists before the background start creates it: sed reads it at once
 # setpriv execs the engine itself (runuser would stay in between and turn SIGTERM into 143).
-setpriv --reuid=flowgate --regid=flowgate --init-groups /usr/bin/flowgate run --config /etc/flowgate --port 0 >"$work/out" 2>"$work/err" &
+setpriv --reuid=flowgate --regid=flowgate --init-groups /usr/bin/flowgate run --config /etc/flowgate --port 0 --admin-port 0 >"$work/out" 2>"$work/err" &
 engine_pid=$!
 url=""
 for ((i = 0; i < 100; i++)); do
@@ -71,6 +71,13 @@ for ((i = 0; i < 100; i++)); do
 done
 grep -q 'from the package' "$work/out" "$work/err" || { cat "$work/err"; fail "the flow's logger step never ran"; }
 [ -f /var/lib/flowgate/queue.db ] || fail "queue not in /var/lib/flowgate"
+# The installed engine serves the dashboard (compiled in) on its admin listener.
+admin=$(sed -n 's|^Flowgate admin on \(http://[^ ]*\).*|\1|p' "$work/out")
+[ -n "$admin" ] || fail "engine printed no admin line"
+ui=$(curl -s -o "$work/ui.html" -w '%{http_code} %{content_type}' "$admin/ui/")
+[ "$ui" = "200 text/html; charset=utf-8" ] || fail "/ui/ answered $ui"
+grep -q 'src="app.js"' "$work/ui.html" || fail "/ui/ is not the dashboard"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$admin/ui/app.js")" = 200 ] || fail "/ui/app.js missing"
 [ "$(stat -c %U /var/lib/flowgate/queue.db)" = flowgate ] || fail "queue.db not owned by flowgate"
 
 kill -TERM "$engine_pid"
