@@ -58,6 +58,15 @@ async function flowIds() {
   return data.items.map((f) => f.id);
 }
 
+// A resumable execution's URL (message.meta.resumeUrl) and whether a call to it is awaited.
+function resumeState(e) {
+  const url = e.message && e.message.meta && e.message.meta.resumeUrl;
+  if (typeof url !== 'string') return '—';
+  return e.status === 'waiting'
+    ? h('span', {}, 'waiting for a call to ', h('code', {}, url))
+    : h('span', {}, `not waiting (${e.status}): `, h('code', {}, url));
+}
+
 // datetime-local <-> RFC 3339 (UTC)
 function sinceParam(local) {
   if (!local) return '';
@@ -180,21 +189,24 @@ export async function renderExecutions(ctx, params) {
   const flow = params.get('flow') || '';
   const status = params.get('status') || '';
   const since = params.get('since') || '';
+  const until = params.get('until') || '';
   const q = (params.get('q') || '').trim();
   const flows = await flowIds();
 
   const search = h('input', { type: 'search', name: 'q', value: q, spellcheck: 'false', autocomplete: 'off' });
   const sinceInput = h('input', { type: 'datetime-local', name: 'since', value: since, step: '1' });
+  const untilInput = h('input', { type: 'datetime-local', name: 'until', value: until, step: '1' });
   const flowSelect = select('flow', flow, [['', 'All flows'], ...flows.map((f) => [f, f])]);
   const statusSelect = select('status', status, [['', 'Any status'], ...STATUSES.map((s) => [s, s])]);
   const form = h('form', { className: 'filters', role: 'search', 'aria-label': 'Filter executions',
     onsubmit: (e) => {
       e.preventDefault();
-      ctx.navigate(`#/executions${query({ flow: flowSelect.value, status: statusSelect.value, since: sinceInput.value, q: search.value.trim() })}`);
+      ctx.navigate(`#/executions${query({ flow: flowSelect.value, status: statusSelect.value, since: sinceInput.value, until: untilInput.value, q: search.value.trim() })}`);
     } },
     field('f-flow', 'Flow', flowSelect),
     field('f-status', 'Status', statusSelect),
     field('f-since', 'Received since', sinceInput),
+    field('f-until', 'Received until', untilInput),
     field('f-q', 'requestId or delivery id', search),
     h('button', { type: 'submit' }, 'Apply'));
   const auto = h('input', { type: 'checkbox', id: 'f-auto', checked: autoRefresh,
@@ -210,7 +222,7 @@ export async function renderExecutions(ctx, params) {
   let items = [];
   let cursor = null;
   let last = '';
-  const base = { flow, status, since: sinceParam(since) };
+  const base = { flow, status, since: sinceParam(since), until: sinceParam(until) };
 
   function draw() {
     const rows = items.map((e) => h('tr', {},
@@ -291,7 +303,8 @@ export async function renderExecution(ctx, requestId) {
       h('td', { className: 'error' }, a.error ?? '')));
     const facts = [['Flow', h('a', { href: `#/executions${query({ flow: e.flow })}` }, e.flow)],
       ['Status', badge(e.status)], ['Received', time(e.receivedAt)], ['Updated', time(e.updatedAt)],
-      ['Delivery id', e.deliveryId ?? '—']];
+      ['Delivery id', e.deliveryId ?? '—'],
+      ['Resume URL', resumeState(e)]];
     ctx.keepFocus(() => holder.replaceChildren(
       h('dl', { className: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       e.status === 'dead' ? h('p', {}, 'It has a dead letter: ', h('a', { href: `#/dead-letters${query({ flow: e.flow })}` }, 'replay it from Dead letters'), '.') : '',
