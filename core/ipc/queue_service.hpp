@@ -40,7 +40,7 @@ public:
 
     // Settles outcomes on behalf of a worker that is gone, counting them like its own.
     void settleForWorker(std::vector<queue::Outcome> outcomes,
-                         const std::vector<runtime::StepRun>& runs = {});
+                         const std::vector<runtime::StepRun>& runs);
 
 private:
     struct Connection {

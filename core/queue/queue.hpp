@@ -125,16 +125,8 @@ public:
     // enqueue() without a waiting thread: `done` is called exactly once, on the caller's
     // thread for an immediate refusal, else on a thread of the queue's (keep it short: it
     // may delay the next commit). A webhook's answer needs no thread parked per request,
-    // which spares a wake-up per request (issue 9). This default blocks like enqueue().
-    virtual void enqueueAsync(std::vector<NewWorkItem> items, Completion done) {
-        std::exception_ptr error;
-        try {
-            enqueue(std::move(items));
-        } catch (...) {
-            error = std::current_exception();
-        }
-        done(error);
-    }
+    // which spares a wake-up per request (issue 9).
+    virtual void enqueueAsync(std::vector<NewWorkItem> items, Completion done) = 0;
 
     // De-duplicated enqueue (a webhook delivery id seen twice). `key` is opaque to the
     // queue and compared byte for byte. If `key` was stored by an earlier call less than

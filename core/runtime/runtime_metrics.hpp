@@ -46,9 +46,10 @@ struct RuntimeMetrics {
 
     metrics::StepMetrics steps;  // by flow, step and outcome; durations
 
-    // Counts what `outcomes` say happened (called once they were settled). `runs[i]`, when
-    // given, names the step of outcomes[i]; released items are not step runs.
-    void count(const std::vector<queue::Outcome>& outcomes, const std::vector<StepRun>& runs = {}) {
+    // Counts what `outcomes` say happened (called once they were settled). `runs[i]` names
+    // the step of outcomes[i] where known (runs may be shorter); released items are not
+    // step runs.
+    void count(const std::vector<queue::Outcome>& outcomes, const std::vector<StepRun>& runs) {
         using Kind = queue::Outcome::Kind;
         for (std::size_t i = 0; i < outcomes.size() && i < runs.size(); ++i) {
             if (outcomes[i].kind == Kind::release) continue;
