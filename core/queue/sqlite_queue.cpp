@@ -279,34 +279,6 @@ QueueStats SqliteQueue::Impl::stats() {
     return stats;
 }
 
-std::vector<DeadLetter> SqliteQueue::Impl::deadLetters(std::size_t limit) {
-    std::vector<DeadLetter> result;
-    if (limit == 0) {
-        return result;
-    }
-    const auto capped = static_cast<std::int64_t>(
-        std::min<std::uint64_t>(limit, std::numeric_limits<std::int64_t>::max()));
-    try {
-        std::lock_guard lock(readMutex_);
-        sqlite::Stmt::Use use(read_->selectDeadLetters);
-        use->bind(1, capped);
-        while (use->step()) {
-            DeadLetter& d = result.emplace_back();
-            d.id = use->columnInt(0);
-            d.flowId = use->columnText(1);
-            d.executionId = use->columnText(2);
-            d.stepId = use->columnText(3);
-            d.message = use->columnText(4);
-            d.error = use->columnText(5);
-            d.attempts = static_cast<int>(use->columnInt(6));
-            d.failedAtMs = use->columnInt(7);
-        }
-    } catch (const sqlite::Error& e) {
-        throw QueueUnavailable(std::string("queue dead letters: ") + e.what());
-    }
-    return result;
-}
-
 SqliteQueue::SqliteQueue(SqliteQueueOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 
@@ -348,10 +320,6 @@ bool SqliteQueue::resume(std::int64_t itemId, const std::string& waitToken,
 }
 
 QueueStats SqliteQueue::stats() { return impl_->stats(); }
-
-std::vector<DeadLetter> SqliteQueue::deadLetters(std::size_t limit) {
-    return impl_->deadLetters(limit);
-}
 
 void SqliteQueue::setPaused(const std::string& flowId, bool paused) {
     impl_->change([&](sqlite::Db& db, SqliteHistory&, std::int64_t now) {

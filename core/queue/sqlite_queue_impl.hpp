@@ -73,7 +73,7 @@ struct WriteStatements {
 };
 
 // Statements of the read connection, used under readMutex_ by stats(), hasPending() and
-// deadLetters().
+// waiting().
 struct ReadStatements {
     explicit ReadStatements(sqlite::Db& db);
 
@@ -81,7 +81,6 @@ struct ReadStatements {
     sqlite::Stmt hasExecution;
     sqlite::Stmt countWaiting;
     sqlite::Stmt selectWaiting;
-    sqlite::Stmt selectDeadLetters;
 };
 
 class SqliteQueue::Impl {
@@ -101,7 +100,6 @@ public:
     std::vector<WaitingItem> waiting(const std::string& executionId);
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message);
     QueueStats stats();
-    std::vector<DeadLetter> deadLetters(std::size_t limit);
 
     // Runs `change` on the writer thread inside a batch transaction; returns once
     // committed (QueueUnavailable otherwise, nothing changed).

@@ -85,10 +85,6 @@ ReadStatements::ReadStatements(sqlite::Db& db)
       hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
       countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),
       selectWaiting(db, "SELECT id, flow_id, step_id, message, wait_token FROM work_items "
-                        "WHERE execution_id = ?1 AND wait_token IS NOT NULL ORDER BY id"),
-      selectDeadLetters(db,
-                        "SELECT item_id, flow_id, execution_id, step_id, message, error, "
-                        "attempts, failed_at_ms FROM dead_letters "
-                        "ORDER BY seq DESC LIMIT ?1") {}
+                        "WHERE execution_id = ?1 AND wait_token IS NOT NULL ORDER BY id") {}
 
 }  // namespace flowgate::queue
