@@ -192,32 +192,75 @@ void WebhookHandler::handle(const Request& request, Response& response) {
     if (!response.deferred()) services_.metrics.requests.answered(response.flow, response.status);
 }
 
+// The stages in order; each one that answers the caller ends the request.
 void WebhookHandler::respond(const Request& request, Response& response) {
-    // Logger::get takes a global lock: once, not per request.
-    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
-    const std::string& method = request.method;
+    std::string suffix;
+    const auto flow = findFlow(request, response, suffix);
+    if (!flow) return;
+    response.flow = flow->id;
+    if (!admit(request, response, *flow)) return;
+
+    json query;
+    if (!parseFormEncoded(request.query(), query))
+        return refuse(response, 400, "malformed_query",
+                      "the query string has an invalid percent-escape or is not UTF-8");
+
+    const bool isGet = request.method == "GET";
+    // The edge read the whole body within maxBodyBytes; a GET's body is ignored.
+    const std::string_view raw = isGet ? std::string_view() : std::string_view(request.body);
+    const auth::HeaderMap headers = lowerCaseHeaders(request);
+    if (!authenticate(request, response, *flow, headers, raw, query)) return;
+
+    Message message;
+    message.id = request.id;
+    // A valid JSON body is stored as the caller's bytes, spliced into the message text:
+    // no tree is built and serialised again (issue 9: parse + dump of each body).
+    const bool rawJson = !isGet && isValidJsonBody(request.header("content-type"), raw);
+    if (!decodeInto(request, response, *flow, raw, rawJson, query, message)) return;
+    describe(request, *flow, headers, suffix, std::move(query), message);
+    store(request, response, *flow, headers, std::move(message), rawJson, raw);
+}
+
+void WebhookHandler::refuse(Response& response, int status, const std::string& code,
+                            const std::string& message) {
+    ++services_.metrics.clientErrors;
+    sendError(response, status, code, message);
+}
+
+std::shared_ptr<const flow::Flow> WebhookHandler::findFlow(const Request& request,
+                                                           Response& response,
+                                                           std::string& suffix) {
     bool malformedPath = false;
     const auto hook = parseHookPath(request.path(), malformedPath);
-    auto refuse = [&](int status, const std::string& code, const std::string& message) {
-        ++services_.metrics.clientErrors;
-        sendError(response, status, code, message);
-    };
-
-    if (malformedPath)
-        return refuse(400, "malformed_path", "the flow id has an invalid percent-escape");
-    if (!hook) return refuse(404, "not_found", "no such endpoint");
+    if (malformedPath) {
+        refuse(response, 400, "malformed_path", "the flow id has an invalid percent-escape");
+        return nullptr;
+    }
+    if (!hook) {
+        refuse(response, 404, "not_found", "no such endpoint");
+        return nullptr;
+    }
     // Unknown and disabled flows look the same to callers.
     auto flow = isFlowId(hook->flowId) ? services_.flows.findEnabled(hook->flowId) : nullptr;
-    if (!flow)
-        return refuse(404, "flow_not_found",
-                      isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
-                                             : std::string("no such flow"));
-    response.flow = flow->id;
-    const auto& trigger = flow->trigger;
+    if (!flow) {
+        refuse(response, 404, "flow_not_found",
+               isFlowId(hook->flowId) ? "no flow '" + hook->flowId + "'"
+                                      : std::string("no such flow"));
+        return nullptr;
+    }
+    suffix = hook->suffix;
+    return flow;
+}
+
+bool WebhookHandler::admit(const Request& request, Response& response, const flow::Flow& flow) {
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
+    const std::string& method = request.method;
+    const auto& trigger = flow.trigger;
 
     const std::string origin = allowedOrigin(request, trigger.corsOrigins);
     if (method == "OPTIONS") {
-        return answerPreflight(request, response, origin, trigger.methods);
+        answerPreflight(request, response, origin, trigger.methods);
+        return false;
     }
     addCorsHeaders(response, origin);
 
@@ -228,121 +271,136 @@ void WebhookHandler::respond(const Request& request, Response& response) {
                         [&](const flow::IpRange& r) { return r.contains(client); });
         if (!allowed) {
             flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
-                                   "flow " + flow->id + ": refused " + client.toString() +
+                                   "flow " + flow.id + ": refused " + client.toString() +
                                        ": not in the flow's IP allow list",
-                                   {flow->id, {}, request.id, 0});
-            return refuse(403, "ip_not_allowed", "this address may not call the webhook");
+                                   {flow.id, {}, request.id, 0});
+            refuse(response, 403, "ip_not_allowed", "this address may not call the webhook");
+            return false;
         }
     }
     if (trigger.rateLimit) {
-        if (const long long wait = services_.rateLimiter.acquire(flow->id, *trigger.rateLimit)) {
+        if (const long long wait = services_.rateLimiter.acquire(flow.id, *trigger.rateLimit)) {
             response.set("Retry-After", std::to_string(wait));
-            return refuse(
-                429, "rate_limited",
-                "too many requests for this flow; retry in " + std::to_string(wait) + " s");
+            refuse(response, 429, "rate_limited",
+                   "too many requests for this flow; retry in " + std::to_string(wait) + " s");
+            return false;
         }
     }
 
     if (method == "HEAD") {
         response.status = 200;
-        return;
+        return false;
     }
     if (!allows(trigger.methods, method)) {
         response.set("Allow", "HEAD, OPTIONS, " + joined(trigger.methods));
-        return refuse(405, "method_not_allowed",
-                      "method " + method + " is not accepted by this webhook");
+        refuse(response, 405, "method_not_allowed",
+               "method " + method + " is not accepted by this webhook");
+        return false;
     }
+    return true;
+}
 
-    json query;
-    if (!parseFormEncoded(request.query(), query))
-        return refuse(400, "malformed_query",
-                      "the query string has an invalid percent-escape or is not UTF-8");
-
-    const bool isGet = method == "GET";
-    // The edge read the whole body within maxBodyBytes; a GET's body is ignored.
-    const std::string_view raw = isGet ? std::string_view() : std::string_view(request.body);
-    const auth::HeaderMap headers = lowerCaseHeaders(request);
-
+bool WebhookHandler::authenticate(const Request& request, Response& response,
+                                  const flow::Flow& flow, const auth::HeaderMap& headers,
+                                  std::string_view raw, json& query) {
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
+    const auto& trigger = flow.trigger;
+    if (!trigger.verifier) return true;
     // Checked over the raw bytes, before anything is parsed or stored.
-    if (trigger.verifier) {
-        const std::string url = baseUrl(services_.publicBaseUrl, request) + request.target;
-        const auth::Verdict verdict =
-            trigger.verifier->verify({method, url, headers, raw}, std::chrono::system_clock::now());
-        if (!verdict.accepted) {
-            flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
-                                   "flow " + flow->id + ": refused call from " +
-                                       request.clientAddress.toString() + ": " + verdict.reason,
-                                   {flow->id, {}, request.id, 0});
-            for (const auto& [name, value] : verdict.responseHeaders) response.set(name, value);
-            if (verdict.failure == auth::Verdict::Failure::internalError)
-                return sendError(response, 500, "internal_error",
-                                 "the credential could not be checked");
-            ++services_.metrics.clientErrors;
-            return sendError(response, 401, "unauthorized", verdict.reason);
+    const std::string url = baseUrl(services_.publicBaseUrl, request) + request.target;
+    const auth::Verdict verdict = trigger.verifier->verify({request.method, url, headers, raw},
+                                                           std::chrono::system_clock::now());
+    if (!verdict.accepted) {
+        flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
+                               "flow " + flow.id + ": refused call from " +
+                                   request.clientAddress.toString() + ": " + verdict.reason,
+                               {flow.id, {}, request.id, 0});
+        for (const auto& [name, value] : verdict.responseHeaders) response.set(name, value);
+        if (verdict.failure == auth::Verdict::Failure::internalError) {
+            sendError(response, 500, "internal_error", "the credential could not be checked");
+            return false;
         }
-        for (const auto& name : trigger.secretFields.queryParameters) query.erase(name);
+        ++services_.metrics.clientErrors;
+        sendError(response, 401, "unauthorized", verdict.reason);
+        return false;
     }
+    for (const auto& name : trigger.secretFields.queryParameters) query.erase(name);
+    return true;
+}
 
-    Message message;
-    message.id = request.id;
-    // A valid JSON body is stored as the caller's bytes, spliced into the message text:
-    // no tree is built and serialised again (issue 9: parse + dump of each body).
-    const std::string contentType = request.header("content-type");
-    const bool rawJson = !isGet && isValidJsonBody(contentType, raw);
-    if (isGet) {
+bool WebhookHandler::decodeInto(const Request& request, Response& response,
+                                const flow::Flow& flow, std::string_view raw, bool rawJson,
+                                const json& query, Message& message) {
+    static Poco::Logger& log = Poco::Logger::get("flowgate.http");
+    if (request.method == "GET") {
         message.body = query;  // a GET's parameters are its payload
-    } else if (rawJson) {
-        message.body = nullptr;  // replaced by the raw body below
-    } else {
-        auto decoded = decodeBody(contentType, request.header("content-disposition"), raw,
-                                  message.id, &services_.attachments,
-                                  DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
-                                                             trigger.maxAttachmentBytes));
-        if (auto* error = std::get_if<DecodeError>(&decoded)) {
-            json answer = {{"error", error->code}, {"message", error->message}};
-            if (error->line > 0) answer["line"] = error->line;
-            if (error->column > 0) answer["column"] = error->column;
-            if (error->status == 503) {  // our storage failed, not the caller
-                ++services_.metrics.unavailable;
-                log.error("flow %s: attachment not stored: %s", flow->id, error->detail);
-                response.set("Retry-After", "5");
-            } else {
-                ++services_.metrics.clientErrors;
-            }
-            return sendJson(response, error->status, answer);
-        }
-        auto& body = std::get<DecodedBody>(decoded);
-        message.body = std::move(body.body);
-        message.attachments = std::move(body.attachments);
+        return true;
     }
-    message.headers = storedHeaders(headers, trigger.secretFields);
+    if (rawJson) {
+        message.body = nullptr;  // replaced by the raw body when stored
+        return true;
+    }
+    auto decoded = decodeBody(request.header("content-type"),
+                              request.header("content-disposition"), raw, message.id,
+                              &services_.attachments,
+                              DecodeLimits::forBodyLimit(services_.settings.maxBodyBytes,
+                                                         flow.trigger.maxAttachmentBytes));
+    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+        json answer = {{"error", error->code}, {"message", error->message}};
+        if (error->line > 0) answer["line"] = error->line;
+        if (error->column > 0) answer["column"] = error->column;
+        if (error->status == 503) {  // our storage failed, not the caller
+            ++services_.metrics.unavailable;
+            log.error("flow %s: attachment not stored: %s", flow.id, error->detail);
+            response.set("Retry-After", "5");
+        } else {
+            ++services_.metrics.clientErrors;
+        }
+        sendJson(response, error->status, answer);
+        return false;
+    }
+    auto& body = std::get<DecodedBody>(decoded);
+    message.body = std::move(body.body);
+    message.attachments = std::move(body.attachments);
+    return true;
+}
+
+void WebhookHandler::describe(const Request& request, const flow::Flow& flow,
+                              const auth::HeaderMap& headers, const std::string& suffix,
+                              json query, Message& message) const {
+    message.headers = storedHeaders(headers, flow.trigger.secretFields);
     message.meta = {
-        {"flow", flow->id},
+        {"flow", flow.id},
         {"requestId", message.id},
         {"receivedAt", Poco::DateTimeFormatter::format(Poco::Timestamp(),
                                                        Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
-        {"method", method},
-        {"path", hook->suffix},
+        {"method", request.method},
+        {"path", suffix},
         {"query", std::move(query)}};
-    if (flow->resumable)
+    if (flow.resumable)
         message.meta["resumeUrl"] = resumeUrl(services_.publicBaseUrl, request, message.id);
+}
 
+void WebhookHandler::store(const Request& request, Response& response, const flow::Flow& flow,
+                           const auth::HeaderMap& headers, Message message, bool rawJson,
+                           std::string_view raw) {
+    const auto& trigger = flow.trigger;
     const bool sync = trigger.responseMode == "sync";
-    const auto key = dedupeKey(*flow, headers);
+    const auto key = dedupeKey(flow, headers);
     std::vector<queue::NewWorkItem> items = {
-        {flow->id, message.id, flow->steps.front().id, storedMessage(message, rawJson, raw)}};
+        {flow.id, message.id, flow.steps.front().id, storedMessage(message, rawJson, raw)}};
     const bool hasAttachments = !message.attachments.empty();
     if (!sync && !key) {
         // The common case: answered from the queue's commit, with no thread parked on it
         // (one wake-up per committed batch instead of one per request).
         Response accepted = response;  // the CORS fields so far
-        sendAccepted(accepted, *flow, message.id);
+        sendAccepted(accepted, flow, message.id);
         Response refused = response;
         services_.queue.enqueueAsync(
             std::move(items),
             [sender = response.defer(), accepted = std::move(accepted),
              refused = std::move(refused), &metrics = services_.metrics,
-             &attachments = services_.attachments, flowId = flow->id, requestId = message.id,
+             &attachments = services_.attachments, flowId = flow.id, requestId = message.id,
              hasAttachments, receivedAt = request.receivedAt](std::exception_ptr error) mutable {
                 if (!error) {
                     ++metrics.accepted;
@@ -371,10 +429,10 @@ void WebhookHandler::respond(const Request& request, Response& response) {
             services_.queue.enqueue(std::move(items));
     } catch (const queue::QueueUnavailable&) {
         return answerUnstored(response, std::current_exception(), services_.metrics,
-                              services_.attachments, flow->id, message.id, hasAttachments);
+                              services_.attachments, flow.id, message.id, hasAttachments);
     }
     if (firstRequestId) {
-        if (hasAttachments) dropAttachments(services_.attachments, flow->id, message.id);
+        if (hasAttachments) dropAttachments(services_.attachments, flow.id, message.id);
         ++services_.metrics.duplicates;
         return sendJson(response, 200,
                         {{"requestId", *firstRequestId},
@@ -382,7 +440,7 @@ void WebhookHandler::respond(const Request& request, Response& response) {
     }
     ++services_.metrics.accepted;
     services_.metrics.requests.accepted(std::chrono::steady_clock::now() - request.receivedAt);
-    if (!sync) return sendAccepted(response, *flow, message.id);
+    if (!sync) return sendAccepted(response, flow, message.id);
 
     if (auto reply = waiter->wait(waitUntil)) return sendReply(response, *reply);
     response.set("X-Request-Id", message.id);
