@@ -197,6 +197,9 @@ private:
     Effects applyOps(Batch& batch, const std::vector<bool>& skipped,
                      std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
+    // Stores one new item, ready now, and counts its message's bytes (the caller counts
+    // the items: effects.stored, effects.madeReady).
+    void insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
     void pruneHistory(std::int64_t now);

@@ -24,17 +24,22 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
         op.kind == Op::Kind::enqueueOnce ? deliveryIdOfKey(op.key) : std::string();
     for (const auto& item : op.items) {
         history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
-        sqlite::Stmt::Use use(write_->insertItem);
-        use->bind(1, item.flowId)
-            .bind(2, item.executionId)
-            .bind(3, item.stepId)
-            .bind(4, item.message)
-            .bind(5, now)
-            .run();
-        effects.bytes += static_cast<std::int64_t>(item.message.size());
+        insertItem(item, now, effects);
     }
     effects.stored += static_cast<std::int64_t>(op.items.size());
     effects.madeReady = effects.madeReady || !op.items.empty();
+}
+
+void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now,
+                                   Effects& effects) {
+    sqlite::Stmt::Use use(write_->insertItem);
+    use->bind(1, item.flowId)
+        .bind(2, item.executionId)
+        .bind(3, item.stepId)
+        .bind(4, item.message)
+        .bind(5, now)
+        .run();
+    effects.bytes += static_cast<std::int64_t>(item.message.size());
 }
 
 void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
@@ -56,14 +61,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             recorded = "completed";
             for (const auto& item : outcome.next) {
                 if (item.executionId == leased.executionId) status = "running";
-                sqlite::Stmt::Use use(write_->insertItem);
-                use->bind(1, item.flowId)
-                    .bind(2, item.executionId)
-                    .bind(3, item.stepId)
-                    .bind(4, item.message)
-                    .bind(5, now)
-                    .run();
-                effects.bytes += static_cast<std::int64_t>(item.message.size());
+                insertItem(item, now, effects);
             }
             effects.stored += static_cast<std::int64_t>(outcome.next.size());
             effects.madeReady = effects.madeReady || !outcome.next.empty();
