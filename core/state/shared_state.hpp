@@ -117,6 +117,9 @@ public:
     // Undoes received() when the publish failed (nack, return, timeout, broker down): the
     // execution, its items and its history are deleted, and the key is forgotten if it
     // still names this execution, so the sender's retry is not taken for a duplicate.
+    // A process that dies between received() and its publish cannot call it: that
+    // execution stays "running" with its item pending, and its key answers the sender's
+    // retries as duplicates until its window ends (a known gap: the caller got no 202).
     virtual void forgetReceived(const std::string& executionId, const std::string& dedupeKey) = 0;
 
     // --- the worker path ------------------------------------------------------------
