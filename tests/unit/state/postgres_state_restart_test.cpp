@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -161,4 +162,29 @@ TEST_CASE("restart: a server that is not there makes opening fail with QueueUnav
     const std::string url = server.createSchema();
     server.stop();
     checkUnavailable([&] { flowgate::state::openPostgresState(stateOptions(url)); });
+}
+
+TEST_CASE("restart: processes starting together on an empty database create the schema once",
+          "[state][postgres][restart]") {
+    const std::string url = PostgresServer::shared().createSchema();
+    std::vector<std::unique_ptr<flowgate::state::SharedState>> states(4);
+    std::vector<std::string> errors(states.size());
+    std::vector<std::thread> starters;
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        starters.emplace_back([&, i] {
+            try {
+                states[i] = flowgate::state::openPostgresState(stateOptions(url));
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    }
+    for (auto& t : starters) t.join();
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        INFO(errors[i]);
+        REQUIRE(states[i]);
+    }
+    // They share one store: what one records, another reads.
+    states[0]->received(receivedOf("e1"));
+    CHECK(statusOf(*states[3], "e1") == "running");
 }
