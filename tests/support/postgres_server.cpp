@@ -140,16 +140,35 @@ void reap(pid_t pid) {
     }
 }
 
+// A test process that crashed left its server running: stop and remove the servers whose
+// owner (the process that made them) is gone.
+void removeAbandonedServers() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("flowgate-pg-", 0) != 0) continue;
+        pid_t owner = 0;
+        std::ifstream(entry.path() / "owner.pid") >> owner;
+        if (owner <= 0 || alive(owner)) continue;
+        run({(kBin / "pg_ctl").string(), "-D", (entry.path() / "data").string(), "-m",
+             "immediate", "-w", "stop"},
+            "/dev/null");
+        fs::remove_all(entry.path(), ec);
+    }
+}
+
 }  // namespace
 
 PostgresServer::PostgresServer() {
     // pg_ctl detaches the postmaster; as a subreaper this process inherits it (and its
     // children once it dies), so that it can reap them. No init to rely on in a container.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    removeAbandonedServers();
     const fs::path source = templateDir();
     std::string pattern = (fs::temp_directory_path() / "flowgate-pg-XXXXXX").string();
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
+    std::ofstream(dir_ / "owner.pid") << getpid() << "\n";
     fs::copy(source, dir_ / "data", fs::copy_options::recursive);
     fs::permissions(dir_ / "data", fs::perms::owner_all, fs::perm_options::replace);
     chownTree(dir_, serverUser());
