@@ -90,7 +90,7 @@ json loggerFlow(const std::string& id, const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("admin: a failing step ends dead with its attempts; replay after the fix succeeds",
+TEST_CASE("admin: a failing step ends dead with its attempts, replay after the fix succeeds",
           "[e2e][admin]") {
     const int upstreamPort = freePort();  // closed until the "fix"
     TestConfig config(json{{"network", {{"allowAddresses", {"127.0.0.1/32"}}}},
@@ -184,7 +184,7 @@ TEST_CASE("admin: a failing step ends dead with its attempts; replay after the f
     CHECK(run.output.find("404") != std::string::npos);
 }
 
-TEST_CASE("admin: pause holds deliveries across a restart; resume drains them in order",
+TEST_CASE("admin: pause holds deliveries across a restart, resume drains them in order",
           "[e2e][admin]") {
     TestConfig config;
     const auto out = config.file("out.log");
@@ -227,7 +227,7 @@ TEST_CASE("admin: pause holds deliveries across a restart; resume drains them in
     CHECK(api(engine, config, "POST", "/api/v1/flows/nope/pause").status == 404);
 }
 
-TEST_CASE("admin: the webhook port hides operations; the admin API wants its token",
+TEST_CASE("admin: the webhook port hides operations, the admin API wants its token",
           "[e2e][admin]") {
     TestConfig config;
     config.addFlow(loggerFlow("inbox", config.file("out.log")));

@@ -83,7 +83,7 @@ Run runFlowgate(const std::string& args, const fs::path& errFile) {
 
 }  // namespace
 
-TEST_CASE("HTTPS: a client that verifies the test CA posts a webhook; it is processed",
+TEST_CASE("HTTPS: a client that verifies the test CA posts a webhook, it is processed",
           "[e2e][https]") {
     TestConfig files;
     installCertificate(files, "server");
@@ -155,7 +155,7 @@ TEST_CASE("HTTPS: a client that verifies the test CA posts a webhook; it is proc
     CHECK(engine.terminate() == 0);
 }
 
-TEST_CASE("HTTPS refuses plain HTTP and TLS 1.1; minVersion 1.3 refuses 1.2", "[e2e][https]") {
+TEST_CASE("HTTPS refuses plain HTTP and TLS 1.1, minVersion 1.3 refuses 1.2", "[e2e][https]") {
     TestConfig files;
     installCertificate(files, "server");
     TestConfig config(tlsEngine(files));
@@ -221,7 +221,7 @@ TEST_CASE("a TLS handshake that stalls is closed at the header deadline", "[e2e]
     CHECK(engine.terminate() == 0);
 }
 
-TEST_CASE("SIGHUP loads a renewed certificate; one that does not load keeps the current",
+TEST_CASE("SIGHUP loads a renewed certificate, one that does not load keeps the current",
           "[e2e][https]") {
     TestConfig files;
     installCertificate(files, "server");

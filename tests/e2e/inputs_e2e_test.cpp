@@ -36,7 +36,7 @@ json logFlow(const std::string& id, const std::filesystem::path& out, const json
 
 }  // namespace
 
-TEST_CASE("XML, multipart and raw bodies become messages; attachments go when done",
+TEST_CASE("XML, multipart and raw bodies become messages, attachments go when done",
           "[e2e][inputs]") {
     TestConfig config;
     const auto out = config.file("out.log");

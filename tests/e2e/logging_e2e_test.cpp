@@ -43,7 +43,7 @@ std::vector<json> linesWith(const std::vector<json>& lines, const std::string& l
 
 }  // namespace
 
-TEST_CASE("logFormat json: every line is JSON; the access and step lines share the requestId",
+TEST_CASE("logFormat json: every line is JSON, the access and step lines share the requestId",
           "[e2e][logging]") {
     TestConfig config(json{{"logFormat", "json"}});
     config.addFlow(loggingFlow());
@@ -170,7 +170,7 @@ TEST_CASE("logFormat json: what a plugin prints past the log becomes JSON lines 
     // Every line of the log parsed (logLines checks); no raw text got in between.
 }
 
-TEST_CASE("http.accessLog false turns the access log off; --log-format overrides engine.json",
+TEST_CASE("http.accessLog false turns the access log off, --log-format overrides engine.json",
           "[e2e][logging]") {
     TestConfig config(json{{"logFormat", "json"}, {"http", {{"accessLog", false}}}});
     config.addFlow(loggingFlow());

@@ -35,7 +35,7 @@ TEST_CASE("admin token: generated once on loopback, 0600, and reused", "[admin]"
     CHECK(adminToken(engine) == first);
 }
 
-TEST_CASE("admin token: from a secret reference; none on a public address refuses", "[admin]") {
+TEST_CASE("admin token: from a secret reference, none on a public address refuses", "[admin]") {
     TempDir dir;
     auto engine = engineIn(dir);
     ::setenv("FLOWGATE_TEST_ADMIN_TOKEN", "s3cret", 1);

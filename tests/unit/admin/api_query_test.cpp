@@ -41,7 +41,7 @@ TEST_CASE("admin query: known parameters only, each once, decoded", "[admin]") {
                       Catch::Contains("since must be an RFC 3339 time"));
 }
 
-TEST_CASE("admin cursors: what a page hands out comes back; anything else is refused",
+TEST_CASE("admin cursors: what a page hands out comes back, anything else is refused",
           "[admin]") {
     CHECK(decodeCursor(encodeCursor(42)) == 42);
     CHECK_FALSE(decodeCursor("42"));

@@ -58,7 +58,7 @@ TEST_CASE("ui: every file is served with its type, CSP, nosniff, a strong ETag a
     CHECK(header(get("/ui/app.js"), "ETag") != header(get("/ui/api.js"), "ETag"));
 }
 
-TEST_CASE("ui: /ui/ is the index; / and /ui redirect to it", "[unit][admin][ui]") {
+TEST_CASE("ui: /ui/ is the index, / and /ui redirect to it", "[unit][admin][ui]") {
     const auto index = get("/ui/");
     CHECK(index.status == 200);
     CHECK(index.body.find("<script type=\"module\" src=\"app.js\">") != std::string::npos);

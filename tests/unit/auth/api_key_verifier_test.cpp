@@ -30,7 +30,7 @@ TEST_CASE("apikey: the default header is x-api-key", "[auth]") {
     CHECK(none.responseHeaders.empty());
 }
 
-TEST_CASE("apikey: a configured header name matches in any case; every key is valid", "[auth]") {
+TEST_CASE("apikey: a configured header name matches in any case, every key is valid", "[auth]") {
     auto verifier =
         verifierFor({{"type", "apikey"}, {"header", "X-Partner-Token"}, {"keys", {kOld, kNew}}});
     Request r;

@@ -10,7 +10,7 @@ using namespace flowgate;
 using flowgate::test::TempDir;
 using flowgate::test::writeFile;
 
-TEST_CASE("engine.json is optional; paths resolve against the config directory", "[config]") {
+TEST_CASE("engine.json is optional, paths resolve against the config directory", "[config]") {
     TempDir dir;
     config::ConfigErrors errors;
     auto defaults = config::loadEngineConfig(dir.path(), errors);

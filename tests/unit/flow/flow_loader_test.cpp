@@ -38,7 +38,7 @@ std::string describe(const config::ConfigErrors& errors) {
 
 }  // namespace
 
-TEST_CASE("valid flows load; each broken flow is refused with file, pointer and reason",
+TEST_CASE("valid flows load, each broken flow is refused with file, pointer and reason",
           "[flow]") {
     TempDir dir;
     auto flowFile = [&](const std::string& name, const json& doc) {

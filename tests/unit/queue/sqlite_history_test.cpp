@@ -198,7 +198,7 @@ TEST_CASE("history: pages newest first with a cursor and filters", "[queue][hist
     CHECK(activity.at("even").queueDepth == 3);
 }
 
-TEST_CASE("pause: take() leaves a paused flow's items, across a reopen; resume keeps order",
+TEST_CASE("pause: take() leaves a paused flow's items, across a reopen, resume keeps order",
           "[queue][pause]") {
     QueueTempDir dir;
     {
@@ -231,7 +231,7 @@ TEST_CASE("pause: take() leaves a paused flow's items, across a reopen; resume k
     CHECK(queue.pausedFlows().empty());
 }
 
-TEST_CASE("history: parked executions wait; lost leases are recorded, also across a reopen",
+TEST_CASE("history: parked executions wait, lost leases are recorded, also across a reopen",
           "[queue][history]") {
     QueueTempDir dir;
     {
@@ -292,7 +292,7 @@ TEST_CASE("history: a dead execution stays dead while its other items finish",
     CHECK(statusOf(queue, "fan") == "succeeded");
 }
 
-TEST_CASE("history: a file with the first history layout gets the new one; its queue is kept",
+TEST_CASE("history: a file with the first history layout gets the new one, its queue is kept",
           "[queue][history]") {
     QueueTempDir dir;
     {

@@ -250,7 +250,7 @@ TEST_CASE("destroying the queue commits what was submitted", "[queue]") {
     CHECK(queue.stats().ready == 160);
 }
 
-TEST_CASE("an operation that fails on its own data fails alone; the rest of its batch commits",
+TEST_CASE("an operation that fails on its own data fails alone, the rest of its batch commits",
           "[queue]") {
     QueueTempDir dir;
     auto options = dir.options();

@@ -76,7 +76,7 @@ TEST_CASE("a JSON body is known valid without decoding it, exactly when decoding
     CHECK_FALSE(isValidJsonBody("text/plain", "{}"));
 }
 
-TEST_CASE("form bodies become properties; repeated keys become arrays", "[http][decoder]") {
+TEST_CASE("form bodies become properties, repeated keys become arrays", "[http][decoder]") {
     CHECK(ok("application/x-www-form-urlencoded", "a=1&b=hello+world&a=2&c=%41%2f&empty=&flag") ==
           json{{"a", {"1", "2"}}, {"b", "hello world"}, {"c", "A/"}, {"empty", ""}, {"flag", ""}});
     CHECK(fails("application/x-www-form-urlencoded", "a=%4").status == 400);
@@ -245,7 +245,7 @@ TEST_CASE("multipart: fields become properties, files become stored attachments"
                                          {"ref", kExecution + "/0-invoice.pdf"}});
 }
 
-TEST_CASE("multipart: only fields needs no store; files without one are a 415", "[http][decoder]") {
+TEST_CASE("multipart: only fields needs no store, files without one are a 415", "[http][decoder]") {
     const std::string fieldsOnly =
         "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
         "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n2\r\n--b--\r\n";

@@ -49,7 +49,7 @@ const char* const kBillionLaughs = R"(<?xml version="1.0"?>
 
 }  // namespace
 
-TEST_CASE("XML: the root is the one key; leaves are their text", "[http][decoder][xml]") {
+TEST_CASE("XML: the root is the one key, leaves are their text", "[http][decoder][xml]") {
     CHECK(xml("<name>Ada</name>") == json{{"name", "Ada"}});
     CHECK(xml("<name> Ada\n</name>") == json{{"name", " Ada\n"}});  // leaf text kept as written
     CHECK(xml("<empty/>") == json{{"empty", ""}});
@@ -100,7 +100,7 @@ TEST_CASE("XML: nested documents", "[http][decoder][xml]") {
             {"@qty": "1", "sku": "B", "price": {"@currency": "EUR", "#text": "20"}}]}}})"));
 }
 
-TEST_CASE("XML: qualified names are kept as written; xmlns is an attribute", "[http][decoder][xml]") {
+TEST_CASE("XML: qualified names are kept as written, xmlns is an attribute", "[http][decoder][xml]") {
     const char* soap = R"(<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
   <soap:Body><m:GetPrice xmlns:m="urn:shop"><m:Item>Apple</m:Item></m:GetPrice></soap:Body>
 </soap:Envelope>)";
@@ -122,7 +122,7 @@ TEST_CASE("XML: CDATA, predefined entities and character references", "[http][de
     CHECK(xml("<!-- c --><r><?pi data?>v<!-- c2 --></r><!-- after -->") == json{{"r", "v"}});
 }
 
-TEST_CASE("XML: the declared encoding is honoured; output is UTF-8", "[http][decoder][xml]") {
+TEST_CASE("XML: the declared encoding is honoured, output is UTF-8", "[http][decoder][xml]") {
     CHECK(xml("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r>caf\xE9</r>") == json{{"r", "café"}});
     // UTF-16LE with a byte-order mark.
     const char raw[] = "\xFF\xFE<\0r\0>\0\xE9\0<\0/\0r\0>\0";

@@ -150,7 +150,7 @@ TEST_CASE("responses over the size limit are refused", "[outbound]") {
     CHECK(send({"GET", server.url("/chunked"), {}, ""}, policy).body.size() == 2000);
 }
 
-TEST_CASE("redirects are followed; 302 after POST becomes GET, 307 keeps the body", "[outbound]") {
+TEST_CASE("redirects are followed, 302 after POST becomes GET, 307 keeps the body", "[outbound]") {
     SECTION("302") {
         LocalHttpServer server(redirectingTo("/end", 302));
         auto got = send(
