@@ -25,21 +25,24 @@ std::exception_ptr unavailable(const std::string& reason) {
 }  // namespace
 
 struct AmqpLink::Operation {
-    enum class Kind { publish, ack, reject };
+    enum class Kind { publish, ack, reject, consume };
     Kind kind = Kind::publish;
     std::vector<Publication> publications;
     Confirmation done;
     DeliveryRef ref;
     bool requeue = false;
+    std::string queue;  // consume
+    std::uint16_t prefetch = 0;
+    DeliveryHandler handler;
 };
 
 // What the link thread keeps for one connection: the publishes waiting for their
 // confirms. Lives as long as the connection; whatever is unconfirmed when it ends fails.
 class AmqpLink::Worker {
 public:
-    Worker(AmqpSession& session, const LinkOptions& options, const DeliveryHandler& onDelivery,
+    Worker(AmqpSession& session, const LinkOptions& options, std::vector<Consumer>& consumers,
            const StatusHandler& onStatus)
-        : session_(session), options_(options), onDelivery_(onDelivery), onStatus_(onStatus) {}
+        : session_(session), options_(options), consumers_(consumers), onStatus_(onStatus) {}
 
     ~Worker() {
         for (auto& [sequence, batch] : pending_)
@@ -55,6 +58,11 @@ public:
             case Operation::Kind::reject:
                 if (operation.ref.session == session_.id())
                     session_.reject(operation.ref.tag, operation.requeue);
+                break;
+            case Operation::Kind::consume:
+                consumers_.push_back(
+                    {operation.queue, operation.prefetch, std::move(operation.handler)});
+                session_.consume(consumers_.back().queue, consumers_.back().prefetch);
                 break;
         }
     }
@@ -145,7 +153,12 @@ private:
                 break;
             }
             case SessionEvent::Kind::delivery:
-                if (onDelivery_) onDelivery_(std::move(event.delivery));
+                for (auto& consumer : consumers_) {
+                    if (consumer.queue == event.delivery.queue) {
+                        consumer.handler(std::move(event.delivery));
+                        break;
+                    }
+                }
                 break;
             case SessionEvent::Kind::blocked:
                 // Publishes now wait for their confirm and time out: callers get 503s.
@@ -167,18 +180,17 @@ private:
 
     AmqpSession& session_;
     const LinkOptions& options_;
-    const DeliveryHandler& onDelivery_;
+    std::vector<Consumer>& consumers_;
     const StatusHandler& onStatus_;
     std::map<std::uint64_t, std::shared_ptr<Batch>> pending_;  // by publish sequence number
     std::unordered_map<std::string, std::weak_ptr<Batch>> byMessageId_;
 };
 
 AmqpLink::AmqpLink(BrokerAddress address, Topology topology, LinkOptions options,
-                   DeliveryHandler onDelivery, StatusHandler onStatus)
+                   StatusHandler onStatus)
     : address_(std::move(address)),
       topology_(std::move(topology)),
       options_(std::move(options)),
-      onDelivery_(std::move(onDelivery)),
       onStatus_(std::move(onStatus)),
       wakeFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (wakeFd_ < 0) throw std::runtime_error("eventfd failed");
@@ -235,6 +247,15 @@ void AmqpLink::publishAndWait(std::vector<Publication> publications) {
     result.get();
 }
 
+void AmqpLink::consume(std::string queue, std::uint16_t prefetch, DeliveryHandler handler) {
+    Operation operation;
+    operation.kind = Operation::Kind::consume;
+    operation.queue = std::move(queue);
+    operation.prefetch = prefetch;
+    operation.handler = std::move(handler);
+    submit(std::move(operation));
+}
+
 void AmqpLink::ack(DeliveryRef ref) {
     Operation operation;
     operation.kind = Operation::Kind::ack;
@@ -269,10 +290,14 @@ void AmqpLink::run() {
         return !stopping_;
     };
     // Between connections: publishes fail at once, acks are moot (the deliveries are back
-    // in their queues).
+    // in their queues), consumers start with the next connection.
     auto refuseOperations = [&](const std::string& reason) {
-        for (auto& operation : batch)
+        for (auto& operation : batch) {
             if (operation.done) operation.done(unavailable(reason));
+            if (operation.kind == Operation::Kind::consume)
+                consumers_.push_back(
+                    {operation.queue, operation.prefetch, std::move(operation.handler)});
+        }
         batch.clear();
     };
 
@@ -281,9 +306,8 @@ void AmqpLink::run() {
         try {
             AmqpSession session(address_, topology_, sessions_.load() + 1, options_.heartbeat,
                                 options_.connectTimeout);
-            for (const auto& consumption : options_.consume)
-                session.consume(consumption.queue, consumption.prefetch);
-            Worker worker(session, options_, onDelivery_, onStatus_);
+            for (const auto& consumer : consumers_) session.consume(consumer.queue, consumer.prefetch);
+            Worker worker(session, options_, consumers_, onStatus_);
             ++sessions_;
             {
                 std::lock_guard lock(mutex_);

@@ -23,11 +23,6 @@
 
 namespace flowgate::broker {
 
-struct Consumption {
-    std::string queue;
-    std::uint16_t prefetch = 16;
-};
-
 struct LinkOptions {
     // A publish the broker has not confirmed by then fails (the caller answers 503).
     std::chrono::milliseconds confirmTimeout{5000};
@@ -35,7 +30,6 @@ struct LinkOptions {
     std::chrono::seconds heartbeat{10};
     std::chrono::milliseconds reconnectInitial{100};
     std::chrono::milliseconds reconnectMax{5000};
-    std::vector<Consumption> consume;
 };
 
 // Thread-safe. Callbacks run on the link's thread: keep them short, never call back into
@@ -50,7 +44,7 @@ public:
     using StatusHandler = std::function<void(bool connected, const std::string& detail)>;
 
     AmqpLink(BrokerAddress address, Topology topology, LinkOptions options,
-             DeliveryHandler onDelivery = {}, StatusHandler onStatus = {});
+             StatusHandler onStatus = {});
     // Stops the thread and drops the connection; unconfirmed publishes fail, unacked
     // deliveries go back to their queues (the broker requeues them).
     ~AmqpLink();
@@ -62,6 +56,10 @@ public:
     void publish(std::vector<Publication> publications, Confirmation done);
     // publish() that waits; throws BrokerUnavailable.
     void publishAndWait(std::vector<Publication> publications);
+
+    // Consumes `queue` (declared in the topology) with at most `prefetch` unacked
+    // deliveries, now and on every later connection; `handler` gets its deliveries.
+    void consume(std::string queue, std::uint16_t prefetch, DeliveryHandler handler);
 
     // Settles a delivery. A ref from an older connection is ignored: its delivery is
     // back in its queue already and will come again.
@@ -78,6 +76,11 @@ public:
 private:
     struct Operation;
     class Worker;
+    struct Consumer {
+        std::string queue;
+        std::uint16_t prefetch;
+        DeliveryHandler handler;
+    };
 
     void submit(Operation operation);
     void run();
@@ -85,8 +88,8 @@ private:
     const BrokerAddress address_;
     const Topology topology_;
     const LinkOptions options_;
-    const DeliveryHandler onDelivery_;
     const StatusHandler onStatus_;
+    std::vector<Consumer> consumers_;  // only the link thread touches it
 
     std::mutex mutex_;
     std::condition_variable readyChanged_;

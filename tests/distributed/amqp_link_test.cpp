@@ -78,12 +78,6 @@ bool becomesFalse(const std::function<bool()>& condition, std::chrono::milliseco
     return true;
 }
 
-LinkOptions consuming(const std::string& queue, std::uint16_t prefetch = 16) {
-    LinkOptions options;
-    options.consume.push_back({queue, prefetch});
-    return options;
-}
-
 }  // namespace
 
 TEST_CASE("a confirmed message reaches the consumer with its id, headers, reply-to and correlation id, once") {
@@ -91,8 +85,8 @@ TEST_CASE("a confirmed message reaches the consumer with its id, headers, reply-
     const auto queue = uniqueName("link.roundtrip");
     Inbox inbox;
     {
-        AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue),
-                      inbox.handler(), logStatus);
+        AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+        link.consume(queue, 16, inbox.handler());
         REQUIRE(link.waitReady(10s));
         Publication p = toQueue(queue, "item-1", R"({"a":1})");
         p.message.replyTo = "flowgate.reply.x";
@@ -116,8 +110,8 @@ TEST_CASE("a confirmed message reaches the consumer with its id, headers, reply-
     }
     // Acked: a new consumer gets nothing.
     Inbox again;
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue),
-                  again.handler(), logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+    link.consume(queue, 16, again.handler());
     REQUIRE(link.waitReady(10s));
     CHECK_FALSE(again.next(1s));
 }
@@ -125,7 +119,7 @@ TEST_CASE("a confirmed message reaches the consumer with its id, headers, reply-
 TEST_CASE("the topology is a durable quorum queue with the delivery limit, verified before ready") {
     auto& server = sharedBroker();
     const auto queue = uniqueName("link.topology");
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, {}, logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
     REQUIRE(link.waitReady(10s));
     const std::string listed = server.ctl("list_queues name type durable arguments");
     const auto line = listed.substr(listed.find(queue));
@@ -138,15 +132,15 @@ TEST_CASE("an unacked delivery comes again, counted, when its consumer's connect
     const auto queue = uniqueName("link.redeliver");
     {
         Inbox inbox;
-        AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue),
-                      inbox.handler(), logStatus);
+        AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+        link.consume(queue, 16, inbox.handler());
         REQUIRE(link.waitReady(10s));
         link.publishAndWait({toQueue(queue, "m1", "x")});
         REQUIRE(inbox.next());  // taken, never acked
     }
     Inbox inbox;
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue),
-                  inbox.handler(), logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+    link.consume(queue, 16, inbox.handler());
     REQUIRE(link.waitReady(10s));
     auto delivery = inbox.next();
     REQUIRE(delivery);
@@ -160,8 +154,8 @@ TEST_CASE("the prefetch bounds the deliveries a consumer holds unacked") {
     auto& server = sharedBroker();
     const auto queue = uniqueName("link.prefetch");
     Inbox inbox;
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue, 2),
-                  inbox.handler(), logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+    link.consume(queue, 2, inbox.handler());
     REQUIRE(link.waitReady(10s));
     link.publishAndWait({toQueue(queue, "a", "1"), toQueue(queue, "b", "2"),
                          toQueue(queue, "c", "3")});
@@ -180,7 +174,7 @@ TEST_CASE("the prefetch bounds the deliveries a consumer holds unacked") {
 
 TEST_CASE("a message no queue takes is returned and its publish fails") {
     auto& server = sharedBroker();
-    AmqpLink link(BrokerAddress::parse(server.url()), {}, {}, {}, logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), {}, {}, logStatus);
     REQUIRE(link.waitReady(10s));
     try {
         link.publishAndWait({toQueue(uniqueName("link.nowhere"), "lost", "x")});
@@ -191,7 +185,7 @@ TEST_CASE("a message no queue takes is returned and its publish fails") {
     }
     // The link stays usable.
     const auto queue = uniqueName("link.after-return");
-    AmqpLink second(BrokerAddress::parse(server.url()), oneQueue(queue), {}, {}, logStatus);
+    AmqpLink second(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
     REQUIRE(second.waitReady(10s));
     second.publishAndWait({toQueue(queue, "ok", "x")});
 }
@@ -211,8 +205,8 @@ TEST_CASE("a message through a delay tier comes back to its queue after the tier
     topology.queues.push_back(tierQueue);
     topology.bindings.push_back({tier, delayExchange, "", {{"flowgate-delay", "300"}}});
     Inbox inbox;
-    AmqpLink link(BrokerAddress::parse(server.url()), topology, consuming(queue),
-                  inbox.handler(), logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), topology, {}, logStatus);
+    link.consume(queue, 16, inbox.handler());
     REQUIRE(link.waitReady(10s));
 
     Publication p;
@@ -234,7 +228,7 @@ TEST_CASE("a publish while the broker is not reachable fails at once") {
     LinkOptions options;
     options.reconnectMax = 200ms;
     // A port nothing listens on: the link never becomes ready.
-    AmqpLink link(BrokerAddress::parse("amqp://guest:guest@127.0.0.1:1/"), {}, options, {}, logStatus);
+    AmqpLink link(BrokerAddress::parse("amqp://guest:guest@127.0.0.1:1/"), {}, options, logStatus);
     CHECK_FALSE(link.waitReady(300ms));
     const auto start = std::chrono::steady_clock::now();
     CHECK_THROWS_AS(link.publishAndWait({toQueue("q", "x", "y")}), BrokerUnavailable);
@@ -246,7 +240,7 @@ TEST_CASE("a broker that stops answering fails publishes after the confirm timeo
     const auto queue = uniqueName("link.paused");
     LinkOptions options;
     options.confirmTimeout = 500ms;
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), options, {}, logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), options, logStatus);
     REQUIRE(link.waitReady(10s));
     server.pause();
     const auto start = std::chrono::steady_clock::now();
@@ -262,7 +256,7 @@ TEST_CASE("kill -9 of the broker: no confirm while it is down, reconnect after, 
     const auto queue = uniqueName("link.crash");
     LinkOptions options;
     options.reconnectMax = 500ms;
-    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), options, {}, logStatus);
+    AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), options, logStatus);
     REQUIRE(link.waitReady(10s));
     // Give the new quorum queue time to be durable in the broker's metadata (PLATFORM.md).
     std::this_thread::sleep_for(1500ms);
@@ -281,8 +275,8 @@ TEST_CASE("kill -9 of the broker: no confirm while it is down, reconnect after, 
     link.publishAndWait({toQueue(queue, "after", "x")});
 
     Inbox inbox;
-    AmqpLink consumer(BrokerAddress::parse(server.url()), oneQueue(queue), consuming(queue),
-                      inbox.handler(), logStatus);
+    AmqpLink consumer(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
+    consumer.consume(queue, 16, inbox.handler());
     REQUIRE(consumer.waitReady(10s));
     auto first = inbox.next();
     auto second = inbox.next();
