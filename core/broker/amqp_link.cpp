@@ -305,7 +305,7 @@ void AmqpLink::run() {
         std::string reason;
         try {
             AmqpSession session(address_, topology_, sessions_.load() + 1, options_.heartbeat,
-                                options_.connectTimeout);
+                                options_.connectTimeout, options_.rpcTimeout);
             for (const auto& consumer : consumers_) session.consume(consumer.queue, consumer.prefetch);
             Worker worker(session, options_, consumers_, onStatus_);
             ++sessions_;

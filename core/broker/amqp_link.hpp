@@ -27,6 +27,9 @@ struct LinkOptions {
     // A publish the broker has not confirmed by then fails (the caller answers 503).
     std::chrono::milliseconds confirmTimeout{5000};
     std::chrono::milliseconds connectTimeout{2000};
+    // The handshake and each declare; declaring a quorum queue starts a Raft group, which
+    // takes seconds on a busy machine.
+    std::chrono::milliseconds rpcTimeout{30000};
     std::chrono::seconds heartbeat{10};
     std::chrono::milliseconds reconnectInitial{100};
     std::chrono::milliseconds reconnectMax{5000};

@@ -130,21 +130,31 @@ std::string serverReason(const amqp_rpc_reply_t& reply) {
 
 }  // namespace
 
+namespace {
+
+timeval timevalOf(std::chrono::milliseconds duration) {
+    return timeval{static_cast<time_t>(duration.count() / 1000),
+                   static_cast<suseconds_t>((duration.count() % 1000) * 1000)};
+}
+
+}  // namespace
+
 AmqpSession::AmqpSession(const BrokerAddress& address, const Topology& topology, std::uint64_t id,
-                         std::chrono::seconds heartbeat, std::chrono::milliseconds connectTimeout)
+                         std::chrono::seconds heartbeat, std::chrono::milliseconds connectTimeout,
+                         std::chrono::milliseconds rpcTimeout)
     : connection_(amqp_new_connection()), id_(id) {
     try {
         amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
         if (socket == nullptr) throw BrokerUnavailable("cannot create a socket");
-        timeval timeout{static_cast<time_t>(connectTimeout.count() / 1000),
-                        static_cast<suseconds_t>((connectTimeout.count() % 1000) * 1000)};
+        timeval connect = timevalOf(connectTimeout);
         const int opened =
-            amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &timeout);
+            amqp_socket_open_noblock(socket, address.host.c_str(), address.port, &connect);
         if (opened != AMQP_STATUS_OK) fail("cannot connect to " + address.redacted(), opened);
-        // The handshake and every synchronous call (declares) get the same bound, so a
-        // broker that accepts but never answers cannot hang the link.
-        amqp_set_handshake_timeout(connection_, &timeout);
-        amqp_set_rpc_timeout(connection_, &timeout);
+        // The handshake and every synchronous call (declares) are bounded, so a broker
+        // that accepts but never answers cannot hang the link.
+        timeval rpc = timevalOf(rpcTimeout);
+        amqp_set_handshake_timeout(connection_, &rpc);
+        amqp_set_rpc_timeout(connection_, &rpc);
         check(amqp_login(connection_, address.vhost.c_str(), 0, 131072,
                          static_cast<int>(heartbeat.count()), AMQP_SASL_METHOD_PLAIN,
                          address.user.c_str(), address.password.c_str()),

@@ -35,7 +35,8 @@ public:
     // Connects, logs in, opens both channels, declares `topology` and verifies each queue
     // with a passive declare. Throws BrokerUnavailable with the reason.
     AmqpSession(const BrokerAddress& address, const Topology& topology, std::uint64_t id,
-                std::chrono::seconds heartbeat, std::chrono::milliseconds connectTimeout);
+                std::chrono::seconds heartbeat, std::chrono::milliseconds connectTimeout,
+                std::chrono::milliseconds rpcTimeout);
     ~AmqpSession();
     AmqpSession(const AmqpSession&) = delete;
     AmqpSession& operator=(const AmqpSession&) = delete;
