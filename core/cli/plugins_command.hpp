@@ -4,7 +4,7 @@
 
 #include <ostream>
 
-#include "cli/engine.hpp"
+#include "engine/engine.hpp"
 
 namespace flowgate::cli {
 
