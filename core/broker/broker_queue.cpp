@@ -427,10 +427,6 @@ queue::QueueStats BrokerQueue::stats() {
     return stats;
 }
 
-std::vector<queue::DeadLetter> BrokerQueue::deadLetters(std::size_t limit) {
-    return state_.deadLetters(limit);
-}
-
 void BrokerQueue::housekeep() {
     auto lastPausedRead = std::chrono::steady_clock::now();
     while (true) {

@@ -76,7 +76,6 @@ public:
     std::vector<queue::WaitingItem> waiting(const std::string& executionId) override;
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     queue::QueueStats stats() override;
-    std::vector<queue::DeadLetter> deadLetters(std::size_t limit) override;
     queue::QueueAdmin* admin() override;
     queue::ExecutionHistory* history() override { return &state_; }
 
