@@ -16,6 +16,9 @@ std::int64_t nowMs() {
         .count();
 }
 
+// How long a settled item's reply queue is remembered for the reply that follows.
+constexpr std::chrono::seconds kReplyMemory{30};
+
 Poco::Logger& logger() {
     static Poco::Logger& log = Poco::Logger::get("flowgate.broker");
     return log;
@@ -132,6 +135,8 @@ std::optional<std::string> BrokerQueue::replyQueueOf(const std::string& executio
     for (const auto& [id, leased] : leased_)
         if (leased.held.envelope.executionId == executionId && !leased.held.envelope.replyTo.empty())
             return leased.held.envelope.replyTo;
+    const auto recent = recentReplyTo_.find(executionId);
+    if (recent != recentReplyTo_.end()) return recent->second.first;
     return std::nullopt;
 }
 
@@ -367,7 +372,13 @@ void BrokerQueue::settle(std::vector<queue::Outcome> outcomes) {
         giveBack();
         throw;
     }
-    for (const auto& [leased, outcome] : settling) link_.ack(leased.held.ref);
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    for (const auto& [leased, outcome] : settling) {
+        link_.ack(leased.held.ref);
+        if (!leased.held.envelope.replyTo.empty())
+            recentReplyTo_[leased.held.envelope.executionId] = {leased.held.envelope.replyTo, now};
+    }
 }
 
 void BrokerQueue::close() {
@@ -437,6 +448,9 @@ void BrokerQueue::housekeep() {
             // A lease that ran out (its worker died or hangs): back to the broker, which
             // counts the delivery and hands it to whoever is free.
             const auto now = std::chrono::steady_clock::now();
+            std::erase_if(recentReplyTo_, [&](const auto& entry) {
+                return now - entry.second.second > kReplyMemory;
+            });
             for (auto it = leased_.begin(); it != leased_.end();) {
                 if (it->second.deadline < now) {
                     link_.reject(it->second.held.ref, true);

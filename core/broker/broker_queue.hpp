@@ -60,7 +60,8 @@ public:
     void consumeWork(std::uint16_t prefetch);
 
     // The reply queue for a sync reply of `executionId`, while this process holds an
-    // item of it (the http-reply step's item is leased when it replies).
+    // item of it or settled one moments ago (a worker hands its replies over right after
+    // the settle that made them durable).
     std::optional<std::string> replyQueueOf(const std::string& executionId);
 
     void enqueue(std::vector<queue::NewWorkItem> items) override;
@@ -118,6 +119,9 @@ private:
     std::deque<Held> ready_;
     std::map<std::int64_t, Leased> leased_;
     std::set<std::string> paused_;
+    // executionId -> (reply queue, when settled): items settled within kReplyMemory.
+    std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>>
+        recentReplyTo_;
     std::int64_t nextId_ = 1;
     std::uint64_t nextToken_ = 1;
     bool closed_ = false;

@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <set>
 
 #include "config/distributed_settings.hpp"
+#include "config/engine_config.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace flowgate::config;
@@ -86,5 +88,36 @@ TEST_CASE("distributed settings: one without the other, a wrong scheme, an unset
                          errors));
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].pointer == "/queue");
+    }
+}
+
+TEST_CASE("engine.json selects the distributed backend; its schema checks the new keys") {
+    flowgate::test::TempDir dir;
+    SECTION("rabbitmq and postgres") {
+        flowgate::test::writeFile(dir / "engine.json", R"({
+          "queue": {"type": "rabbitmq", "url": "amqp://127.0.0.1/", "prefix": "fg-a"},
+          "state": {"type": "postgres", "url": "postgresql://127.0.0.1/fg", "connections": 2}})");
+        ConfigErrors errors;
+        const auto config = loadEngineConfig(dir.path(), errors);
+        REQUIRE(errors.empty());
+        REQUIRE(config.distributed);
+        CHECK(config.distributed->prefix == "fg-a");
+        CHECK(config.distributed->stateConnections == 2);
+    }
+    SECTION("the embedded queue by default") {
+        ConfigErrors errors;
+        CHECK_FALSE(loadEngineConfig(dir.path(), errors).distributed);
+        CHECK(errors.empty());
+    }
+    SECTION("an unknown queue type and state type are schema errors") {
+        flowgate::test::writeFile(dir / "engine.json", R"({
+          "queue": {"type": "kafka"}, "state": {"type": "redis"}})");
+        ConfigErrors errors;
+        CHECK_FALSE(loadEngineConfig(dir.path(), errors).distributed);
+        REQUIRE(errors.size() >= 2);
+        std::set<std::string> pointers;
+        for (const auto& e : errors) pointers.insert(e.pointer);
+        CHECK(pointers.count("/queue/type"));
+        CHECK(pointers.count("/state/type"));
     }
 }
