@@ -51,7 +51,9 @@ public:
 
     void apply(Operation& operation) {
         switch (operation.kind) {
-            case Operation::Kind::publish: publish(operation); break;
+            case Operation::Kind::publish:
+                publish(operation);
+                break;
             case Operation::Kind::ack:
                 if (operation.ref.session == session_.id()) session_.ack(operation.ref.tag);
                 break;
@@ -306,7 +308,8 @@ void AmqpLink::run() {
         try {
             AmqpSession session(address_, topology_, sessions_.load() + 1, options_.heartbeat,
                                 options_.connectTimeout, options_.rpcTimeout);
-            for (const auto& consumer : consumers_) session.consume(consumer.queue, consumer.prefetch);
+            for (const auto& consumer : consumers_)
+                session.consume(consumer.queue, consumer.prefetch);
             Worker worker(session, options_, consumers_, onStatus_);
             ++sessions_;
             {

@@ -70,15 +70,24 @@ FieldTable queueArguments(const QueueSpec& spec) {
 
 std::optional<std::int64_t> integerOf(const amqp_field_value_t& value) {
     switch (value.kind) {
-        case AMQP_FIELD_KIND_I8: return value.value.i8;
-        case AMQP_FIELD_KIND_U8: return value.value.u8;
-        case AMQP_FIELD_KIND_I16: return value.value.i16;
-        case AMQP_FIELD_KIND_U16: return value.value.u16;
-        case AMQP_FIELD_KIND_I32: return value.value.i32;
-        case AMQP_FIELD_KIND_U32: return value.value.u32;
-        case AMQP_FIELD_KIND_I64: return value.value.i64;
-        case AMQP_FIELD_KIND_U64: return static_cast<std::int64_t>(value.value.u64);
-        default: return std::nullopt;
+        case AMQP_FIELD_KIND_I8:
+            return value.value.i8;
+        case AMQP_FIELD_KIND_U8:
+            return value.value.u8;
+        case AMQP_FIELD_KIND_I16:
+            return value.value.i16;
+        case AMQP_FIELD_KIND_U16:
+            return value.value.u16;
+        case AMQP_FIELD_KIND_I32:
+            return value.value.i32;
+        case AMQP_FIELD_KIND_U32:
+            return value.value.u32;
+        case AMQP_FIELD_KIND_I64:
+            return value.value.i64;
+        case AMQP_FIELD_KIND_U64:
+            return static_cast<std::int64_t>(value.value.u64);
+        default:
+            return std::nullopt;
     }
 }
 
@@ -100,7 +109,8 @@ BrokerMessage readContent(amqp_connection_state_t connection, amqp_channel_t cha
         for (int i = 0; i < p.headers.num_entries; ++i) {
             const amqp_table_entry_t& entry = p.headers.entries[i];
             const std::string key = stringOf(entry.key);
-            if (entry.value.kind == AMQP_FIELD_KIND_UTF8 || entry.value.kind == AMQP_FIELD_KIND_BYTES) {
+            if (entry.value.kind == AMQP_FIELD_KIND_UTF8 ||
+                entry.value.kind == AMQP_FIELD_KIND_BYTES) {
                 out.headers.emplace_back(key, stringOf(entry.value.value.bytes));
             } else if (key == "x-delivery-count" && deliveryCount != nullptr) {
                 *deliveryCount = integerOf(entry.value).value_or(0);
@@ -216,8 +226,8 @@ void AmqpSession::declare(const Topology& topology) {
 
 void AmqpSession::verify(const Topology& topology) {
     for (const auto& queue : topology.queues) {
-        amqp_queue_declare(connection_, kPublishChannel, bytesOf(queue.name), /*passive*/ 1, 0,
-                           0, 0, amqp_empty_table);
+        amqp_queue_declare(connection_, kPublishChannel, bytesOf(queue.name), /*passive*/ 1, 0, 0,
+                           0, amqp_empty_table);
         check(amqp_get_rpc_reply(connection_), "verify queue " + queue.name);
     }
 }
@@ -257,10 +267,10 @@ std::uint64_t AmqpSession::publish(const Publication& publication) {
         props._flags |= AMQP_BASIC_HEADERS_FLAG;
         props.headers = headers.table();
     }
-    const int status = amqp_basic_publish(connection_, kPublishChannel,
-                                          bytesOf(publication.exchange),
-                                          bytesOf(publication.routingKey), /*mandatory*/ 1,
-                                          /*immediate*/ 0, &props, bytesOf(message.body));
+    const int status =
+        amqp_basic_publish(connection_, kPublishChannel, bytesOf(publication.exchange),
+                           bytesOf(publication.routingKey), /*mandatory*/ 1,
+                           /*immediate*/ 0, &props, bytesOf(message.body));
     if (status != AMQP_STATUS_OK) fail("cannot publish", status);
     return nextSequence_++;
 }
@@ -275,7 +285,9 @@ void AmqpSession::reject(std::uint64_t tag, bool requeue) {
     if (status != AMQP_STATUS_OK) fail("cannot reject", status);
 }
 
-int AmqpSession::fd() const { return amqp_get_sockfd(connection_); }
+int AmqpSession::fd() const {
+    return amqp_get_sockfd(connection_);
+}
 
 bool AmqpSession::hasBuffered() const {
     return amqp_frames_enqueued(connection_) || amqp_data_in_buffer(connection_);
@@ -311,8 +323,8 @@ std::optional<SessionEvent> AmqpSession::next() {
             case AMQP_BASIC_RETURN_METHOD: {
                 const auto* returned = static_cast<amqp_basic_return_t*>(method.decoded);
                 event.kind = SessionEvent::Kind::returned;
-                event.reason = std::to_string(returned->reply_code) + " " +
-                               stringOf(returned->reply_text);
+                event.reason =
+                    std::to_string(returned->reply_code) + " " + stringOf(returned->reply_text);
                 event.messageId = readContent(connection_, frame.channel, nullptr).messageId;
                 return event;
             }
@@ -333,15 +345,15 @@ std::optional<SessionEvent> AmqpSession::next() {
                 return event;
             case AMQP_CHANNEL_CLOSE_METHOD: {
                 const auto* close = static_cast<amqp_channel_close_t*>(method.decoded);
-                throw BrokerUnavailable("the broker closed a channel: " +
-                                        std::to_string(close->reply_code) + " " +
-                                        stringOf(close->reply_text));
+                throw BrokerUnavailable(
+                    "the broker closed a channel: " + std::to_string(close->reply_code) + " " +
+                    stringOf(close->reply_text));
             }
             case AMQP_CONNECTION_CLOSE_METHOD: {
                 const auto* close = static_cast<amqp_connection_close_t*>(method.decoded);
-                throw BrokerUnavailable("the broker closed the connection: " +
-                                        std::to_string(close->reply_code) + " " +
-                                        stringOf(close->reply_text));
+                throw BrokerUnavailable(
+                    "the broker closed the connection: " + std::to_string(close->reply_code) + " " +
+                    stringOf(close->reply_text));
             }
             case AMQP_BASIC_CANCEL_METHOD:
                 // The queue went away under a consumer: a new session declares it again.

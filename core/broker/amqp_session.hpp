@@ -23,11 +23,11 @@ namespace flowgate::broker {
 struct SessionEvent {
     enum class Kind { ack, nack, returned, delivery, blocked, unblocked };
     Kind kind = Kind::ack;
-    std::uint64_t tag = 0;   // ack/nack: the publish sequence number
-    bool multiple = false;   // ack/nack: every sequence number up to `tag`
-    std::string messageId;   // returned
-    std::string reason;      // returned, blocked
-    Delivery delivery;       // delivery
+    std::uint64_t tag = 0;  // ack/nack: the publish sequence number
+    bool multiple = false;  // ack/nack: every sequence number up to `tag`
+    std::string messageId;  // returned
+    std::string reason;     // returned, blocked
+    Delivery delivery;      // delivery
 };
 
 class AmqpSession {

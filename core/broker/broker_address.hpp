@@ -13,8 +13,8 @@ struct BrokerAddress {
     std::string vhost = "/";
 
     // Parses amqp://[user[:password]@]host[:port][/vhost] (percent-escapes decoded, as
-    // rabbitmq-c's amqp_parse_url does; an empty vhost is "/"). Throws std::invalid_argument with a reason that
-    // never repeats the URL (it may hold the password). amqps:// is refused: the engine
+    // rabbitmq-c's amqp_parse_url does; an empty vhost is "/"). Throws std::invalid_argument with a
+    // reason that never repeats the URL (it may hold the password). amqps:// is refused: the engine
     // does not speak TLS to the broker yet.
     static BrokerAddress parse(const std::string& url);
 

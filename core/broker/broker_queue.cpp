@@ -133,7 +133,8 @@ void BrokerQueue::onDelivery(Delivery delivery) {
 std::optional<std::string> BrokerQueue::replyQueueOf(const std::string& executionId) {
     std::lock_guard lock(mutex_);
     for (const auto& [id, leased] : leased_)
-        if (leased.held.envelope.executionId == executionId && !leased.held.envelope.replyTo.empty())
+        if (leased.held.envelope.executionId == executionId &&
+            !leased.held.envelope.replyTo.empty())
             return leased.held.envelope.replyTo;
     const auto recent = recentReplyTo_.find(executionId);
     if (recent != recentReplyTo_.end()) return recent->second.first;
@@ -166,7 +167,8 @@ std::vector<Publication> BrokerQueue::publicationsOf(
         envelope.stepId = items[i].stepId;
         envelope.message = items[i].message;
         envelope.replyTo = options_.replyQueue;
-        publications.push_back(topology_.toWork(encodeWork(envelope), std::chrono::milliseconds(0)));
+        publications.push_back(
+            topology_.toWork(encodeWork(envelope), std::chrono::milliseconds(0)));
     }
     return publications;
 }
@@ -186,27 +188,27 @@ void BrokerQueue::enqueueAsync(std::vector<queue::NewWorkItem> items, Completion
         return;
     }
     auto publications = publicationsOf(received, items);
-    link_.publish(std::move(publications), [this, executionId, done = std::move(done)](
-                                               std::exception_ptr error) {
-        if (!error) {
-            done(nullptr);
-            return;
-        }
-        std::string reason = "the broker did not take the message";
-        try {
-            std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-            reason = e.what();
-        }
-        // Nothing stored: the state forgets the execution (a retry is no duplicate).
-        try {
-            state_.forgetReceived(executionId, "");
-        } catch (const std::exception& e) {
-            logger().error("cannot undo execution " + executionId + " after a failed publish: " +
-                           e.what());
-        }
-        done(std::make_exception_ptr(queue::QueueUnavailable(reason)));
-    });
+    link_.publish(std::move(publications),
+                  [this, executionId, done = std::move(done)](std::exception_ptr error) {
+                      if (!error) {
+                          done(nullptr);
+                          return;
+                      }
+                      std::string reason = "the broker did not take the message";
+                      try {
+                          std::rethrow_exception(error);
+                      } catch (const std::exception& e) {
+                          reason = e.what();
+                      }
+                      // Nothing stored: the state forgets the execution (a retry is no duplicate).
+                      try {
+                          state_.forgetReceived(executionId, "");
+                      } catch (const std::exception& e) {
+                          logger().error("cannot undo execution " + executionId +
+                                         " after a failed publish: " + e.what());
+                      }
+                      done(std::make_exception_ptr(queue::QueueUnavailable(reason)));
+                  });
 }
 
 void BrokerQueue::enqueue(std::vector<queue::NewWorkItem> items) {
@@ -233,8 +235,8 @@ std::optional<std::string> BrokerQueue::enqueueOnce(const std::string& key,
         try {
             state_.forgetReceived(executionId, key);
         } catch (const std::exception& undo) {
-            logger().error("cannot undo execution " + executionId + " after a failed publish: " +
-                           undo.what());
+            logger().error("cannot undo execution " + executionId +
+                           " after a failed publish: " + undo.what());
         }
         throw queue::QueueUnavailable(e.what());
     }
@@ -279,7 +281,8 @@ std::vector<queue::WorkItem> BrokerQueue::take(std::size_t max, std::chrono::mil
     // An earlier delivery died with its worker: history shows that attempt as lost.
     for (const auto& leased : lost) {
         try {
-            state_.lost(refOf(leased.held.envelope), leased.held.failedAttempts, leased.startedAtMs);
+            state_.lost(refOf(leased.held.envelope), leased.held.failedAttempts,
+                        leased.startedAtMs);
         } catch (const std::exception& e) {
             logger().warning(std::string("cannot record a lost attempt: ") + e.what());
         }
@@ -389,7 +392,9 @@ void BrokerQueue::close() {
     changed_.notify_all();
 }
 
-queue::QueueAdmin* BrokerQueue::admin() { return admin_.get(); }
+queue::QueueAdmin* BrokerQueue::admin() {
+    return admin_.get();
+}
 
 bool BrokerQueue::hasPending(const std::string& executionId) {
     return state_.hasPending(executionId);

@@ -28,10 +28,12 @@ std::optional<HttpReply> decodeReply(const BrokerMessage& message) {
     const auto status = message.header(kStatus);
     if (!status) return std::nullopt;
     HttpReply reply;
-    const auto parsed = std::from_chars(status->data(), status->data() + status->size(), reply.status);
+    const auto parsed =
+        std::from_chars(status->data(), status->data() + status->size(), reply.status);
     if (parsed.ec != std::errc()) return std::nullopt;
     for (const auto& [key, value] : message.headers)
-        if (key.rfind(kHeaderPrefix, 0) == 0) reply.headers[key.substr(kHeaderPrefix.size())] = value;
+        if (key.rfind(kHeaderPrefix, 0) == 0)
+            reply.headers[key.substr(kHeaderPrefix.size())] = value;
     reply.body = message.body;
     return reply;
 }

@@ -33,8 +33,8 @@ std::optional<WorkEnvelope> decodeWork(const BrokerMessage& message) {
     auto attempts = message.header(kAttempts);
     if (!flow || !execution || !step || !attempts || message.messageId.empty()) return std::nullopt;
     WorkEnvelope envelope;
-    const auto parsed =
-        std::from_chars(attempts->data(), attempts->data() + attempts->size(), envelope.failedAttempts);
+    const auto parsed = std::from_chars(attempts->data(), attempts->data() + attempts->size(),
+                                        envelope.failedAttempts);
     if (parsed.ec != std::errc() || envelope.failedAttempts < 0) return std::nullopt;
     envelope.itemId = message.messageId;
     envelope.flowId = std::move(*flow);
@@ -49,7 +49,9 @@ std::string outputItemId(const std::string& itemId, std::size_t index) {
     return itemId + "." + std::to_string(index);
 }
 
-std::string successorItemId(const std::string& itemId) { return itemId + "+"; }
+std::string successorItemId(const std::string& itemId) {
+    return itemId + "+";
+}
 
 std::string initialItemId(const std::string& executionId, std::size_t index) {
     return executionId + "/" + std::to_string(index);

@@ -19,8 +19,8 @@ WorkTopology::WorkTopology(WorkTopologyOptions options)
 
 const std::vector<std::chrono::milliseconds>& WorkTopology::delayTiers() {
     using namespace std::chrono_literals;
-    static const std::vector<std::chrono::milliseconds> tiers = {
-        1s, 2s, 5s, 10s, 30s, 60s, 5min, 15min, 60min};
+    static const std::vector<std::chrono::milliseconds> tiers = {1s,  2s,   5s,    10s,  30s,
+                                                                 60s, 5min, 15min, 60min};
     return tiers;
 }
 

@@ -77,12 +77,13 @@ std::optional<DistributedSettings> distributedSettingsFrom(const json& document,
     const bool state = document.contains("state");
     if (!rabbit) {
         if (state)
-            errors.push_back({file, "/state",
-                              "shared state is only used with \"queue\": {\"type\": \"rabbitmq\"}"});
+            errors.push_back(
+                {file, "/state",
+                 "shared state is only used with \"queue\": {\"type\": \"rabbitmq\"}"});
         for (const char* key : {"url", "prefix", "prefetch", "confirmTimeoutMs", "deliveryLimit"})
             if (queue.contains(key))
-                errors.push_back({file, std::string("/queue/") + key,
-                                  "only used with \"type\": \"rabbitmq\""});
+                errors.push_back(
+                    {file, std::string("/queue/") + key, "only used with \"type\": \"rabbitmq\""});
         return std::nullopt;
     }
     if (!state) {

@@ -5,9 +5,9 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <iostream>
 #include <mutex>
 #include <optional>
-#include <iostream>
 #include <thread>
 
 #include "broker/amqp_link.hpp"
@@ -80,7 +80,9 @@ bool becomesFalse(const std::function<bool()>& condition, std::chrono::milliseco
 
 }  // namespace
 
-TEST_CASE("a confirmed message reaches the consumer with its id, headers, reply-to and correlation id, once") {
+TEST_CASE(
+    "a confirmed message reaches the consumer with its id, headers, reply-to and correlation id, "
+    "once") {
     auto& server = sharedBroker();
     const auto queue = uniqueName("link.roundtrip");
     Inbox inbox;
@@ -157,8 +159,8 @@ TEST_CASE("the prefetch bounds the deliveries a consumer holds unacked") {
     AmqpLink link(BrokerAddress::parse(server.url()), oneQueue(queue), {}, logStatus);
     link.consume(queue, 2, inbox.handler());
     REQUIRE(link.waitReady(10s));
-    link.publishAndWait({toQueue(queue, "a", "1"), toQueue(queue, "b", "2"),
-                         toQueue(queue, "c", "3")});
+    link.publishAndWait(
+        {toQueue(queue, "a", "1"), toQueue(queue, "b", "2"), toQueue(queue, "c", "3")});
     auto first = inbox.next();
     auto second = inbox.next();
     REQUIRE(first);
@@ -251,7 +253,9 @@ TEST_CASE("a broker that stops answering fails publishes after the confirm timeo
     CHECK(waited < 3s);
 }
 
-TEST_CASE("kill -9 of the broker: no confirm while it is down, reconnect after, confirmed messages kept") {
+TEST_CASE(
+    "kill -9 of the broker: no confirm while it is down, reconnect after, confirmed messages "
+    "kept") {
     auto& server = sharedBroker();
     const auto queue = uniqueName("link.crash");
     LinkOptions options;

@@ -45,9 +45,7 @@ struct Node {
 };
 
 struct Cluster {
-    Cluster()
-        : topology({uniqueName("q"), 50}),
-          state(openState()) {}
+    Cluster() : topology({uniqueName("q"), 50}), state(openState()) {}
     static std::unique_ptr<state::SharedState> openState() {
         state::PostgresStateOptions options;
         options.url = test::PostgresServer::shared().createSchema();
@@ -100,7 +98,8 @@ TEST_CASE("broker queue: an item enqueued at one node runs at another, its outpu
     // The ingress never consumes work.
     CHECK(ingress.queue.take(1, 30s, 300ms).empty());
 
-    worker.queue.settle({completed(taken[0], {item("exec-1", "log", "a"), item("exec-1", "log", "b")})});
+    worker.queue.settle(
+        {completed(taken[0], {item("exec-1", "log", "a"), item("exec-1", "log", "b")})});
     auto outputs = takeAll(worker.queue, 2);
     REQUIRE(outputs.size() == 2);
     std::set<std::string> messages{outputs[0].message, outputs[1].message};
@@ -144,8 +143,10 @@ TEST_CASE("broker queue: one delivery id across two ingresses is stored once") {
     Node worker(c.topology, *c.state, true);
     const std::string key = "orders\ndelivery-42";
     std::optional<std::string> a, b;
-    std::thread t1([&] { a = first.queue.enqueueOnce(key, 60s, "exec-a", {item("exec-a", "s", "x")}); });
-    std::thread t2([&] { b = second.queue.enqueueOnce(key, 60s, "exec-b", {item("exec-b", "s", "x")}); });
+    std::thread t1(
+        [&] { a = first.queue.enqueueOnce(key, 60s, "exec-a", {item("exec-a", "s", "x")}); });
+    std::thread t2(
+        [&] { b = second.queue.enqueueOnce(key, 60s, "exec-b", {item("exec-b", "s", "x")}); });
     t1.join();
     t2.join();
     // Exactly one stored (nullopt); the other got the winner's execution id.
@@ -168,15 +169,16 @@ TEST_CASE("broker queue: while the broker is down enqueue fails and nothing is k
     server.kill9();
     REQUIRE(test::eventually([&] { return !ingress.link.ready(); }));
     CHECK_THROWS_AS(ingress.queue.enqueue({item("exec-down", "s", "x")}), queue::QueueUnavailable);
-    CHECK_THROWS_AS(
-        ingress.queue.enqueueOnce("orders\nd-1", 60s, "exec-down-2", {item("exec-down-2", "s", "x")}),
-        queue::QueueUnavailable);
+    CHECK_THROWS_AS(ingress.queue.enqueueOnce("orders\nd-1", 60s, "exec-down-2",
+                                              {item("exec-down-2", "s", "x")}),
+                    queue::QueueUnavailable);
     CHECK_FALSE(c.state->hasPending("exec-down"));
     CHECK_FALSE(c.state->execution("exec-down"));
     server.start();
     REQUIRE(ingress.link.waitReady(30s));
     // The refused delivery id was forgotten: the sender's retry is stored, not a duplicate.
-    CHECK_FALSE(ingress.queue.enqueueOnce("orders\nd-1", 60s, "exec-up", {item("exec-up", "s", "x")}));
+    CHECK_FALSE(
+        ingress.queue.enqueueOnce("orders\nd-1", 60s, "exec-up", {item("exec-up", "s", "x")}));
     Node worker(c.topology, *c.state, true);
     auto taken = takeAll(worker.queue, 1);
     REQUIRE(taken.size() == 1);

@@ -11,9 +11,9 @@
 
 using namespace flowgate::broker;
 using namespace std::chrono_literals;
+using flowgate::HttpReply;
 using flowgate::test::sharedBroker;
 using flowgate::test::uniqueName;
-using flowgate::HttpReply;
 
 TEST_CASE("a reply delivered on a worker's link reaches the caller waiting at the ingress") {
     auto& server = sharedBroker();
@@ -22,9 +22,8 @@ TEST_CASE("a reply delivered on a worker's link reaches the caller waiting at th
     AmqpLink ingressLink(BrokerAddress::parse(server.url()),
                          topology.declarationsWithReplyQueue(replyQueue), {});
     AmqpLink workerLink(BrokerAddress::parse(server.url()), topology.declarations(), {});
-    BrokerReplyChannel ingress(ingressLink, replyQueue, [](const std::string&) {
-        return std::optional<std::string>();
-    });
+    BrokerReplyChannel ingress(ingressLink, replyQueue,
+                               [](const std::string&) { return std::optional<std::string>(); });
     // The worker host knows the reply queue from the item it holds (here: one execution).
     BrokerReplyChannel worker(workerLink, "", [&](const std::string& executionId) {
         return executionId == "exec-7" ? std::optional<std::string>(replyQueue) : std::nullopt;
@@ -34,7 +33,8 @@ TEST_CASE("a reply delivered on a worker's link reaches the caller waiting at th
 
     auto waiter = ingress.expect("exec-7");
     auto other = ingress.expect("exec-8");
-    worker.deliver("exec-7", HttpReply{201, {{"Content-Type", "text/plain"}, {"X-Id", "7"}},
+    worker.deliver("exec-7", HttpReply{201,
+                                       {{"Content-Type", "text/plain"}, {"X-Id", "7"}},
                                        std::string("done\0bytes", 10)});
     worker.deliver("exec-8", HttpReply{200, {}, "not routed: the worker holds no item of it"});
     const auto reply = waiter->wait(std::chrono::steady_clock::now() + 10s);

@@ -4,6 +4,9 @@
 // worker host runs any step.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -39,8 +42,8 @@ fs::path distributedConfig(const TempDir& dir, int ingressPort, int publicPort) 
         std::ofstream(entry.path()) << text;
     }
     json engine = json::parse(readFile(config / "engine.json"));
-    engine["queue"] = {{"type", "rabbitmq"}, {"url", sharedBroker().url()},
-                       {"prefix", uniqueName("e2e")}};
+    engine["queue"] = {
+        {"type", "rabbitmq"}, {"url", sharedBroker().url()}, {"prefix", uniqueName("e2e")}};
     engine["state"] = {{"type", "postgres"}, {"url", PostgresServer::shared().createSchema()}};
     engine["publicBaseUrl"] = "http://127.0.0.1:" + std::to_string(publicPort);
     engine["retry"] = {{"maxAttempts", 3}, {"initialDelayMs", 100}, {"maxDelayMs", 1000}};
@@ -104,8 +107,11 @@ TEST_CASE("the example flows run on 2 ingresses and 3 worker hosts", "[e2e][dist
         return engineLogLines(log, "forward/log").size() == 1 &&
                engineLogLines(log, "hello/log").size() == 2;
     }));
-    CHECK(engineLogLines(log, "forward/log")[0].at("message").at("body").at("response").at(
-              "status") == 202);
+    CHECK(engineLogLines(log, "forward/log")[0]
+              .at("message")
+              .at("body")
+              .at("response")
+              .at("status") == 202);
 
     // approval: parked in the shared state; resumed through the other ingress.
     REQUIRE(postJson(port1, "/hook/approval", R"({"expense":120})").status == 202);
@@ -125,8 +131,12 @@ TEST_CASE("the example flows run on 2 ingresses and 3 worker hosts", "[e2e][dist
     CHECK(get(port1, path + "?decision=no").status != 202);
 
     // dedupe: one delivery id sent to both ingresses is one execution.
-    HttpCall call{"POST", "/hook/hello", R"({"title":"once"})", "application/json",
-                  {{"webhook-id", "msg_dedupe_across_ingresses"}}, false};
+    HttpCall call{"POST",
+                  "/hook/hello",
+                  R"({"title":"once"})",
+                  "application/json",
+                  {{"webhook-id", "msg_dedupe_across_ingresses"}},
+                  false};
     const auto first = request(port1, call);
     const auto second = request(port2, call);
     REQUIRE(first.status == 202);
@@ -138,9 +148,35 @@ TEST_CASE("the example flows run on 2 ingresses and 3 worker hosts", "[e2e][dist
 
     // The history is shared: ingress 2's admin API shows what ingress 1 accepted.
     const std::string token = EngineProcess::adminToken(dir / "data-i2");
-    HttpCall list{"GET", "/api/v1/executions?flow=hello", "", "", {{"Authorization", "Bearer " + token}},
-                  false};
+    HttpCall list{"GET", "/api/v1/executions?flow=hello",        "",
+                  "",    {{"Authorization", "Bearer " + token}}, false};
     const auto executions = request(ingress2.adminPort(), list);
     REQUIRE(executions.status == 200);
     CHECK(executions.json().at("items").size() == 3);
+}
+
+TEST_CASE("ingress and worker refuse to start without a distributed backend, in one line") {
+    TempDir dir;
+    writeFile(dir / "config" / "engine.json", "{}");
+    writeFile(dir / "bad" / "engine.json",
+              R"({"queue": {"type": "rabbitmq", "url": "amqp://u:hunter2@127.0.0.1:1/"}})");
+    auto run = [&](const std::string& command, const std::string& config) {
+        const std::string line = std::string(FLOWGATE_BINARY) + " " + command + " --config " +
+                                 (dir / config).string() + " --data " +
+                                 (dir / "data").string() + " --port 0 --admin-port 0 2>&1";
+        FILE* pipe = ::popen(line.c_str(), "r");
+        std::string output;
+        char buffer[4096];
+        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+            output.append(buffer, n);
+        const int status = ::pclose(pipe);
+        return std::make_pair(WEXITSTATUS(status), output);
+    };
+    const auto [ingressStatus, ingressOutput] = run("ingress", "config");
+    CHECK(ingressStatus != 0);
+    CHECK(ingressOutput.find("ingress needs a distributed backend") != std::string::npos);
+    const auto [workerStatus, workerOutput] = run("worker", "bad");
+    CHECK(workerStatus != 0);
+    CHECK(workerOutput.find("/state: the rabbitmq queue needs shared state") != std::string::npos);
+    CHECK(workerOutput.find("hunter2") == std::string::npos);
 }

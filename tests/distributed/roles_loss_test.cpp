@@ -31,14 +31,18 @@ TEST_CASE("kill -9 of worker hosts, ingresses and the broker under load loses no
     TempDir dir;
     const fs::path processed = dir / "processed.log";
     const fs::path config = dir / "config";
-    writeFile(config / "engine.json",
-              json{{"queue", {{"type", "rabbitmq"}, {"url", sharedBroker().url()},
-                              {"prefix", uniqueName("loss")}, {"confirmTimeoutMs", 3000}}},
-                   {"state", {{"type", "postgres"}, {"url", PostgresServer::shared().createSchema()}}},
-                   {"http", {{"host", "127.0.0.1"}}},
-                   {"workers", {{"processes", 1}, {"batch", 8}, {"leaseMs", 5000}}},
-                   {"logLevel", "warning"}}
-                  .dump());
+    writeFile(
+        config / "engine.json",
+        json{{"queue",
+              {{"type", "rabbitmq"},
+               {"url", sharedBroker().url()},
+               {"prefix", uniqueName("loss")},
+               {"confirmTimeoutMs", 3000}}},
+             {"state", {{"type", "postgres"}, {"url", PostgresServer::shared().createSchema()}}},
+             {"http", {{"host", "127.0.0.1"}}},
+             {"workers", {{"processes", 1}, {"batch", 8}, {"leaseMs", 5000}}},
+             {"logLevel", "warning"}}
+            .dump());
     writeFile(config / "flows" / "count.json",
               json{{"id", "count"},
                    {"steps",
@@ -51,8 +55,8 @@ TEST_CASE("kill -9 of worker hosts, ingresses and the broker under load loses no
     const std::vector<int> ports = {freePort(), freePort()};
     std::vector<std::unique_ptr<RoleProcess>> ingresses, workers;
     auto startIngress = [&](std::size_t i) {
-        return std::make_unique<RoleProcess>("ingress", config, dir / ("data-i" + std::to_string(i)),
-                                             dir / "ingress.log", ports[i]);
+        return std::make_unique<RoleProcess>(
+            "ingress", config, dir / ("data-i" + std::to_string(i)), dir / "ingress.log", ports[i]);
     };
     auto startWorker = [&](std::size_t i) {
         return std::make_unique<RoleProcess>("worker", config, dir / ("data-w" + std::to_string(i)),
@@ -110,7 +114,8 @@ TEST_CASE("kill -9 of worker hosts, ingresses and the broker under load loses no
         REQUIRE(eventually(
             [&] {
                 for (const auto& p : ingresses)
-                    if (request(p->adminPort(), {"GET", "/readyz", "", "", {}, false}).status != 200)
+                    if (request(p->adminPort(), {"GET", "/readyz", "", "", {}, false}).status !=
+                        200)
                         return false;
                 return true;
             },
@@ -124,7 +129,8 @@ TEST_CASE("kill -9 of worker hosts, ingresses and the broker under load loses no
     const bool allRan = eventually(
         [&] {
             runs.clear();
-            for (const auto& line : jsonLines(processed)) ++runs[line.at("requestId").get<std::string>()];
+            for (const auto& line : jsonLines(processed))
+                ++runs[line.at("requestId").get<std::string>()];
             for (const auto& [id, when] : accepted)
                 if (!runs.count(id)) return false;
             return true;

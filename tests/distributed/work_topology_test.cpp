@@ -84,7 +84,8 @@ TEST_CASE("derived item ids differ per output and per re-run, and are stable") {
     CHECK(initialItemId("e", 0) != initialItemId("e", 1));
 }
 
-TEST_CASE("a retry waits in the smallest delay tier that covers it, then is back in the work queue") {
+TEST_CASE(
+    "a retry waits in the smallest delay tier that covers it, then is back in the work queue") {
     auto& server = sharedBroker();
     WorkTopology topology({uniqueName("topo"), 50});
     AmqpLink link(BrokerAddress::parse(server.url()), topology.declarations(), {});

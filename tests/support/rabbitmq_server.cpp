@@ -80,10 +80,11 @@ std::string uniqueNodeName() {
 
 }  // namespace
 
-bool RabbitMqServer::available() { return ::access(kServer, X_OK) == 0; }
+bool RabbitMqServer::available() {
+    return ::access(kServer, X_OK) == 0;
+}
 
-RabbitMqServer::RabbitMqServer(fs::path dir)
-    : dir_(std::move(dir)), nodeName_(uniqueNodeName()) {
+RabbitMqServer::RabbitMqServer(fs::path dir) : dir_(std::move(dir)), nodeName_(uniqueNodeName()) {
     fs::create_directories(dir_);
     // Only the broker's own plugins: the management UI would add seconds to every start.
     std::ofstream(dir_ / "enabled_plugins") << "[].\n";
@@ -183,14 +184,15 @@ void RabbitMqServer::resume() {
 }
 
 std::string RabbitMqServer::ctl(const std::string& args) const {
-    const std::string command = "HOME='" + dir_.string() + "' " + kCtl + " -n " + nodeName_ +
-                                " -q " + args + " 2>&1";
+    const std::string command =
+        "HOME='" + dir_.string() + "' " + kCtl + " -n " + nodeName_ + " -q " + args + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("popen failed");
     std::string output;
     std::array<char, 4096> buffer{};
     std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+        output.append(buffer.data(), n);
     const int status = ::pclose(pipe);
     if (status != 0) throw std::runtime_error("rabbitmqctl " + args + " failed: " + output);
     return output;
@@ -201,7 +203,8 @@ std::string RabbitMqServer::logTail() const {
     for (const auto& file : {dir_ / "server.out", dir_ / "log" / (nodeName_ + ".log")}) {
         std::ifstream in(file);
         std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        text << "== " << file.string() << "\n" << all.substr(all.size() > 3000 ? all.size() - 3000 : 0);
+        text << "== " << file.string() << "\n"
+             << all.substr(all.size() > 3000 ? all.size() - 3000 : 0);
     }
     return text.str();
 }
