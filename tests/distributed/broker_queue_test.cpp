@@ -283,3 +283,75 @@ TEST_CASE("broker queue loss test: kill -9 of the broker under load loses no acc
     // most the deliveries a worker holds (its prefetch) per broker kill.
     CHECK(duplicates <= 3 * 16);
 }
+
+TEST_CASE("broker queue: a dead letter is kept in the state and a replay runs it again") {
+    Cluster c;
+    Node ingress(c.topology, *c.state, false);
+    Node worker(c.topology, *c.state, true);
+    ingress.queue.enqueue({item("exec-d", "broken", "m")});
+    auto taken = takeAll(worker.queue, 1);
+    REQUIRE(taken.size() == 1);
+    queue::Outcome dead;
+    dead.itemId = taken[0].id;
+    dead.leaseToken = taken[0].leaseToken;
+    dead.kind = queue::Outcome::Kind::deadLetter;
+    dead.failed = true;
+    dead.error = "gave up";
+    worker.queue.settle({dead});
+    CHECK_FALSE(c.state->hasPending("exec-d"));
+    const auto page = ingress.queue.admin()->deadLetterPage({});
+    REQUIRE(page.items.size() == 1);
+    CHECK(page.items[0].error == "gave up");
+    CHECK(page.items[0].message == "m");
+
+    // Replayed from the other node: back in the broker, run again with fresh attempts.
+    REQUIRE(ingress.queue.admin()->replayDeadLetter(page.items[0].id) == "exec-d");
+    auto again = takeAll(worker.queue, 1);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].executionId == "exec-d");
+    CHECK(again[0].stepId == "broken");
+    CHECK(again[0].message == "m");
+    CHECK(again[0].failedAttempts == 0);
+    worker.queue.settle({completed(again[0])});
+    CHECK(ingress.queue.admin()->deadLetterPage({}).items.empty());
+}
+
+TEST_CASE("broker queue: a parked item runs again when resumed, or when its wait times out") {
+    Cluster c;
+    Node ingress(c.topology, *c.state, false);
+    Node worker(c.topology, *c.state, true);
+    ingress.queue.enqueue({item("exec-w", "approve", "asked"), item("exec-w", "approve", "asked")});
+    auto taken = takeAll(worker.queue, 2);
+    REQUIRE(taken.size() == 2);
+    auto park = [](const queue::WorkItem& t, std::chrono::milliseconds timeout,
+                   const std::string& token) {
+        queue::Outcome wait;
+        wait.itemId = t.id;
+        wait.leaseToken = t.leaseToken;
+        wait.kind = queue::Outcome::Kind::wait;
+        wait.message = "parked";
+        wait.waitToken = token;
+        wait.delay = timeout;
+        return wait;
+    };
+    worker.queue.settle({park(taken[0], 60s, "token-a"), park(taken[1], 700ms, "token-b")});
+
+    // The one that times out comes back by itself (housekeeping publishes it).
+    auto timedOut = takeAll(worker.queue, 1);
+    REQUIRE(timedOut.size() == 1);
+    CHECK(timedOut[0].message == "parked");
+    worker.queue.settle({completed(timedOut[0])});
+
+    // The other is resumed through the ingress, once.
+    const auto parked = ingress.queue.waiting("exec-w");
+    REQUIRE(parked.size() == 1);
+    CHECK(parked[0].waitToken == "token-a");
+    CHECK_FALSE(ingress.queue.resume(parked[0].id, "wrong", "x"));
+    CHECK(ingress.queue.resume(parked[0].id, "token-a", "answered"));
+    CHECK_FALSE(ingress.queue.resume(parked[0].id, "token-a", "again"));
+    auto resumed = takeAll(worker.queue, 1);
+    REQUIRE(resumed.size() == 1);
+    CHECK(resumed[0].message == "answered");
+    worker.queue.settle({completed(resumed[0])});
+    CHECK_FALSE(c.state->hasPending("exec-w"));
+}
