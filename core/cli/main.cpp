@@ -33,6 +33,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run        start the engine: an intake process (webhooks, queue) and worker\n"
     "             processes (steps), supervised\n"
+    "  ingress    with a distributed backend (engine.json queue: rabbitmq): take webhook\n"
+    "             calls, run no steps; any number, on any machines\n"
+    "  worker     with a distributed backend: run worker processes, take no calls\n"
     "  validate   check a config directory and list every error\n"
     "  plugins    list the components the plugins provide\n"
     "  version    print versions and the plugin ABI key\n"
@@ -76,6 +79,12 @@ EngineOptions parseOptions(const std::vector<std::string>& args) {
             return args[++i];
         };
         if (arg == "--config") options.configDir = value();
+        else if (arg == "--role") {  // `_intake`'s: which of run, ingress and worker it is
+            const std::string& role = value();
+            if (role == "ingress") options.role = flowgate::cli::EngineRole::ingress;
+            else if (role == "worker") options.role = flowgate::cli::EngineRole::worker;
+            else if (role != "all") usageError("--role needs all, ingress or worker");
+        }
         else if (arg == "--plugins") options.pluginDirs.emplace_back(value());
         else if (arg == "--data") options.dataDir = value();
         else if (arg == "--log-format") options.logFormat = logFormat(value());
@@ -134,10 +143,16 @@ int intakeCommand(const EngineOptions& options) {
         std::cerr << "flowgate: " << e.what() << '\n';
         return 1;
     }
-    std::cout << "Flowgate listening on " << engine->baseUrl() << '\n';
-    std::cout << "Flowgate admin on " << engine->adminUrl() << '\n';
-    for (const auto& id : engine->flowIds())
-        std::cout << "  flow " << id << ": " << engine->baseUrl() << "/hook/" << id << '\n';
+    if (options.role == flowgate::cli::EngineRole::worker) {
+        std::cout << "Flowgate worker host: " << engine->config().workers.processes
+                  << " worker process(es)\n";
+        std::cout << "Flowgate admin on " << engine->adminUrl() << '\n';
+    } else {
+        std::cout << "Flowgate listening on " << engine->baseUrl() << '\n';
+        std::cout << "Flowgate admin on " << engine->adminUrl() << '\n';
+        for (const auto& id : engine->flowIds())
+            std::cout << "  flow " << id << ": " << engine->baseUrl() << "/hook/" << id << '\n';
+    }
     std::cout << std::flush;
 
     int signal = 0;
@@ -200,7 +215,7 @@ int main(int argc, char** argv) {
     // configured level.
     flowgate::cli::setUpLogging("information");
     try {
-        if (command == "run") {
+        if (command == "run" || command == "ingress" || command == "worker") {
             // Refuses a bad command line here, with exit status 2.
             const EngineOptions options = parseOptions(args);
             // The supervisor's own lines take the engine's log format too. engine.json's
@@ -210,7 +225,8 @@ int main(int argc, char** argv) {
                 "information",
                 options.logFormat.value_or(
                     flowgate::config::loadEngineConfig(options.configDir, ignored).logFormat));
-            std::vector<std::string> intakeArgs = {"_intake"};
+            std::vector<std::string> intakeArgs = {"_intake", "--role",
+                                                   command == "run" ? "all" : command};
             intakeArgs.insert(intakeArgs.end(), args.begin(), args.end());
             return flowgate::cli::superviseIntake(intakeArgs);
         }

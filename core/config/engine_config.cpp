@@ -5,6 +5,7 @@
 
 #include <Poco/Net/IPAddress.h>
 
+#include "config/distributed_settings.hpp"
 #include "config/json_file.hpp"
 #include "plugin/config_schema.hpp"
 
@@ -147,6 +148,9 @@ const plugin::ConfigSchema& engineSchema() {
           }
         })");
         s["properties"]["retry"] = retryPolicySchema();
+        // The distributed backend's keys live with their reader (distributed_settings).
+        s["properties"]["queue"]["properties"].update(distributedQueueSchemaProperties());
+        s["properties"]["state"] = distributedStateSchema();
         return plugin::ConfigSchema::compile(s);
     }();
     return schema;
@@ -276,6 +280,7 @@ EngineConfig engineConfigFrom(const fs::path& configDir, const json& document,
         doc->value("reload", json::object()).value("intervalMs", config.reload.interval.count()));
 
     config.retry = retryPolicyFrom(doc->value("retry", json::object()), config.retry);
+    config.distributed = distributedSettingsFrom(*doc, dir, file.string(), errors);
     return config;
 }
 

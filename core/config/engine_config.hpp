@@ -6,12 +6,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/config_error.hpp"
+#include "config/distributed_settings.hpp"
 
 namespace flowgate::config {
 
@@ -131,6 +133,9 @@ struct EngineConfig {
     QueueSettings queue;
     AdminSettings admin;
     HistorySettings history;
+    // Set when "queue" is RabbitMQ with "state" in PostgreSQL (ingress and worker roles);
+    // unset: the embedded SQLite queue.
+    std::optional<DistributedSettings> distributed;
     std::string logLevel = "information";
     std::string logFormat = "text";  // or "json": one object per line (engine/logging.hpp)
     // engine.json as read and checked ({} without a file): the intake hands it to its

@@ -10,6 +10,7 @@
 #include "admin/admin_server.hpp"
 #include "admin/admin_token.hpp"
 #include "attachments/attachment_store.hpp"
+#include "distributed/distributed_backend.hpp"
 #include "engine/config_reloader.hpp"
 #include "engine/loaded_config.hpp"
 #include "engine/worker_supervisor.hpp"
@@ -38,6 +39,38 @@ namespace {
 constexpr std::chrono::milliseconds kOpenPatience{2000};
 constexpr std::chrono::milliseconds kOpenRetry{100};
 constexpr std::chrono::milliseconds kReopenInterval{1000};
+// How long the start waits for the broker link (connected, queues declared and verified).
+constexpr std::chrono::milliseconds kBrokerPatience{30000};
+
+// The distributed backend of this process, its queues verified before traffic (or, if
+// the broker cannot be reached yet, answering 503 until the link is up).
+std::unique_ptr<distributed::DistributedBackend> openBackend(const config::DistributedSettings& settings,
+                                                             const config::EngineConfig& engine,
+                                                             EngineRole role) {
+    distributed::DistributedSettings s;
+    s.brokerUrl = settings.brokerUrl;
+    s.state.url = settings.stateUrl;
+    s.state.connections = static_cast<std::size_t>(settings.stateConnections);
+    s.state.maxMessageBytes = engine.history.maxMessageBytes;
+    s.state.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
+    s.state.maxExecutions = engine.history.maxExecutions;
+    s.topology.prefix = settings.prefix;
+    s.topology.deliveryLimit = settings.deliveryLimit;
+    s.prefetch = static_cast<std::uint16_t>(settings.prefetch);
+    s.confirmTimeout = settings.confirmTimeout;
+    s.takesCalls = role != EngineRole::worker;
+    s.runsWork = role != EngineRole::ingress;
+    std::unique_ptr<distributed::DistributedBackend> backend;
+    try {
+        backend = std::make_unique<distributed::DistributedBackend>(s);
+    } catch (const std::exception& e) {
+        throw StartupError(std::string("cannot open the shared state: ") + e.what());
+    }
+    if (!backend->waitReady(kBrokerPatience))
+        Poco::Logger::get("flowgate.intake")
+            .error("the broker's queues are not verified yet: answering 503 until they are");
+    return backend;
+}
 
 }  // namespace
 
@@ -46,12 +79,17 @@ enum class Phase { starting, ready, draining };
 
 struct Engine::Parts {
     std::unique_ptr<LoadedConfig> loaded;
+    EngineRole role = EngineRole::all;
+    // The distributed mode's broker link and shared state: made first and gone last, as
+    // the queue and the reply channel over them receive deliveries until it goes.
+    std::unique_ptr<distributed::DistributedBackend> backend;
     flow::FlowCatalog catalog;
     runtime::RuntimeMetrics runtimeMetrics;
     http::HttpMetrics httpMetrics;
     http::EdgeMetrics edgeMetrics;
     http::RateLimiter rateLimiter;
-    std::unique_ptr<reply::ReplyChannel> replies = reply::makeInProcessReplyChannel();
+    std::unique_ptr<reply::ReplyChannel> ownReplies = reply::makeInProcessReplyChannel();
+    reply::ReplyChannel* replies = ownReplies.get();  // or the backend's
     std::unique_ptr<queue::DiskAlarm> diskAlarm;
     std::unique_ptr<queue::GuardedQueue> queue;
     std::unique_ptr<attachments::AttachmentStore> attachments;
@@ -82,6 +120,8 @@ struct Engine::Parts {
 
     json health() const {
         if (diskAlarm->raised()) return {{"status", "disk-alarm"}, {"reason", diskAlarm->reason()}};
+        if (backend && !backend->ready())
+            return {{"status", "unavailable"}, {"reason", "not connected to the broker"}};
         queue::QueueStats stats;
         try {
             stats = queue->stats();
@@ -232,6 +272,11 @@ ConfigRejected::ConfigRejected(const config::ConfigErrors& errors)
 Engine::Engine(const EngineOptions& options) : parts_(std::make_unique<Parts>()) {
     parts_->loaded = loadConfig(options);
     if (!parts_->loaded->engineErrors.empty()) throw ConfigRejected(parts_->loaded->engineErrors);
+    parts_->role = options.role;
+    if (options.role != EngineRole::all && !parts_->loaded->engine.distributed)
+        throw StartupError(std::string(options.role == EngineRole::ingress ? "ingress" : "worker") +
+                           " needs a distributed backend: engine.json \"queue\": {\"type\": "
+                           "\"rabbitmq\", …} and \"state\": {\"type\": \"postgres\", …}");
     parts_->catalog.replace(parts_->loaded->flows);
     // The baseline signature is taken now, so only changes after this load count.
     parts_->reloader = std::make_unique<ConfigReloader>(
@@ -278,31 +323,42 @@ void Engine::start() {
             else
                 logger.warning("%s: accepting webhooks again", text);
         });
-    queue::SqliteQueueOptions queueOptions;
-    queueOptions.dataDir = engine.dataDir;
-    queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
-    queueOptions.maxBacklogBytes = engine.queue.maxBytes;
-    queueOptions.walLimitBytes = engine.queue.walLimitBytes;
-    queueOptions.history.maxMessageBytes = engine.history.maxMessageBytes;
-    queueOptions.history.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
-    queueOptions.history.maxExecutions = engine.history.maxExecutions;
-    auto openQueue = [queueOptions]() -> std::unique_ptr<queue::Queue> {
-        return std::make_unique<queue::SqliteQueue>(queueOptions);
-    };
     std::unique_ptr<queue::Queue> opened;
-    std::string openError;
-    for (const auto giveUp = std::chrono::steady_clock::now() + kOpenPatience;;) {
-        try {
-            opened = openQueue();
-            break;
-        } catch (const std::exception& e) {
-            openError = e.what();
+    queue::GuardedQueue::Opener openQueue;
+    if (const auto& settings = engine.distributed) {
+        p.backend = openBackend(*settings, engine, p.role);
+        opened = p.backend->makeQueue();
+        p.replies = &p.backend->replies();
+        // The link reconnects by itself; a queue over it is never made again.
+        openQueue = []() -> std::unique_ptr<queue::Queue> {
+            throw queue::QueueUnavailable("the distributed queue is opened once, at start");
+        };
+    } else {
+        queue::SqliteQueueOptions queueOptions;
+        queueOptions.dataDir = engine.dataDir;
+        queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
+        queueOptions.maxBacklogBytes = engine.queue.maxBytes;
+        queueOptions.walLimitBytes = engine.queue.walLimitBytes;
+        queueOptions.history.maxMessageBytes = engine.history.maxMessageBytes;
+        queueOptions.history.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
+        queueOptions.history.maxExecutions = engine.history.maxExecutions;
+        openQueue = [queueOptions]() -> std::unique_ptr<queue::Queue> {
+            return std::make_unique<queue::SqliteQueue>(queueOptions);
+        };
+        std::string openError;
+        for (const auto giveUp = std::chrono::steady_clock::now() + kOpenPatience;;) {
+            try {
+                opened = openQueue();
+                break;
+            } catch (const std::exception& e) {
+                openError = e.what();
+            }
+            if (p.diskAlarm->raised() || std::chrono::steady_clock::now() >= giveUp) break;
+            std::this_thread::sleep_for(kOpenRetry);
         }
-        if (p.diskAlarm->raised() || std::chrono::steady_clock::now() >= giveUp) break;
-        std::this_thread::sleep_for(kOpenRetry);
+        if (!opened && !p.diskAlarm->raised())
+            throw StartupError("cannot open the queue: " + openError);
     }
-    if (!opened && !p.diskAlarm->raised())
-        throw StartupError("cannot open the queue: " + openError);
     p.queue = std::make_unique<queue::GuardedQueue>(
         std::move(opened), openQueue, *p.diskAlarm, kReopenInterval,
         [&logger](const std::string& error) {
@@ -314,52 +370,57 @@ void Engine::start() {
     } catch (const std::exception& e) {
         throw StartupError(std::string("cannot open the attachment store: ") + e.what());
     }
-    try {
-        p.server = std::make_unique<http::WebhookServer>(
-            http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
-                                  engine.http, p.httpMetrics, engine.publicBaseUrl},
-            http::StatusEndpoints{[&p] { return p.readiness().first; }}, p.edgeMetrics);
-    } catch (const http::TlsError& e) {
-        throw StartupError("HTTPS: " + std::string(e.what()));
-    } catch (const std::exception& e) {
-        throw StartupError("cannot listen on " + engine.http.host + ":" +
-                           std::to_string(engine.http.port) + ": " + e.what());
+    // A worker host takes no webhook calls; an ingress runs no steps.
+    if (p.role != EngineRole::worker) {
+        try {
+            p.server = std::make_unique<http::WebhookServer>(
+                http::WebhookServices{p.catalog, *p.queue, *p.attachments, *p.replies, p.rateLimiter,
+                                      engine.http, p.httpMetrics, engine.publicBaseUrl},
+                http::StatusEndpoints{[&p] { return p.readiness().first; }}, p.edgeMetrics);
+        } catch (const http::TlsError& e) {
+            throw StartupError("HTTPS: " + std::string(e.what()));
+        } catch (const std::exception& e) {
+            throw StartupError("cannot listen on " + engine.http.host + ":" +
+                               std::to_string(engine.http.port) + ": " + e.what());
+        }
     }
-    const fs::path socket = engine.dataDir / "workers.sock";
-    try {
-        p.queueService = std::make_unique<ipc::QueueService>(
-            socket, *p.queue, p.ledger, *p.replies, p.runtimeMetrics, engine.workers.lease);
-    } catch (const std::exception& e) {
-        throw StartupError(std::string("cannot open the worker socket: ") + e.what());
+    if (p.role != EngineRole::ingress) {
+        const fs::path socket = engine.dataDir / "workers.sock";
+        try {
+            p.queueService = std::make_unique<ipc::QueueService>(
+                socket, *p.queue, p.ledger, *p.replies, p.runtimeMetrics, engine.workers.lease);
+        } catch (const std::exception& e) {
+            throw StartupError(std::string("cannot open the worker socket: ") + e.what());
+        }
+        std::vector<std::string> workerArgs = {
+            "_worker",
+            "--config",
+            engine.configDir.string(),
+            "--data",
+            engine.dataDir.string(),
+            "--socket",
+            socket.string(),
+            "--public-base-url",
+            engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl,
+            "--log-format",  // a --log-format of `run` reaches the workers too
+            engine.logFormat,
+            "--engine-json",  // the settings this intake runs on, whatever the file says later
+            engine.document.dump(),
+            "--log-fd",  // see WorkerSupervisor: stdout and stderr are captured
+            "3"};
+        for (const auto& dir : engine.pluginPath) {
+            workerArgs.push_back("--plugins");
+            workerArgs.push_back(dir.string());
+        }
+        p.workers = std::make_unique<WorkerSupervisor>(std::move(workerArgs), engine.workers.processes,
+                                                       p.ledger, *p.queueService, p.catalog,
+                                                       engine.retry, p.runtimeMetrics);
+        p.workers->start();
     }
-    std::vector<std::string> workerArgs = {
-        "_worker",
-        "--config",
-        engine.configDir.string(),
-        "--data",
-        engine.dataDir.string(),
-        "--socket",
-        socket.string(),
-        "--public-base-url",
-        engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl,
-        "--log-format",  // a --log-format of `run` reaches the workers too
-        engine.logFormat,
-        "--engine-json",  // the settings this intake runs on, whatever the file says later
-        engine.document.dump(),
-        "--log-fd",  // see WorkerSupervisor: stdout and stderr are captured
-        "3"};
-    for (const auto& dir : engine.pluginPath) {
-        workerArgs.push_back("--plugins");
-        workerArgs.push_back(dir.string());
-    }
-    p.workers = std::make_unique<WorkerSupervisor>(std::move(workerArgs), engine.workers.processes,
-                                                   p.ledger, *p.queueService, p.catalog,
-                                                   engine.retry, p.runtimeMetrics);
-    p.workers->start();
     p.adminApi = std::make_unique<admin::AdminApi>(
         p.catalog, *p.queue, engine.publicBaseUrl.empty() ? baseUrl() : engine.publicBaseUrl);
     p.adminServer->setApi(p.adminApi.get());
-    p.server->start();
+    if (p.server) p.server->start();
     p.reloader->start();
     p.phase = Phase::ready;
 }
@@ -412,7 +473,10 @@ const config::EngineConfig& Engine::config() const {
 
 std::string Engine::baseUrl() const {
     const bool https = parts_->server ? parts_->server->secure() : config().http.tls.enabled();
-    return (https ? "https://" : "http://") + config().http.host + ":" + std::to_string(port());
+    // A worker host has no webhook port: its resume URLs name the configured one (set
+    // publicBaseUrl to the ingresses' address).
+    const int shown = parts_->server ? port() : config().http.port;
+    return (https ? "https://" : "http://") + config().http.host + ":" + std::to_string(shown);
 }
 
 std::vector<std::string> Engine::flowIds() const {

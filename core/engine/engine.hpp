@@ -16,8 +16,15 @@
 
 namespace flowgate::cli {
 
+// What one process of the engine does. `all`: `flowgate run` (webhooks, the queue, the
+// worker processes). With a distributed backend (engine.json "queue": rabbitmq), the
+// roles can run apart, on many machines: `ingress` takes webhook calls and runs no
+// workers; `worker` runs worker processes and takes no calls.
+enum class EngineRole { all, ingress, worker };
+
 // Command-line overrides of engine.json.
 struct EngineOptions {
+    EngineRole role = EngineRole::all;
     std::filesystem::path configDir = "config";
     std::optional<int> port;
     std::optional<int> adminPort;  // admin.port
