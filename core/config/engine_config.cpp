@@ -6,7 +6,7 @@
 #include <Poco/Net/IPAddress.h>
 
 #include "config/json_file.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::config {
 
@@ -47,8 +47,8 @@ RetryPolicy retryPolicyFrom(const json& retry, RetryPolicy base) {
 
 namespace {
 
-const plugin::ConfigSchema& engineSchema() {
-    static const plugin::ConfigSchema schema = [] {
+const ConfigSchema& engineSchema() {
+    static const ConfigSchema schema = [] {
         json s = json::parse(R"({
           "type": "object",
           "additionalProperties": false,
@@ -147,7 +147,7 @@ const plugin::ConfigSchema& engineSchema() {
           }
         })");
         s["properties"]["retry"] = retryPolicySchema();
-        return plugin::ConfigSchema::compile(s);
+        return ConfigSchema::compile(s);
     }();
     return schema;
 }

@@ -10,7 +10,7 @@
 
 #include "plugin/component_registry.hpp"
 #include "plugin/plugin_library.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ using flowgate::plugin::ComponentRegistry;
 using flowgate::plugin::engineAbiKey;
 using flowgate::plugin::LoadedPlugin;
 using flowgate::plugin::loadPlugin;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::test::TempDir;
 using nlohmann::json;
 
