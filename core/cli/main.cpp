@@ -15,11 +15,11 @@
 #include <Poco/Logger.h>
 
 #include "cli/admin_commands.hpp"
-#include "cli/engine.hpp"
-#include "cli/logging.hpp"
+#include "engine/engine.hpp"
+#include "engine/logging.hpp"
 #include "cli/plugins_command.hpp"
-#include "cli/supervisor.hpp"
-#include "cli/worker_role.hpp"
+#include "engine/supervisor.hpp"
+#include "engine/worker_role.hpp"
 #include "config/engine_config.hpp"
 #include "flowgate/abi.hpp"
 #include "plugin/plugin_library.hpp"

@@ -90,7 +90,7 @@ struct QueueSettings {
     unsigned long long walLimitBytes = 64ull << 20;
 };
 
-// Picking up changed config while the engine runs (see cli/config_reloader.hpp).
+// Picking up changed config while the engine runs (see engine/config_reloader.hpp).
 struct ReloadSettings {
     // How often plugin, flow and credential directories are checked; 0: only on SIGHUP.
     std::chrono::milliseconds interval{2000};
@@ -132,7 +132,7 @@ struct EngineConfig {
     AdminSettings admin;
     HistorySettings history;
     std::string logLevel = "information";
-    std::string logFormat = "text";  // or "json": one object per line (cli/logging.hpp)
+    std::string logFormat = "text";  // or "json": one object per line (engine/logging.hpp)
     // engine.json as read and checked ({} without a file): the intake hands it to its
     // workers, so a worker started later runs on the intake's settings, not on a file
     // that was changed or broken since.

@@ -16,45 +16,13 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "http/access_log.hpp"
+#include "http/edge_connection.hpp"
 #include "http/json_response.hpp"
 #include "http/request_id.hpp"
 #include "http/tls_transport.hpp"
 #include "http/transport.hpp"
 
 namespace flowgate::http {
-
-using Clock = std::chrono::steady_clock;
-
-struct EdgeServer::Connection {
-    Connection(int f, const ParseLimits& limits) : fd(f), parser(limits) {}
-
-    enum class Phase { idle, receiving, handling, writing, draining };
-
-    const int fd;
-    std::unique_ptr<Transport> transport;
-    std::string addressKey;  // for the per-address count
-    Poco::Net::IPAddress client;
-    Poco::Net::SocketAddress local;
-    RequestParser parser;
-    std::string pending;  // received after the request being handled (pipelined)
-    std::string out;      // the answer, or what of it the socket has not taken yet
-    std::size_t outPos = 0;
-    Phase phase = Phase::idle;
-    Clock::time_point deadline;         // of the current phase
-    Clock::time_point headerDeadline;   // of the request being received
-    Clock::time_point requestDeadline;  // ... including the wait for a handler
-    Clock::time_point started;          // the first byte of the request being received
-    bool keepAlive = true;
-    bool closeAfterWrite = false;
-    bool broken = false;  // a write failed: the peer is gone
-    bool flushWantsRead = false;  // TLS: the unfinished write waits for readable
-    // TLS: the first request's header deadline counts from the accept, so the handshake
-    // spends from the same budget.
-    bool firstRequest = true;
-    Clock::time_point acceptedAt;
-    // True while a handler thread owns the connection (it is not armed in epoll then).
-    std::atomic<bool> busy{false};
-};
 
 namespace {
 
@@ -67,141 +35,7 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::chrono::milliseconds kExpiryInterval{100};
 constexpr std::chrono::milliseconds kAcceptPause{100};
 
-double millisecondsSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// The status line, framing fields and body of `response`.
-void serialize(std::string& out, const Response& response, bool head, bool close,
-               int versionMinor) {
-    const bool noBody = response.status == 204 || response.status == 304 ||
-                        (response.status >= 100 && response.status < 200);
-    out.clear();
-    out.reserve(160 + response.body.size());
-    out += "HTTP/1.1 ";
-    out += std::to_string(response.status);
-    out += ' ';
-    out += reasonPhrase(response.status);
-    out += "\r\n";
-    for (const auto& [name, value] : response.headers) {
-        out += name;
-        out += ": ";
-        out += value;
-        out += "\r\n";
-    }
-    if (!noBody) {
-        out += "Content-Length: ";
-        out += std::to_string(response.body.size());
-        out += "\r\n";
-    }
-    if (close)
-        out += "Connection: close\r\n";
-    else if (versionMinor == 0)
-        out += "Connection: keep-alive\r\n";
-    out += "\r\n";
-    if (!noBody && !head) out += response.body;
-}
-
 }  // namespace
-
-struct EdgeServer::Returns {
-    std::mutex mutex;
-    std::vector<Connection*> connections;  // answered, for the loop to write
-    bool closed = false;  // the server is going away: late answers are dropped
-    int wakeFd = -1;
-
-    // Under `mutex`. One wake per batch of returns: the loop takes the whole list.
-    void push(Connection* c) {
-        const bool first = connections.empty();
-        connections.push_back(c);
-        if (first) {
-            const std::uint64_t one = 1;
-            [[maybe_unused]] auto n = ::write(wakeFd, &one, sizeof one);
-        }
-    }
-};
-
-// The deferred answer of one request: written into its connection, which stays busy (out
-// of epoll and past any deadline) until then, and handed to the loop.
-class EdgeServer::Sender final : public ResponseSender {
-public:
-    // `access`: what the access log line needs of the request (null: no line).
-    struct Access {
-        std::string method;
-        std::string path;
-        Clock::time_point started;
-        std::string remote;
-    };
-
-    Sender(std::shared_ptr<Returns> returns, Connection& c, bool head, bool close,
-           int versionMinor, std::string requestId, std::unique_ptr<Access> access)
-        : returns_(std::move(returns)),
-          connection_(c),
-          head_(head),
-          close_(close),
-          versionMinor_(versionMinor),
-          requestId_(std::move(requestId)),
-          access_(std::move(access)) {}
-
-    ~Sender() override {
-        if (sent_.load()) return;
-        // Nobody answered (a completion lost on an error path): the caller still gets one.
-        Response response;
-        sendJson(response, 500,
-                 {{"error", "internal_error"},
-                  {"message", "the request could not be handled"},
-                  {"requestId", requestId_}});
-        send(std::move(response));
-    }
-
-    void send(Response response) override {
-        if (sent_.exchange(true)) return;
-        if (access_)
-            logAccess({access_->method, access_->path, response.status, response.flow, requestId_,
-                       millisecondsSince(access_->started), access_->remote});
-        std::string out;
-        serialize(out, response, head_, close_, versionMinor_);
-        std::lock_guard lock(returns_->mutex);
-        if (returns_->closed) return;
-        connection_.out = std::move(out);
-        connection_.outPos = 0;
-        connection_.closeAfterWrite = close_;
-        returns_->push(&connection_);
-    }
-
-private:
-    const std::shared_ptr<Returns> returns_;
-    Connection& connection_;
-    const bool head_;
-    const bool close_;
-    const int versionMinor_;
-    const std::string requestId_;
-    const std::unique_ptr<Access> access_;
-    std::atomic<bool> sent_{false};
-};
-
-// Lets the handler of one job defer its answer.
-class EdgeServer::JobDeferral final : public Deferral {
-public:
-    JobDeferral(EdgeServer& server, Job& job, bool close)
-        : server_(server), job_(job), close_(close) {}
-
-    std::shared_ptr<ResponseSender> defer() override {
-        const Request& r = job_.request;
-        auto access = server_.settings_.accessLog
-                          ? std::make_unique<Sender::Access>(Sender::Access{
-                                r.method, std::string(r.path()), job_.started,
-                                r.clientAddress.toString()})
-                          : nullptr;
-        return std::make_shared<Sender>(server_.returns_, *job_.connection, r.method == "HEAD",
-                                        close_, r.versionMinor, r.id, std::move(access));
-    }
-
-private:
-    EdgeServer& server_;
-    Job& job_;
-    const bool close_;
-};
 
 EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics)
     : settings_(std::move(settings)),
@@ -607,83 +441,6 @@ void EdgeServer::expire(Clock::time_point now) {
         expired.push_back(c.get());
     }
     for (Connection* c : expired) close(*c);
-}
-
-// ---------------------------------------------------------------------------------------
-// Handler threads.
-
-void EdgeServer::handlerThread() {
-    while (true) {
-        std::unique_lock lock(jobsMutex_);
-        jobsReady_.wait(lock, [this] { return jobsClosed_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        Job job = std::move(jobs_.front());
-        jobs_.pop_front();
-        lock.unlock();
-        serve(job);
-    }
-}
-
-void EdgeServer::serve(Job& job) {
-    Connection& c = *job.connection;
-    const Request& request = job.request;
-    Response response;
-    bool close = !c.keepAlive || stopping_;
-    JobDeferral deferral(*this, job, close);
-    response.deferral = &deferral;
-    if (Clock::now() > job.deadline) {
-        // Waited too long for a handler: nothing was stored; the caller may try again.
-        ++metrics_.overloaded;
-        sendError(response, 503, "overloaded",
-                  "the request waited too long for the server; nothing was stored, try again");
-        response.set("Retry-After", "1");
-        close = true;
-    } else {
-        try {
-            handler_(request, response);
-        } catch (const std::exception& e) {
-            ++metrics_.handlerErrors;
-            Poco::Logger::get("flowgate.http")
-                .error("request %s (%s %s) failed: %s", request.id, request.method,
-                       std::string(request.path()), std::string(e.what()));
-            if (response.deferred()) return;  // its sender answers (500 if it is dropped)
-            response = Response{};
-            sendJson(response, 500,
-                     {{"error", "internal_error"},
-                      {"message", "the request could not be handled; nothing was stored"},
-                      {"requestId", request.id}});
-        } catch (...) {
-            ++metrics_.handlerErrors;
-            Poco::Logger::get("flowgate.http")
-                .error("request %s (%s %s) failed with an unknown exception", request.id,
-                       request.method, std::string(request.path()));
-            if (response.deferred()) return;
-            response = Response{};
-            sendJson(response, 500,
-                     {{"error", "internal_error"},
-                      {"message", "the request could not be handled; nothing was stored"},
-                      {"requestId", request.id}});
-        }
-    }
-    // A deferred answer is logged by its sender; the connection stays busy until then.
-    if (response.deferred()) return;
-    if (settings_.accessLog)
-        logAccess({request.method, request.path(), response.status, response.flow, request.id,
-                   millisecondsSince(job.started), request.clientAddress.toString()});
-    serialize(c.out, response, request.method == "HEAD", close, request.versionMinor);
-    c.outPos = 0;
-    c.closeAfterWrite = close;
-    if (flush(c) && !close && !c.broken && c.pending.empty()) {
-        // The common case, without waking the loop: back to epoll for the next request.
-        c.phase = Connection::Phase::idle;
-        c.deadline = Clock::now() + settings_.keepAliveTimeout;
-        arm(c, false);
-        c.busy.store(false, std::memory_order_release);
-        return;
-    }
-    // The rest (a slow reader, pipelined bytes, a close) is the loop's; it clears busy.
-    std::lock_guard lock(returns_->mutex);
-    returns_->push(&c);
 }
 
 }  // namespace flowgate::http

@@ -125,10 +125,6 @@ QueueStats GuardedQueue::stats() {
     return opened().stats();
 }
 
-std::vector<DeadLetter> GuardedQueue::deadLetters(std::size_t limit) {
-    return opened().deadLetters(limit);
-}
-
 QueueAdmin* GuardedQueue::admin() {
     return opened().admin();
 }

@@ -47,7 +47,6 @@ public:
     std::vector<WaitingItem> waiting(const std::string& executionId) override;
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     QueueStats stats() override;
-    std::vector<DeadLetter> deadLetters(std::size_t limit) override;
     QueueAdmin* admin() override;  // the open queue's; QueueUnavailable until open
     ExecutionHistory* history() override;
 

@@ -71,17 +71,6 @@ struct WaitingItem {
     std::string waitToken;
 };
 
-struct DeadLetter {
-    std::int64_t id = 0;
-    std::string flowId;
-    std::string executionId;
-    std::string stepId;
-    std::string message;
-    std::string error;
-    int attempts = 0;
-    std::int64_t failedAtMs = 0;  // Unix epoch, milliseconds
-};
-
 struct QueueStats {
     std::int64_t ready = 0;    // stored and not leased (including items waiting to retry)
     std::int64_t leased = 0;
@@ -170,8 +159,6 @@ public:
     virtual bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) = 0;
 
     virtual QueueStats stats() = 0;
-    // The newest dead letters first.
-    virtual std::vector<DeadLetter> deadLetters(std::size_t limit) = 0;
 
     // The operator's side (admin API) where the backend has one, else nullptr. Valid as
     // long as this queue. May throw QueueUnavailable (a queue that is not open yet).

@@ -20,9 +20,20 @@ struct DeadLetterQuery {
     std::size_t limit = 50;
 };
 
-// A dead letter as the admin API shows it; `id` names the dead-letter row (not the item).
+// A work item whose last attempt failed, as the admin API shows it.
+struct DeadLetter {
+    std::int64_t id = 0;  // the dead-letter row (what replay and delete take), not the item
+    std::string flowId;
+    std::string executionId;
+    std::string stepId;
+    std::string message;
+    std::string error;
+    int attempts = 0;
+    std::int64_t failedAtMs = 0;  // Unix epoch, milliseconds
+};
+
 struct DeadLetterPage {
-    std::vector<DeadLetter> items;  // newest first; DeadLetter::id is the row's id here
+    std::vector<DeadLetter> items;  // newest first
     std::optional<std::int64_t> nextBeforeId;
 };
 

@@ -79,7 +79,7 @@ private:
     sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteMessages_, deleteExecutions_;
 };
 
-// The delivery id inside an enqueueOnce key (http/webhook_handler.cpp's dedupeKey: flow,
+// The delivery id inside an enqueueOnce key (webhooks/webhook_handler.cpp's dedupeKey: flow,
 // header name and value joined by '\n'): the part after the last '\n', or "" if none.
 std::string deliveryIdOfKey(const std::string& key);
 

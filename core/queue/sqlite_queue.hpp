@@ -56,7 +56,7 @@ struct SqliteQueueOptions {
     // its own operation with QueueUnavailable; the other operations of its batch commit.
     std::uint64_t maxRowBytes = 0;
 
-    // How long the read connection (stats, deadLetters) waits for a lock held during WAL
+    // How long the read connection (stats, admin reads) waits for a lock held during WAL
     // recovery or checkpointing before failing.
     std::chrono::milliseconds busyTimeout{5000};
 
@@ -67,8 +67,8 @@ struct SqliteQueueOptions {
 // Thread safety: every Queue method may be called from any thread at the same time.
 // enqueue(), settle() and take() block until the writer has committed their effect (or
 // failed it: QueueUnavailable, nothing stored); so does enqueueOnce(). stats(),
-// deadLetters() and hasPending() read through a separate connection and never wait for
-// the writer.
+// hasPending() and the admin and history reads use a separate connection and never wait
+// for the writer.
 //
 // Times are wall-clock (Unix epoch milliseconds): they are stored, so they must mean the
 // same thing to the next process. A clock step shifts leases and delays by that much.
@@ -121,7 +121,6 @@ public:
     std::vector<WaitingItem> waiting(const std::string& executionId) override;
     bool resume(std::int64_t itemId, const std::string& waitToken, std::string message) override;
     QueueStats stats() override;
-    std::vector<DeadLetter> deadLetters(std::size_t limit) override;
 
     QueueAdmin* admin() override { return this; }
     ExecutionHistory* history() override { return this; }

@@ -121,7 +121,9 @@ TEST_CASE("poison steps cost only their own items, and end in the dead letters",
     options.dataDir = config.dataDir();
     flowgate::queue::SqliteQueue queue(options);
     std::map<std::string, flowgate::queue::DeadLetter> letters;
-    for (const auto& letter : queue.deadLetters(100)) letters[letter.flowId] = letter;
+    flowgate::queue::DeadLetterQuery all;
+    all.limit = 100;
+    for (const auto& letter : queue.deadLetterPage(all).items) letters[letter.flowId] = letter;
     REQUIRE(letters.size() == 5);
     const std::map<std::string, std::string> causes = {
         {"poison-abort",

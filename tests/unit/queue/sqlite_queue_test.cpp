@@ -15,6 +15,7 @@
 
 using namespace std::chrono_literals;
 using flowgate::queue::DeadLetter;
+using flowgate::queue::DeadLetterQuery;
 using flowgate::queue::NewWorkItem;
 using flowgate::queue::Outcome;
 using flowgate::queue::QueueUnavailable;
@@ -324,15 +325,19 @@ TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queu
     CHECK(stats.leased == 0);
     CHECK(stats.deadLetters == 2);
 
-    const auto letters = queue.deadLetters(10);
+    // Read as the admin API reads them: newest first, each under its dead-letter row's id.
+    DeadLetterQuery all;
+    all.limit = 10;
+    const auto letters = queue.deadLetterPage(all).items;
     REQUIRE(letters.size() == 2);
     const DeadLetter& newest = letters[0];
-    CHECK(newest.id == leased[1].id);
+    CHECK(newest.executionId == "exec-e");
+    CHECK(newest.stepId == "step-e");
     CHECK(newest.message == "payload-2");
     CHECK(newest.error.empty());
     CHECK(newest.attempts == 1);  // the attempt that gave up counts
     const DeadLetter& older = letters[1];
-    CHECK(older.id == leased[0].id);
+    CHECK(older.id < newest.id);
     CHECK(older.flowId == "flow-d");
     CHECK(older.executionId == "exec-d");
     CHECK(older.stepId == "step-d");
@@ -340,8 +345,17 @@ TEST_CASE("deadLetter moves the item to the dead letters with its error", "[queu
     CHECK(older.error == "gave up");
     CHECK(older.attempts == 2);
     CHECK(older.failedAtMs >= beforeMs);
-    CHECK(queue.deadLetters(1).size() == 1);
-    CHECK(queue.deadLetters(0).empty());
+    DeadLetterQuery one;
+    one.limit = 1;
+    const auto firstPage = queue.deadLetterPage(one);
+    REQUIRE(firstPage.items.size() == 1);
+    CHECK(firstPage.items[0].executionId == "exec-e");
+    REQUIRE(firstPage.nextBeforeId);
+    one.beforeId = firstPage.nextBeforeId;
+    const auto secondPage = queue.deadLetterPage(one);
+    REQUIRE(secondPage.items.size() == 1);
+    CHECK(secondPage.items[0].executionId == "exec-d");
+    CHECK_FALSE(secondPage.nextBeforeId);
 
     // A dead letter is not handed out again, and a stale settle of it changes nothing.
     CHECK(takeAll(queue).empty());

@@ -1,0 +1,186 @@
+// Opening the queue file: connection settings, the schema and its migrations, and the
+// recovery of what a dead owner left leased.
+#include "queue/sqlite_queue_impl.hpp"
+
+#include <stdexcept>
+
+namespace flowgate::queue {
+
+namespace {
+
+// Bumped only for changes an older build cannot safely ignore. Added tables and indexes
+// (deliveries, work_items_execution) are not such a change: an older build opening the
+// file just does not de-duplicate, which is all it ever did.
+constexpr int kSchemaVersion = 1;
+
+// One table of live items (ready, waiting to retry, or leased) and one of dead letters.
+// `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
+// leasing pushes it to the lease's end, so an expired lease needs no sweeper.
+// AUTOINCREMENT so an id is never reused: settle matches on (id, lease_token), and a dead
+// letter's item id must name one item forever.
+// `deliveries` holds enqueueOnce() keys. A row is live while expires_at_ms > now; an
+// expired row means nothing and is overwritten by the next use of its key or purged.
+// WITHOUT ROWID: the key is the only lookup, so it need not be stored twice.
+// A parked item (a step waiting for its execution to be resumed) has a `wait_token` and
+// its timeout as `available_at_ms`: a timeout needs no sweeper either.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS work_items (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id         TEXT    NOT NULL,
+    execution_id    TEXT    NOT NULL,
+    step_id         TEXT    NOT NULL,
+    message         TEXT    NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    available_at_ms INTEGER NOT NULL,
+    lease_token     INTEGER,
+    last_error      TEXT,
+    created_at_ms   INTEGER NOT NULL,
+    wait_token      TEXT
+);
+CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
+CREATE INDEX IF NOT EXISTS work_items_execution ON work_items (execution_id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    seq             INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL,
+    flow_id         TEXT    NOT NULL,
+    execution_id    TEXT    NOT NULL,
+    step_id         TEXT    NOT NULL,
+    message         TEXT    NOT NULL,
+    error           TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL,
+    failed_at_ms    INTEGER NOT NULL,
+    created_at_ms   INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    key             TEXT    PRIMARY KEY,
+    execution_id    TEXT    NOT NULL,
+    expires_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_expires ON deliveries (expires_at_ms);
+)sql";
+
+// Run after kSchema: files made before items could wait lack the column (an older build
+// ignores it, so the schema version stays).
+constexpr const char* kWaitingIndex =
+    "CREATE INDEX IF NOT EXISTS work_items_waiting ON work_items (execution_id) "
+    "WHERE wait_token IS NOT NULL";
+
+// Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
+// writer give them back in small steps when it chooses (see idleMaintenance), instead of
+// FULL's truncation inside every commit. The mode of an existing file changes only with a
+// VACUUM, done once here (instant for a new file); if that fails (no space for the copy), the file keeps its mode
+// and still reuses its free pages, it just never shrinks.
+void enableIncrementalVacuum(sqlite::Db& db) {
+    constexpr std::int64_t kIncremental = 2;
+    if (db.queryInt("PRAGMA auto_vacuum") == kIncremental) return;
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    // Even a new file needs it: switching to WAL mode has already written its header.
+    try {
+        db.exec("VACUUM");
+    } catch (const sqlite::Error&) {
+        // See above: a file that keeps its free pages is no error.
+    }
+}
+
+}  // namespace
+
+void SqliteQueue::Impl::openDatabase() {
+    const auto file = options_.dataDir / options_.fileName;
+    writeDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(writeDb_->handle(), static_cast<int>(options_.busyTimeout.count()));
+    if (writeDb_->queryText("PRAGMA journal_mode = WAL") != "wal") {
+        throw std::runtime_error("cannot switch " + file.string() + " to WAL mode");
+    }
+    // FULL: in WAL mode NORMAL skips the fsync at commit, and a power cut could then lose
+    // items whose enqueue already returned.
+    writeDb_->exec("PRAGMA synchronous = FULL");
+    // A WAL that grew past the limit (a long read, a burst) shrinks back to it once reset.
+    writeDb_->exec(
+        ("PRAGMA journal_size_limit = " + std::to_string(options_.walLimitBytes)).c_str());
+    pageSize_ = writeDb_->queryInt("PRAGMA page_size");
+    if (options_.maxRowBytes > 0) {
+        sqlite3_limit(writeDb_->handle(), SQLITE_LIMIT_LENGTH,
+                      static_cast<int>(std::min<std::uint64_t>(options_.maxRowBytes,
+                                                               std::numeric_limits<int>::max())));
+    }
+    enableIncrementalVacuum(*writeDb_);
+    // No checkpoint inside COMMIT; onWalCommit asks the checkpointer thread instead.
+    writeDb_->exec("PRAGMA wal_autocheckpoint = 0");
+    sqlite3_wal_hook(writeDb_->handle(), &Impl::onWalCommit, this);
+    if (options_.maxDatabaseBytes > 0) {
+        const std::int64_t pageSize = writeDb_->queryInt("PRAGMA page_size");
+        const auto pages = std::max<std::uint64_t>(
+            options_.maxDatabaseBytes / static_cast<std::uint64_t>(pageSize), 1);
+        writeDb_->exec(("PRAGMA max_page_count = " + std::to_string(pages)).c_str());
+    }
+
+    writeDb_->exec("BEGIN IMMEDIATE");
+    try {
+        const std::int64_t version = writeDb_->queryInt("PRAGMA user_version");
+        if (version > kSchemaVersion) {
+            throw std::runtime_error(file.string() + " has queue schema version " +
+                                     std::to_string(version) + ", newer than this build's " +
+                                     std::to_string(kSchemaVersion));
+        }
+        writeDb_->exec(kSchema);
+        if (writeDb_->queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
+                               "WHERE name = 'wait_token'") == 0) {
+            writeDb_->exec("ALTER TABLE work_items ADD COLUMN wait_token TEXT");
+        }
+        writeDb_->exec(kWaitingIndex);
+        createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
+        createAdminSchema(*writeDb_);
+        writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+
+        // The previous owner of the file is gone (we hold the lock), and so is whatever it
+        // had in flight: make those items ready at once, at their original place in line.
+        // The attempts counted when they were taken stay counted: a step that takes the
+        // whole engine down must not run for ever.
+        sqlite::Stmt clear(*writeDb_,
+                           "UPDATE work_items SET lease_token = NULL, "
+                           "available_at_ms = MIN(created_at_ms, ?1), "
+                           "last_error = 'the engine stopped while the item was leased "
+                           "(crash or kill)' "
+                           "WHERE lease_token IS NOT NULL");
+        {
+            sqlite::Stmt::Use use(clear);
+            use->bind(1, wallNowMs()).run();
+        }
+        storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
+        storedBytes_ = writeDb_->queryInt(
+            "SELECT COALESCE(SUM(length(CAST(message AS BLOB))), 0) FROM work_items");
+        deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
+        keyCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM deliveries");
+        writeDb_->exec("COMMIT");
+    } catch (...) {
+        if (!writeDb_->autocommit()) {
+            try {
+                writeDb_->exec("ROLLBACK");
+            } catch (...) {
+                // The error being thrown says more than this one would.
+            }
+        }
+        throw;
+    }
+
+    write_ = std::make_unique<WriteStatements>(*writeDb_);
+    history_ = std::make_unique<SqliteHistory>(*writeDb_, options_.history);
+    earliestFutureMs_ = queryEarliestFuture(wallNowMs());
+
+    // Opened after the file is in WAL mode, so this connection reads without blocking the
+    // writer and the writer never waits for it.
+    readDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(readDb_->handle(), static_cast<int>(options_.busyTimeout.count()));
+    readDb_->exec("PRAGMA query_only = 1");
+    read_ = std::make_unique<ReadStatements>(*readDb_);
+
+    checkpointDb_ = std::make_unique<sqlite::Db>(file);
+    sqlite3_busy_timeout(checkpointDb_->handle(),
+                         static_cast<int>(options_.busyTimeout.count()));
+    // A connection learns that the file is in WAL mode only when it first reads it. Until
+    // then sqlite3_wal_checkpoint_v2 on it returns SQLITE_OK and does nothing at all (log
+    // size -1): that is how the WAL once grew to 20 GB with not one page copied back.
+    checkpointDb_->queryInt("PRAGMA schema_version");
+}
+
+}  // namespace flowgate::queue

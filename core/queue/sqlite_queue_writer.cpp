@@ -1,0 +1,249 @@
+// The writer thread: takes every op waiting, applies them in one transaction (group
+// commit), and answers their callers only after COMMIT returned.
+#include "queue/sqlite_queue_impl.hpp"
+
+#include <pthread.h>
+
+namespace flowgate::queue {
+
+namespace {
+
+// SQLite errors that concern one operation's data, not the database: the operation fails
+// alone (its savepoint is rolled back) and the rest of the batch commits. Anything else
+// (FULL, IOERR, NOMEM, BUSY, CORRUPT, ...) fails the whole batch.
+bool isPerOpError(const sqlite::Error& e) {
+    return e.primaryCode() == SQLITE_CONSTRAINT || e.primaryCode() == SQLITE_TOOBIG;
+}
+
+}  // namespace
+
+void SqliteQueue::Impl::writerLoop() {
+    pthread_setname_np(pthread_self(), "fg-queue-writer");
+    Batch batch;
+    for (;;) {
+        std::uint64_t generation = 0;
+        bool closed = false;
+        {
+            std::unique_lock lock(mutex_);
+            // Idle means no commit wrote anything for a while: takes that find nothing
+            // (workers polling an empty queue) keep coming, but they write nothing.
+            bool idle = false;
+            while (pending_.empty() && !stopping_ && !idle) {
+                if (!changedSinceIdle_) {
+                    writerWake_.wait(lock);
+                } else if (SteadyClock::now() >= lastWriteAt_ + options_.idleCheckpointAfter) {
+                    idle = true;
+                } else {
+                    writerWake_.wait_until(lock, lastWriteAt_ + options_.idleCheckpointAfter);
+                }
+            }
+            if (idle) {
+                lock.unlock();
+                idleMaintenance();
+                continue;
+            }
+            if (pending_.empty()) {
+                return;  // stopping, and everything submitted has been served
+            }
+            // Take everything waiting: that is the whole of group commit. No waiting for
+            // more; the callers that arrive during this commit form the next batch.
+            batch.swap(pending_);
+            generation = generation_;
+            closed = closed_;
+        }
+        runBatch(batch, generation, closed);
+        batch.clear();
+        restartWalIfOverLimit();
+    }
+}
+
+void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool closed) {
+    const std::int64_t now = wallNowMs();
+    // Per op: empty if it succeeded, else why it failed alone.
+    std::vector<std::string> failures(batch.size());
+    // A take after close() gets nothing and does not lease, so shutdown strands no item.
+    std::vector<bool> skipped(batch.size(), false);
+    std::size_t active = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->generation = generation;
+        skipped[i] = closed && batch[i]->kind == Op::Kind::take;
+        active += skipped[i] ? 0 : 1;
+    }
+
+    Effects total;
+    std::optional<std::int64_t> earliest;
+    std::string batchError;
+    if (active > 0) {
+        sqlite::Db& db = *writeDb_;
+        const auto rollbackIfOpen = [&] {
+            // SQLite may already have rolled back on its own (FULL, IOERR, ...).
+            if (db.autocommit()) return;
+            try {
+                sqlite::Stmt::Use(write_->rollback)->run();
+            } catch (...) {
+                // Nothing more to do: the next BEGIN fails too, and reports it.
+            }
+        };
+        const auto applyAndCommit = [&](bool isolateOps) {
+            sqlite::Stmt::Use(write_->begin)->run();
+            total = applyOps(batch, skipped, failures, now, isolateOps);
+            if (now >= nextPurgeMs_) {
+                purgeExpiredKeys(now, total);
+            }
+            if (now >= nextPruneMs_) {
+                pruneHistory(now);
+            }
+            earliest = queryEarliestFuture(now);
+            sqlite::Stmt::Use(write_->commit)->run();
+        };
+        try {
+            try {
+                applyAndCommit(false);
+            } catch (const OpFailedAlone&) {
+                // Rare: one op failed on its own data. Start over with each op in its own
+                // savepoint, so that op alone is undone and the others commit.
+                rollbackIfOpen();
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    batch[i]->taken.clear();
+                    batch[i]->duplicateOf.reset();
+                    batch[i]->resumed = false;
+                    failures[i].clear();
+                }
+                applyAndCommit(true);
+            }
+        } catch (const std::exception& e) {
+            batchError = e.what();
+        } catch (...) {
+            batchError = "unknown error";
+        }
+        if (!batchError.empty()) {
+            rollbackIfOpen();
+        }
+    }
+
+    if (!batchError.empty()) {
+        for (auto& op : batch) {
+            op->taken.clear();  // leases that were never committed
+            op->finish(
+                std::make_exception_ptr(QueueUnavailable("queue store failed: " + batchError)));
+        }
+        return;
+    }
+
+    bool wakeTakers = false;
+    if (active > 0) {
+        std::lock_guard lock(mutex_);
+        ++commits_;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            committedOps_ += (!skipped[i] && failures[i].empty()) ? 1 : 0;
+        }
+        storedCount_ += total.stored;
+        storedBytes_ += total.bytes;
+        deadCount_ += total.dead;
+        keyCount_ += total.keys;
+        if (total.madeReady) {
+            ++generation_;
+            wakeTakers = true;
+        }
+        // Sleeping takers planned their wake-up on the old earliest time; an earlier one
+        // (a retry with a delay, a new lease) means they must plan again.
+        if (earliest && (!earliestFutureMs_ || *earliest < *earliestFutureMs_)) {
+            wakeTakers = true;
+        }
+        earliestFutureMs_ = earliest;
+    }
+    if (wakeTakers) {
+        takersWake_.notify_all();
+    }
+    // Only now, after COMMIT returned, do callers learn their outcome.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i]->finish(failures[i].empty()
+                             ? nullptr
+                             : std::make_exception_ptr(QueueUnavailable(failures[i])));
+    }
+}
+
+// Applies the batch's ops inside the open transaction. Without `isolateOps` no op has a
+// savepoint (two statements per op saved on the common path) and an op failing on its own
+// data throws OpFailedAlone, so the caller can start over with `isolateOps`: then each op
+// runs in its own savepoint and such a failure is recorded in `failures` alone.
+SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
+                                                       const std::vector<bool>& skipped,
+                                                       std::vector<std::string>& failures,
+                                                       std::int64_t now, bool isolateOps) {
+    sqlite::Db& db = *writeDb_;
+    Effects total;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        Op& op = *batch[i];
+        if (skipped[i]) {
+            continue;
+        }
+        if (op.kind == Op::Kind::take) {
+            applyTake(op, now);  // no per-op failure mode: any error is the store's
+            continue;
+        }
+        if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
+            try {
+                refuseIfFull(storedCount_.load() + total.stored, storedBytes_.load() + total.bytes,
+                             op.items);
+            } catch (const QueueUnavailable& e) {
+                failures[i] = e.what();
+                continue;
+            }
+        }
+        Effects effects;
+        if (isolateOps) {
+            sqlite::Stmt::Use(write_->savepoint)->run();
+        }
+        try {
+            if (op.kind == Op::Kind::enqueue) {
+                applyEnqueue(op, now, effects);
+            } else if (op.kind == Op::Kind::enqueueOnce) {
+                applyEnqueueOnce(op, now, effects);
+            } else if (op.kind == Op::Kind::resume) {
+                applyResume(op, now, effects);
+            } else if (op.kind == Op::Kind::change) {
+                const AdminEffects changed = op.change(now);
+                effects.stored += changed.stored;
+                effects.bytes += changed.bytes;
+                effects.dead += changed.dead;
+                effects.madeReady = effects.madeReady || changed.madeReady;
+            } else {
+                applySettle(op, now, effects);
+            }
+            if (isolateOps) {
+                sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+            }
+            total.add(effects);
+        } catch (const sqlite::Error& e) {
+            if (!isPerOpError(e) || db.autocommit()) {
+                throw;
+            }
+            if (!isolateOps) {
+                throw OpFailedAlone{};
+            }
+            sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+            sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+            failures[i] = std::string("queue refused the operation: ") + e.what();
+        }
+    }
+    return total;
+}
+
+// Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own
+// savepoint so that a failing prune costs only itself.
+void SqliteQueue::Impl::pruneHistory(std::int64_t now) {
+    sqlite::Db& db = *writeDb_;
+    nextPruneMs_ = now + kPurgeIntervalMs;
+    sqlite::Stmt::Use(write_->savepoint)->run();
+    try {
+        if (history_->prune(now)) nextPruneMs_ = now;  // more due: go on next batch
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+    } catch (const sqlite::Error&) {
+        if (db.autocommit()) throw;
+        sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();
+        sqlite::Stmt::Use(write_->releaseSavepoint)->run();
+    }
+}
+
+}  // namespace flowgate::queue

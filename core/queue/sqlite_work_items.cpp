@@ -1,0 +1,217 @@
+// Work items on the writer thread: storing new ones, leasing ready ones (take), and
+// applying each outcome of a settle.
+#include "queue/sqlite_queue_impl.hpp"
+
+namespace flowgate::queue {
+
+namespace {
+
+// The item an outcome settles, from a row of selectLeased, read before the outcome
+// changes it.
+LeasedItem leasedOf(sqlite::Stmt& stmt) {
+    LeasedItem item;
+    item.executionId = stmt.columnText(0);
+    item.stepId = stmt.columnText(1);
+    item.attempt = static_cast<int>(stmt.columnInt(2));
+    item.leasedAtMs = stmt.columnIsNull(3) ? 0 : stmt.columnInt(3);
+    return item;
+}
+
+}  // namespace
+
+void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects) {
+    const std::string deliveryId =
+        op.kind == Op::Kind::enqueueOnce ? deliveryIdOfKey(op.key) : std::string();
+    for (const auto& item : op.items) {
+        history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
+        insertItem(item, now, effects);
+    }
+    effects.stored += static_cast<std::int64_t>(op.items.size());
+    effects.madeReady = effects.madeReady || !op.items.empty();
+}
+
+void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now,
+                                   Effects& effects) {
+    sqlite::Stmt::Use use(write_->insertItem);
+    use->bind(1, item.flowId)
+        .bind(2, item.executionId)
+        .bind(3, item.stepId)
+        .bind(4, item.message)
+        .bind(5, now)
+        .run();
+    effects.bytes += static_cast<std::int64_t>(item.message.size());
+}
+
+void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
+    sqlite::Db& db = *writeDb_;
+    for (const auto& outcome : op.outcomes) {
+        const auto token = static_cast<std::int64_t>(outcome.leaseToken);
+        // The attempt was counted at take: a failure keeps it, a retryLater gives it back.
+        const std::int64_t attemptChange = outcome.failed ? 0 : -1;
+        // The settled item as it was leased (read before the outcome changes it), the
+        // attempt's outcome and the execution's status it implies (nullptr: look).
+        LeasedItem leased;
+        const char* recorded = nullptr;  // set once the outcome is applied
+        const char* status = nullptr;
+        switch (outcome.kind) {
+        case Outcome::Kind::completed: {
+            if (!deleteLeased(outcome.itemId, token, effects, &leased)) {
+                break;  // lease lost: someone else runs this item, its `next` is theirs
+            }
+            recorded = "completed";
+            for (const auto& item : outcome.next) {
+                if (item.executionId == leased.executionId) status = "running";
+                insertItem(item, now, effects);
+            }
+            effects.stored += static_cast<std::int64_t>(outcome.next.size());
+            effects.madeReady = effects.madeReady || !outcome.next.empty();
+            break;
+        }
+        case Outcome::Kind::retry: {
+            readLeased(outcome.itemId, token, leased);
+            sqlite::Stmt::Use use(write_->retryLeased);
+            use->bind(1, attemptChange).bind(2, addMs(now, outcome.delay));
+            if (outcome.error.empty()) {
+                use->bindNull(3);
+            } else {
+                use->bind(3, outcome.error);
+            }
+            use->bind(4, outcome.itemId).bind(5, token).run();
+            if (db.changes() > 0) {
+                recorded = outcome.failed ? "failed" : "retry";
+                status = outcome.failed ? "failed" : "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
+            }
+            break;
+        }
+        case Outcome::Kind::deadLetter: {
+            {
+                sqlite::Stmt::Use use(write_->insertDeadLetter);
+                if (outcome.error.empty()) {
+                    use->bindNull(1);
+                } else {
+                    use->bind(1, outcome.error);
+                }
+                use->bind(2, now).bind(3, outcome.itemId).bind(4, token).run();
+            }
+            if (db.changes() == 0) {
+                break;  // lease lost
+            }
+            deleteLeased(outcome.itemId, token, effects, &leased);
+            effects.dead += 1;
+            recorded = "dead";
+            status = "dead";
+            break;
+        }
+        case Outcome::Kind::wait: {
+            const std::int64_t before = messageBytes(outcome.itemId);
+            readLeased(outcome.itemId, token, leased);
+            sqlite::Stmt::Use use(write_->parkLeased);
+            use->bind(1, outcome.message)
+                .bind(2, addMs(now, outcome.delay))
+                .bind(3, outcome.waitToken)
+                .bind(4, outcome.itemId)
+                .bind(5, token)
+                .run();
+            if (db.changes() > 0) {
+                effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
+                recorded = "waiting";
+            }
+            break;
+        }
+        case Outcome::Kind::release: {
+            readLeased(outcome.itemId, token, leased);
+            sqlite::Stmt::Use use(write_->releaseLeased);
+            use->bind(1, addMs(now, outcome.delay)).bind(2, outcome.itemId).bind(3, token).run();
+            if (db.changes() > 0) {
+                recorded = "released";
+                status = "running";
+                if (outcome.delay.count() <= 0) {
+                    effects.madeReady = true;
+                }
+            }
+            break;
+        }
+        }
+        if (recorded) history_->attempt(leased, recorded, outcome.error, now, status);
+    }
+}
+
+void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
+    const auto limit = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(op.max, std::numeric_limits<std::int64_t>::max()));
+    {
+        // Read first, update after: changing rows under a running SELECT on the same
+        // table can make SQLite visit a row twice.
+        sqlite::Stmt::Use use(write_->selectReady);
+        use->bind(1, now).bind(2, limit);
+        while (use->step()) {
+            WorkItem& item = op.taken.emplace_back();
+            item.id = use->columnInt(0);
+            item.flowId = use->columnText(1);
+            item.executionId = use->columnText(2);
+            item.stepId = use->columnText(3);
+            item.message = use->columnText(4);
+            item.failedAttempts = static_cast<int>(use->columnInt(5));
+            // Ready although leased: that lease ran out without a report.
+            if (use->columnInt(6) != 0) {
+                history_->lost({item.executionId, item.stepId, item.failedAttempts,
+                                use->columnIsNull(7) ? 0 : use->columnInt(7)},
+                               now);
+            }
+        }
+    }
+    const std::int64_t leaseEnd = addMs(now, op.lease);
+    for (auto& item : op.taken) {
+        item.leaseToken = newLeaseToken();
+        sqlite::Stmt::Use use(write_->leaseItem);
+        use->bind(1, static_cast<std::int64_t>(item.leaseToken))
+            .bind(2, leaseEnd)
+            .bind(3, item.id)
+            .bind(4, now)
+            .run();
+    }
+}
+
+// Deletes a leased item; false if its lease was lost (nothing deleted).
+bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
+                                     LeasedItem* leased) {
+    {
+        sqlite::Stmt::Use use(write_->selectLeased);
+        use->bind(1, itemId).bind(2, token);
+        if (!use->step()) return false;
+        effects.bytes -= use->columnInt(4);
+        if (leased) *leased = leasedOf(write_->selectLeased);
+    }
+    sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
+    effects.stored -= 1;
+    return true;
+}
+
+void SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased) {
+    if (!history_->enabled()) return;
+    sqlite::Stmt::Use use(write_->selectLeased);
+    use->bind(1, itemId).bind(2, token);
+    if (use->step()) leased = leasedOf(write_->selectLeased);
+}
+
+std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
+    sqlite::Stmt::Use use(write_->messageBytes);
+    use->bind(1, itemId);
+    return use->step() ? use->columnInt(0) : 0;
+}
+
+std::optional<std::int64_t> SqliteQueue::Impl::queryEarliestFuture(std::int64_t now) {
+    sqlite::Stmt::Use use(write_->earliestFuture);
+    use->bind(1, now);
+    if (!use->step() || use->columnIsNull(0)) {
+        return std::nullopt;
+    }
+    return use->columnInt(0);
+}
+
+std::uint64_t SqliteQueue::Impl::newLeaseToken() { return nextLeaseToken_++; }
+
+}  // namespace flowgate::queue
