@@ -84,7 +84,7 @@ TEST_CASE("a step keeps its plugin's library loaded after the registry is gone",
     {
         ComponentRegistry registry;
         REQUIRE(registry.loadFile(file).empty());
-        auto created = registry.find("testkit")->createStep("fail", {{"times", 0}});
+        auto created = registry.find("testkit")->createStep("sleep", {{"ms", 0}});
         REQUIRE(std::holds_alternative<std::shared_ptr<flowgate::Step>>(created));
         step = std::get<std::shared_ptr<flowgate::Step>>(std::move(created));
     }  // the registry and every component pointer are gone
