@@ -1,20 +1,22 @@
 #include "admin/admin_server.hpp"
 
+#include <stdexcept>
+
 #include "admin/ui_server.hpp"
 
-#include <openssl/sha.h>
-
-#include "auth/constant_time.hpp"
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "http/json_response.hpp"
 
 namespace flowgate::admin {
 
 namespace {
 
-std::string sha256(std::string_view text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+// Tokens of any length become one digest length before a constant-time comparison.
+std::string tokenDigest(std::string_view token) {
+    auto digest = common::sha256(token);
+    if (!digest) throw std::runtime_error("OpenSSL cannot compute SHA-256");
+    return std::move(*digest);
 }
 
 http::EdgeSettings adminEdge(const config::AdminSettings& settings) {
@@ -34,7 +36,7 @@ http::EdgeSettings adminEdge(const config::AdminSettings& settings) {
 
 AdminServer::AdminServer(const config::AdminSettings& settings, std::string token,
                          AdminProbes probes, http::EdgeMetrics& metrics)
-    : tokenDigest_(sha256(token)),
+    : tokenDigest_(tokenDigest(token)),
       probes_(std::move(probes)),
       edge_(
           adminEdge(settings),
@@ -66,8 +68,8 @@ bool AdminServer::authorized(const http::Request& request) const {
     constexpr std::string_view scheme = "Bearer ";
     if (header.size() <= scheme.size() || header.compare(0, scheme.size(), scheme) != 0)
         return false;
-    return auth::constantTimeEqual(sha256(std::string_view(header).substr(scheme.size())),
-                                   tokenDigest_);
+    const auto presented = common::sha256(std::string_view(header).substr(scheme.size()));
+    return presented && common::constantTimeEqual(*presented, tokenDigest_);
 }
 
 void AdminServer::route(const http::Request& request, http::Response& response) const {

@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#include "text/utf8.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/utf8.hpp"
 
 namespace flowgate::attachments {
 
@@ -38,7 +40,7 @@ std::string cleanText(std::string_view text, std::size_t limit) {
     out.reserve(std::min(text.size(), limit));
     for (std::size_t i = 0; i < text.size();) {
         const unsigned char c = static_cast<unsigned char>(text[i]);
-        std::size_t length = text::utf8SequenceLength(text, i);
+        std::size_t length = common::utf8SequenceLength(text, i);
         std::string_view piece = text.substr(i, length);
         if (length == 0) {
             piece = "_";
@@ -63,18 +65,9 @@ void fsyncPath(const fs::path& path) {
 }
 
 std::string sha256Hex(std::string_view bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw StoreError("SHA-256 failed");
-    static const char* digits = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += digits[digest[i] >> 4];
-        hex += digits[digest[i] & 0xF];
-    }
-    return hex;
+    auto digest = common::sha256(bytes);
+    if (!digest) throw StoreError("SHA-256 failed");
+    return common::encodeHex(*digest);
 }
 
 // Writes all of `bytes` to a new file and fsyncs it; on failure removes the file.
@@ -216,6 +209,20 @@ fs::path AttachmentStore::pathOf(const Attachment& attachment) const {
     for (unsigned char c : file)
         if (!isSafeChar(c)) throw std::invalid_argument("attachment ref is not inside the store");
     return root_ / std::string(id) / std::string(file);
+}
+
+std::string AttachmentStore::read(const Attachment& attachment, std::string_view executionId) const {
+    const fs::path file = pathOf(attachment);
+    if (!attachment.ref.starts_with(std::string(executionId) + "/"))
+        throw std::invalid_argument("attachment '" + attachment.name +
+                                    "' does not belong to this execution");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw StoreError("attachment '" + attachment.name + "' is not stored (any more)");
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw StoreError("cannot read attachment '" + attachment.name + "'");
+    if (bytes.size() != attachment.size || sha256Hex(bytes) != attachment.sha256)
+        throw StoreError("attachment '" + attachment.name + "' does not hold the bytes described");
+    return bytes;
 }
 
 void AttachmentStore::removeExecution(std::string_view executionId) {

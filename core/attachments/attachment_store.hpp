@@ -61,6 +61,12 @@ public:
     // outside the root.
     std::filesystem::path pathOf(const Attachment& attachment) const;
 
+    // The bytes of an attachment of `executionId`, checked against its size and sha256.
+    // Throws std::invalid_argument if the ref is unsafe or names another execution's file
+    // (a step may read only what came with its own execution), StoreError if the file is
+    // missing, unreadable, or no longer holds the bytes described.
+    std::string read(const Attachment& attachment, std::string_view executionId) const;
+
     // Deletes every attachment of an execution (no error if there is none). Throws
     // std::invalid_argument for an unsafe id, StoreError if the files cannot be removed.
     void removeExecution(std::string_view executionId);

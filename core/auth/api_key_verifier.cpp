@@ -1,11 +1,13 @@
 // A key sent as is, in a header or (optionally) a query parameter.
 #include <stdexcept>
 
-#include "auth/constant_time.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "auth/form_encoding.hpp"
 #include "auth/verifiers.hpp"
 
 namespace flowgate::auth {
+
+using common::constantTimeEqual;
 
 namespace {
 

@@ -1,11 +1,14 @@
 // HTTP Basic (RFC 7617) against a list of username/password pairs.
 #include <stdexcept>
 
-#include "auth/byte_encoding.hpp"
-#include "auth/constant_time.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "auth/verifiers.hpp"
 
 namespace flowgate::auth {
+
+using common::constantTimeEqual;
+using common::decodeBase64;
 
 namespace {
 

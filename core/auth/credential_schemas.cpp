@@ -67,29 +67,29 @@ constexpr const char* kHmacPreset = R"({
   }
 })";
 
-plugin::ConfigSchema compile(const char* text) {
-    return plugin::ConfigSchema::compile(nlohmann::json::parse(text));
+config::ConfigSchema compile(const char* text) {
+    return config::ConfigSchema::compile(nlohmann::json::parse(text));
 }
 
 }  // namespace
 
-const plugin::ConfigSchema& basicCredentialSchema() {
-    static const plugin::ConfigSchema schema = compile(kBasic);
+const config::ConfigSchema& basicCredentialSchema() {
+    static const config::ConfigSchema schema = compile(kBasic);
     return schema;
 }
 
-const plugin::ConfigSchema& apiKeyCredentialSchema() {
-    static const plugin::ConfigSchema schema = compile(kApiKey);
+const config::ConfigSchema& apiKeyCredentialSchema() {
+    static const config::ConfigSchema schema = compile(kApiKey);
     return schema;
 }
 
-const plugin::ConfigSchema& hmacCredentialSchema() {
-    static const plugin::ConfigSchema schema = compile(kHmac);
+const config::ConfigSchema& hmacCredentialSchema() {
+    static const config::ConfigSchema schema = compile(kHmac);
     return schema;
 }
 
-const plugin::ConfigSchema& hmacPresetCredentialSchema() {
-    static const plugin::ConfigSchema schema = compile(kHmacPreset);
+const config::ConfigSchema& hmacPresetCredentialSchema() {
+    static const config::ConfigSchema schema = compile(kHmacPreset);
     return schema;
 }
 

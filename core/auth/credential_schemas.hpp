@@ -3,15 +3,15 @@
 // Standard Webhooks secret must be base64) are checked where the verifier is built.
 #pragma once
 
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::auth {
 
-const plugin::ConfigSchema& basicCredentialSchema();
-const plugin::ConfigSchema& apiKeyCredentialSchema();
+const config::ConfigSchema& basicCredentialSchema();
+const config::ConfigSchema& apiKeyCredentialSchema();
 // "type": "hmac" without "preset": the generic one-header scheme.
-const plugin::ConfigSchema& hmacCredentialSchema();
+const config::ConfigSchema& hmacCredentialSchema();
 // "type": "hmac" with "preset".
-const plugin::ConfigSchema& hmacPresetCredentialSchema();
+const config::ConfigSchema& hmacPresetCredentialSchema();
 
 }  // namespace flowgate::auth

@@ -1,29 +1,29 @@
-// HMAC with OpenSSL 3 (EVP_MAC), over a message given in parts so a signed payload such
-// as "<ts>.<body>" is never copied together, and a check of presented signatures against
-// every key of a rotation set.
+// The keys of one webhook credential (several while a secret is rotated), and a check of
+// presented signatures against every one of them. The HMAC itself is the shared layer's
+// (flowgate/common/hmac.hpp).
 #pragma once
 
-#include <cstddef>
-#include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/secret_bytes.hpp"
+
 namespace flowgate::auth {
 
-enum class HmacAlgorithm { sha1, sha256, sha512 };
-
-std::optional<HmacAlgorithm> parseHmacAlgorithm(std::string_view name);  // "sha256", ...
-std::string_view hmacAlgorithmName(HmacAlgorithm algorithm);             // "HMAC-SHA256"
-std::size_t digestSize(HmacAlgorithm algorithm);                         // in bytes
+using common::digestSize;
+using common::HmacAlgorithm;
+using common::hmacAlgorithmName;
+using common::parseHmacAlgorithm;
+using common::sha256;
+using common::wipe;
 
 enum class MacCheck { match, mismatch, failed };
 
-// The keys of one credential (several while a secret is rotated). Immutable after
-// construction; check() may be called from several threads at once (each call uses its
-// own OpenSSL context). The keys are wiped from memory when the signer is destroyed.
+// Immutable after construction; check() may be called from several threads at once. The
+// keys are wiped from memory when the signer is destroyed.
 class HmacSigner {
 public:
     // Throws std::invalid_argument for no key or an empty key, std::runtime_error if
@@ -42,21 +42,9 @@ public:
     HmacAlgorithm algorithm() const { return algorithm_; }
 
 private:
-    struct Mac;
     HmacAlgorithm algorithm_;
     std::vector<std::string> keys_;
-    std::unique_ptr<Mac> mac_;
+    common::Hmac hmac_;
 };
-
-// One HMAC of the concatenated `parts`; nullopt if OpenSSL failed. For tools and tests.
-std::optional<std::string> computeHmac(HmacAlgorithm algorithm, std::string_view key,
-                                       std::span<const std::string_view> parts);
-
-// SHA-256 of `data`; nullopt if OpenSSL failed. Used to bring secrets of any length to
-// one digest length before a constant-time comparison.
-std::optional<std::string> sha256(std::string_view data);
-
-// Overwrites `secret`'s bytes (OPENSSL_cleanse: not optimised away), then clears it.
-void wipe(std::string& secret);
 
 }  // namespace flowgate::auth

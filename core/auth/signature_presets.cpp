@@ -1,22 +1,11 @@
 #include "auth/signature_presets.hpp"
 
-#include "auth/byte_encoding.hpp"
+#include "flowgate/common/standard_webhooks_key.hpp"
 #include "auth/verifiers.hpp"
 
 namespace flowgate::auth {
 
-namespace {
-
-// Standard Webhooks: the key is the base64 text after "whsec_", decoded.
-std::optional<std::string> standardWebhooksKey(std::string_view secret) {
-    constexpr std::string_view prefix = "whsec_";
-    if (secret.starts_with(prefix)) secret.remove_prefix(prefix.size());
-    auto key = decodeBase64(secret);
-    if (!key || key->empty()) return std::nullopt;
-    return key;
-}
-
-}  // namespace
+using common::standardWebhooksKey;
 
 std::optional<SignaturePreset> findSignaturePreset(std::string_view name) {
     if (name == "github") return SignaturePreset::github;

@@ -10,12 +10,15 @@
 // the caller's Host header anyway: the path and query are what the signature pins.
 #include <algorithm>
 
-#include "auth/byte_encoding.hpp"
-#include "auth/constant_time.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "auth/form_encoding.hpp"
 #include "auth/verifiers.hpp"
 
 namespace flowgate::auth {
+
+using common::constantTimeEqual;
+using common::decodeHex;
 
 namespace {
 

@@ -24,7 +24,7 @@ constexpr std::array kEnumFields{
     EnumField{"/encoding", "hex, base64"},
 };
 
-bool checkCredentialSchema(const plugin::ConfigSchema& schema, const config::Credential& credential,
+bool checkCredentialSchema(const config::ConfigSchema& schema, const config::Credential& credential,
                            config::ConfigErrors& errors) {
     auto violations = schema.validate(credential.data);
     for (auto& v : violations) {

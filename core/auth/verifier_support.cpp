@@ -2,10 +2,13 @@
 #include <algorithm>
 #include <cctype>
 
-#include "auth/byte_encoding.hpp"
+#include "flowgate/common/byte_encoding.hpp"
 #include "auth/verifiers.hpp"
 
 namespace flowgate::auth {
+
+using common::decodeBase64;
+using common::decodeHex;
 
 std::optional<std::string_view> findHeader(const WebhookRequest& request,
                                            const std::string& lowerName) {

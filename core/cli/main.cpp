@@ -37,7 +37,8 @@ constexpr const char* kUsage =
     "             calls, run no steps; any number, on any machines\n"
     "  worker     with a distributed backend: run worker processes, take no calls\n"
     "  validate   check a config directory and list every error\n"
-    "  plugins    list the components the plugins provide\n"
+    "  plugins    list the components the plugins provide (--json: as JSON); default:\n"
+    "             the installation's lib/flowgate/plugins\n"
     "  version    print versions and the plugin ABI key\n"
     "operator commands (talk to a running engine's admin API):\n"
     "  flows [list] | flows pause ID | flows resume ID\n"
@@ -235,7 +236,9 @@ int main(int argc, char** argv) {
         if (flowgate::cli::isAdminCommand(command))
             return flowgate::cli::adminCommand(command, args, std::cout, std::cerr);
         if (command == "validate") return validateCommand(parseOptions(args));
-        if (command == "plugins") return flowgate::cli::pluginsCommand(parseOptions(args), std::cout);
+        if (command == "plugins")
+            return flowgate::cli::pluginsCommand(args, std::filesystem::read_symlink("/proc/self/exe"),
+                                                 std::cout, std::cerr);
         if (command == "version") {
             std::cout << "flowgate 0.1.0, plugin SDK " FLOWGATE_SDK_VERSION "\nABI key: "
                       << flowgate::plugin::engineAbiKey() << '\n';

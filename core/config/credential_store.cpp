@@ -5,7 +5,7 @@
 
 #include "config/json_file.hpp"
 #include "config/secret_ref.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::config {
 
@@ -13,8 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const plugin::ConfigSchema& credentialSchema() {
-    static const plugin::ConfigSchema schema = plugin::ConfigSchema::compile(nlohmann::json::parse(R"({
+const ConfigSchema& credentialSchema() {
+    static const ConfigSchema schema = ConfigSchema::compile(nlohmann::json::parse(R"({
       "type": "object",
       "required": ["id", "type"],
       "properties": {

@@ -7,7 +7,7 @@
 
 #include "config/distributed_settings.hpp"
 #include "config/json_file.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::config {
 
@@ -48,8 +48,8 @@ RetryPolicy retryPolicyFrom(const json& retry, RetryPolicy base) {
 
 namespace {
 
-const plugin::ConfigSchema& engineSchema() {
-    static const plugin::ConfigSchema schema = [] {
+const ConfigSchema& engineSchema() {
+    static const ConfigSchema schema = [] {
         json s = json::parse(R"({
           "type": "object",
           "additionalProperties": false,
@@ -151,7 +151,7 @@ const plugin::ConfigSchema& engineSchema() {
         // The distributed backend's keys live with their reader (distributed_settings).
         s["properties"]["queue"]["properties"].update(distributedQueueSchemaProperties());
         s["properties"]["state"] = distributedStateSchema();
-        return plugin::ConfigSchema::compile(s);
+        return ConfigSchema::compile(s);
     }();
     return schema;
 }

@@ -22,7 +22,7 @@ std::optional<nlohmann::json> readJsonFile(const std::filesystem::path& file,
     }
 }
 
-bool checkSchema(const plugin::ConfigSchema& schema, const nlohmann::json& value,
+bool checkSchema(const ConfigSchema& schema, const nlohmann::json& value,
                  const std::string& file, const std::string& pointerPrefix, ConfigErrors& errors) {
     auto violations = schema.validate(value);
     for (auto& v : violations) errors.push_back({file, pointerPrefix + v.pointer, v.reason});

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_error.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::config {
 
@@ -17,9 +17,8 @@ std::optional<nlohmann::json> readJsonFile(const std::filesystem::path& file, Co
 
 // Appends one error per schema violation, with pointers prefixed by `pointerPrefix`.
 // Returns true if there was none.
-bool checkSchema(const plugin::ConfigSchema& schema, const nlohmann::json& value,
+bool checkSchema(const ConfigSchema& schema, const nlohmann::json& value,
                  const std::string& file, const std::string& pointerPrefix, ConfigErrors& errors);
 
-using plugin::pointerToken;
 
 }  // namespace flowgate::config

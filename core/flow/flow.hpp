@@ -14,7 +14,7 @@
 
 #include "auth/verifier.hpp"
 #include "config/engine_config.hpp"
-#include "flow/ip_range.hpp"
+#include "flowgate/common/address_range.hpp"
 #include "flowgate/step.hpp"
 
 namespace flowgate::flow {
@@ -64,7 +64,7 @@ struct WebhookTrigger {
                                               "x-shopify-webhook-id", "idempotency-key"};
     std::chrono::seconds dedupeWindow{86400};
     std::vector<std::string> corsOrigins;  // "*" allows any origin
-    std::vector<IpRange> allowIps;         // empty: everyone
+    std::vector<common::AddressRange> allowIps;        // empty: everyone
     std::optional<RateLimit> rateLimit;
     std::size_t maxAttachmentBytes = 10 * 1024 * 1024;
 };

@@ -5,9 +5,12 @@
 
 #include <Poco/String.h>
 
-#include "auth/hmac_signer.hpp"
+#include "auth/verifier.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "config/json_file.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 #include "plugin/function_outputs.hpp"
 
 namespace flowgate::flow {
@@ -18,8 +21,8 @@ using nlohmann::json;
 
 namespace {
 
-const plugin::ConfigSchema& flowSchema() {
-    static const plugin::ConfigSchema schema = [] {
+const config::ConfigSchema& flowSchema() {
+    static const config::ConfigSchema schema = [] {
         json s = json::parse(R"({
           "type": "object",
           "required": ["id", "steps"],
@@ -91,7 +94,7 @@ const plugin::ConfigSchema& flowSchema() {
           }
         })");
         s["properties"]["retry"] = config::retryPolicySchema();
-        return plugin::ConfigSchema::compile(s);
+        return config::ConfigSchema::compile(s);
     }();
     return schema;
 }
@@ -140,13 +143,9 @@ private:
     // (not the secrets) is what the flow keeps. "" if OpenSSL failed: never equal.
     std::string fingerprint(const json& doc) const {
         std::string inputs = doc.dump() + '\n' + usedCredentials_.dump();
-        const auto digest = auth::sha256(inputs);
-        auth::wipe(inputs);
-        static constexpr char kHex[] = "0123456789abcdef";
-        std::string hex;
-        for (unsigned char c : digest.value_or(std::string{}))
-            hex += {kHex[c >> 4], kHex[c & 15]};
-        return hex;
+        const auto digest = common::sha256(inputs);
+        common::wipe(inputs);
+        return common::encodeHex(digest.value_or(std::string{}));
     }
 
     void buildTrigger(const json& doc, WebhookTrigger& trigger) {
@@ -171,7 +170,7 @@ private:
                                   .value("origins", std::vector<std::string>{});
         const json allow = doc.value("allowIps", json::array());
         for (std::size_t i = 0; i < allow.size(); ++i) {
-            auto range = IpRange::parse(allow[i].get<std::string>());
+            auto range = common::AddressRange::parse(allow[i].get<std::string>());
             if (!range)
                 error("/trigger/allowIps/" + std::to_string(i),
                       "'" + allow[i].get<std::string>() + "' is not an IP address or CIDR range");
@@ -237,10 +236,11 @@ private:
         }
         step.pausesExecution = function->spec.pausesExecution;
         const std::size_t before = errors_.size();
-        config::checkSchema(function->schema, step.config, file_, at + "/config", errors_);
-        if (errors_.size() != before) failed_ = true;
+        if (config::checkSchema(function->schema, step.config, file_, at + "/config", errors_))
+            step.config = function->schema.withDefaults(std::move(step.config));
+        else failed_ = true;
 
-        if (!checkCredential(doc, step, function->spec, at) || errors_.size() != before)
+        if (!checkCredential(doc, step, *function, at) || errors_.size() != before)
             return step;
 
         auto created = component->createStep(step.function, step.config);
@@ -252,8 +252,9 @@ private:
         return step;
     }
 
-    bool checkCredential(const json& doc, StepDef& step, const FunctionSpec& spec,
+    bool checkCredential(const json& doc, StepDef& step, const plugin::RegisteredFunction& function,
                          const std::string& at) {
+        const FunctionSpec& spec = function.spec;
         const std::string id = doc.value("credential", "");
         if (id.empty()) {
             if (spec.credentialType.empty()) return true;
@@ -274,9 +275,24 @@ private:
                                           "'");
             return false;
         }
+        if (function.credentialSchema && !fitsCredentialType(*function.credentialSchema, *credential)) {
+            error(at + "/credential", "credential '" + id + "' is not a valid '" +
+                                          spec.credentialType + "' credential (see its errors)");
+            return false;
+        }
         step.credential = credential->data;
         usedCredentials_[id] = credential->data;
         return true;
+    }
+
+    // The component's schema judges the credential's own fields: "id" and "type" are the
+    // engine's, so a schema can say "additionalProperties": false. Errors name the
+    // credential's file and field; the values (secrets) are never part of them.
+    bool fitsCredentialType(const config::ConfigSchema& schema, const config::Credential& credential) {
+        json fields = credential.data;
+        fields.erase("id");
+        fields.erase("type");
+        return config::checkSchema(schema, fields, credential.file, "", errors_);
     }
 
     void linkNext(StepDef& step, const json& steps, std::size_t index,

@@ -5,7 +5,7 @@
 #include <random>
 #include <stdexcept>
 
-#include <openssl/rand.h>
+#include "flow/resume_url.hpp"
 
 namespace flowgate::http {
 
@@ -39,26 +39,12 @@ std::string newRequestId() {
     return id;
 }
 
-std::string newResumeToken() {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1)
-        throw std::runtime_error("the system's random generator failed");
-    static const char* digits = "0123456789abcdef";
-    std::string token;
-    token.reserve(2 * sizeof bytes);
-    for (unsigned char b : bytes) {
-        token.push_back(digits[b >> 4]);
-        token.push_back(digits[b & 0xF]);
-    }
-    return token;
-}
-
 std::string resumeUrl(const std::string& publicBaseUrl,
                       const Request& request,
                       const std::string& executionId) {
     const std::string base =
         publicBaseUrl.empty() ? request.scheme() + request.serverAddress.toString() : publicBaseUrl;
-    return base + "/resume/" + executionId + "/" + newResumeToken();
+    return flow::mintResumeUrl(base, executionId);
 }
 
 }  // namespace flowgate::http

@@ -12,11 +12,7 @@ namespace flowgate::http {
 // Thread-safe and lock-free: each thread has its own generator seeded from the OS.
 std::string newRequestId();
 
-// 128 bits from OpenSSL's CSPRNG, hex: the secret part of a resume URL, which is all a
-// caller needs to resume an execution, so it must not be guessable from other ids.
-std::string newResumeToken();
-
-// "<base>/resume/<executionId>/<new token>". <base> is `publicBaseUrl`, or else the address
+// A new resume URL (flow/resume_url.hpp). <base> is `publicBaseUrl`, or else the address
 // the request reached (the server's own socket): never the caller's Host header, which
 // would let a caller point the URL, and its token, at a host of their choosing.
 std::string resumeUrl(const std::string& publicBaseUrl,

@@ -51,14 +51,36 @@ std::variant<std::shared_ptr<const RegisteredComponent>, std::string> compile(
     if (manifest.name.empty()) return where + ": manifest has no component name";
     if (manifest.functions.empty())
         return where + ": component '" + manifest.name + "' declares no functions";
+    std::map<std::string, config::ConfigSchema, std::less<>> credentialSchemas;
+    for (const auto& type : manifest.credentialTypes) {
+        const std::string credential = "credential type '" + type.name + "'";
+        if (type.name.empty()) return where + ": a credential type has no name";
+        if (credentialSchemas.contains(type.name))
+            return where + ": " + credential + " is declared twice";
+        try {
+            credentialSchemas.emplace(type.name, config::ConfigSchema::compile(type.schema));
+        } catch (const std::exception& e) {
+            return where + ": " + credential + ": " + e.what();
+        }
+    }
     for (const auto& fn : manifest.functions) {
         const std::string function = "function '" + manifest.name + "." + fn.name + "'";
         // A second spec of the same name would be silently shadowed by the first.
         if (registered->functions.contains(fn.name))
             return where + ": " + function + " is declared twice";
+        std::optional<config::ConfigSchema> credentialSchema;
+        if (!fn.credentialType.empty()) {
+            auto type = credentialSchemas.find(fn.credentialType);
+            // Without the type's schema a credential could only be judged when a step runs.
+            if (type == credentialSchemas.end())
+                return where + ": " + function + " takes credential type '" +
+                       fn.credentialType + "', which the manifest's credentialTypes do not declare";
+            credentialSchema = type->second;
+        }
         try {
             registered->functions.emplace(
-                fn.name, RegisteredFunction{fn, ConfigSchema::compile(fn.configSchema)});
+                fn.name, RegisteredFunction{fn, config::ConfigSchema::compile(fn.configSchema),
+                                            std::move(credentialSchema)});
         } catch (const std::exception& e) {
             return where + ": " + function + ": " + e.what();
         }

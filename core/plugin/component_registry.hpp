@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -12,13 +13,16 @@
 #include <vector>
 
 #include "flowgate/component.hpp"
-#include "plugin/config_schema.hpp"
+#include "config/config_schema.hpp"
 
 namespace flowgate::plugin {
 
 struct RegisteredFunction {
     FunctionSpec spec;
-    ConfigSchema schema;
+    config::ConfigSchema schema;
+    // The schema of spec.credentialType (from the manifest's credentialTypes); none if the
+    // function takes no credential.
+    std::optional<config::ConfigSchema> credentialSchema;
 };
 
 // A loaded component and its compiled manifest. Immutable once registered.

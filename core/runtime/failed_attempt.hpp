@@ -11,12 +11,19 @@ namespace flowgate::runtime {
 
 // A retry after `policy`'s backoff, or a dead letter once `item`'s attempt (counted at
 // take: failedAttempts + 1) is the policy's last. `error` is stored as the item's last
-// error and must be UTF-8 (text::replaceInvalidUtf8).
+// error and must be UTF-8 (common::replaceInvalidUtf8).
 queue::Outcome failedAttempt(const queue::WorkItem& item, const config::RetryPolicy& policy,
                              std::string error);
+
+// A failure the step declared permanent (flowgate::PermanentFailure): a dead letter at
+// once, whatever attempts `policy` has left.
+queue::Outcome permanentFailure(const queue::WorkItem& item, std::string error);
 
 // "attempt 2 of 3 failed, retry in 40 ms" or "attempt 3 of 3 failed, dead-lettered".
 std::string describeFailedAttempt(const queue::WorkItem& item, const config::RetryPolicy& policy,
                                   const queue::Outcome& outcome);
+
+// "attempt 1 of 5 failed permanently, dead-lettered".
+std::string describePermanentFailure(const queue::WorkItem& item, const config::RetryPolicy& policy);
 
 }  // namespace flowgate::runtime

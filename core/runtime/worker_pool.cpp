@@ -4,10 +4,12 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
+#include "flow/resume_url.hpp"
+#include "flowgate/common/utf8.hpp"
+#include "flowgate/resume.hpp"
 #include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
-#include "runtime/step_run.hpp"
-#include "text/utf8.hpp"
+#include "runtime/work_item_context.hpp"
 
 namespace flowgate::runtime {
 
@@ -58,31 +60,22 @@ std::string isoTime(std::chrono::system_clock::time_point at) {
                                            Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
 }
 
-// The token of the execution's resume URL ".../resume/{executionId}/{token}", which the
-// Webhooks Service put in meta.resumeUrl; empty if there is none.
-std::string resumeToken(const Message& input) {
-    if (!input.meta.is_object()) return {};
-    auto url = input.meta.find("resumeUrl");
-    if (url == input.meta.end() || !url->is_string()) return {};
-    const std::string& text = url->get_ref<const std::string&>();
-    const auto slash = text.rfind('/');
-    return slash == std::string::npos ? std::string() : text.substr(slash + 1);
-}
-
 // A step asked to wait: park the item with meta.wait telling a later run (after the
 // timeout) that it has waited already.
 std::optional<Outcome> parkOutcome(const WorkItem& item, Message input,
                                    std::chrono::milliseconds timeout) {
-    const std::string token = resumeToken(input);
-    if (token.empty()) return std::nullopt;
+    // The Webhooks Service put the execution's resume URL in meta.resumeUrl.
+    const auto url = input.meta.find("resumeUrl");  // end() too if meta is not an object
+    if (url == input.meta.end() || !url->is_string()) return std::nullopt;
+    const auto resumeUrl = flow::parseResumeUrl(url->get_ref<const std::string&>());
+    if (!resumeUrl) return std::nullopt;
     const auto now = std::chrono::system_clock::now();
     if (!input.meta.is_object()) input.meta = nlohmann::json::object();
     input.meta.erase("resume");
-    input.meta["wait"] = {
-        {"step", item.stepId}, {"since", isoTime(now)}, {"timeoutAt", isoTime(now + timeout)}};
+    input.meta["wait"] = WaitRecord{item.stepId, isoTime(now), isoTime(now + timeout)};
     Outcome park = outcomeFor(item, Outcome::Kind::wait);
     park.delay = timeout;
-    park.waitToken = token;
+    park.waitToken = resumeUrl->token;
     park.message = nlohmann::json(input).dump();
     return park;
 }
@@ -188,17 +181,22 @@ WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
         // A failed attempt like any other: retried with backoff, then dead-lettered.
         const auto flow = flows_.findEnabled(item.flowId);
         return failAttempt(item, flow.get(),
-                           std::string("engine error while running the step: ") + e.what());
+                           std::string("engine error while running the step: ") + e.what(),
+                           /*permanent=*/false);
     }
 }
 
 WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::Flow* flow,
-                                              const std::string& reason) {
+                                              const std::string& reason, bool permanent) {
     const config::RetryPolicy policy = flow ? flow->retry : config::RetryPolicy{};
-    Outcome outcome = failedAttempt(item, policy, text::replaceInvalidUtf8(reason));
+    std::string error = common::replaceInvalidUtf8(reason);
+    Outcome outcome = permanent ? permanentFailure(item, std::move(error))
+                                : failedAttempt(item, policy, std::move(error));
+    const std::string what = permanent ? describePermanentFailure(item, policy)
+                                       : describeFailedAttempt(item, policy, outcome);
     log::logWith(logger_, Poco::Message::PRIO_WARNING,
                  "flow " + item.flowId + " step " + item.stepId + " requestId " + item.executionId +
-                     ": " + describeFailedAttempt(item, policy, outcome) + ": " + outcome.error,
+                     ": " + what + ": " + outcome.error,
                  {item.flowId, item.stepId, item.executionId, item.failedAttempts + 1});
     std::optional<HttpReply> reply;
     if (flow && outcome.kind == Outcome::Kind::deadLetter)
@@ -233,14 +231,15 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     }
 
     const int attempt = item.failedAttempts + 1;
-    WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, logger_);
+    WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, attachments_,
+                            logger_);
     source_.started(item, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
 
     if (context.retryLaterRequested()) {
         Outcome later = outcomeFor(item, Outcome::Kind::retry);
         later.delay = context.retryDelay();
-        later.error = text::replaceInvalidUtf8(context.retryReason());
+        later.error = common::replaceInvalidUtf8(context.retryReason());
         return {later, std::nullopt, false};
     }
     if (result.ok && context.waitTimeout()) {
@@ -275,7 +274,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
                                  e.what()};
         }
     }
-    if (!result.ok) return failAttempt(item, flow.get(), result.error);
+    if (!result.ok) return failAttempt(item, flow.get(), result.error, result.permanent);
 
     const bool ends = done.next.empty();
     return {std::move(done), std::move(context.pendingReply()), ends && !input.attachments.empty()};

@@ -53,7 +53,8 @@ private:
     Processed processStep(const queue::WorkItem& item);
     // A failed attempt: retried after the flow's backoff, dead-lettered after its last.
     Processed failAttempt(const queue::WorkItem& item, const flow::Flow* flow,
-                          const std::string& reason);
+                          const std::string& reason,
+                          bool permanent);
     // Removes the attachments of an execution once none of its work items is left.
     void releaseAttachments(const std::string& executionId);
 

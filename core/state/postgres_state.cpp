@@ -7,7 +7,7 @@
 #include "state/pg_connection.hpp"
 #include "state/postgres_reads.hpp"
 #include "state/postgres_schema.hpp"
-#include "text/utf8.hpp"
+#include "flowgate/common/utf8.hpp"
 
 namespace flowgate::state {
 
@@ -32,7 +32,7 @@ std::string hex(const std::string& bytes) {
 // Free text from plugins or senders (errors, delivery ids) may hold any bytes; a text
 // column takes only UTF-8.
 Param optionalText(const std::string& value) {
-    return value.empty() ? Param() : Param(text::replaceInvalidUtf8(value));
+    return value.empty() ? Param() : Param(common::replaceInvalidUtf8(value));
 }
 
 // The embedded queue's attempt outcome and execution status for a settlement

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "text/utf8.hpp"
+#include "flowgate/common/utf8.hpp"
 
 namespace flowgate::http {
 
@@ -60,7 +60,7 @@ struct MultipartError {
 std::variant<MultipartBody, MultipartError> decodeMultipart(std::string_view contentType,
                                                             std::string_view body);
 
-// Well-formed UTF-8 check, shared with attachments (see text/utf8.hpp).
-using text::isValidUtf8;
+// Well-formed UTF-8 check, shared with attachments (see flowgate/common/utf8.hpp).
+using common::isValidUtf8;
 
 }  // namespace flowgate::http

@@ -7,35 +7,18 @@
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
-#include "auth/constant_time.hpp"
-#include "webhooks/body_decoder.hpp"
+#include "flow/resume_url.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
+#include "webhooks/body_decoder.hpp"
 
 namespace flowgate::http {
 
 using nlohmann::json;
 
 namespace {
-
-struct ResumePath {
-    std::string executionId;
-    std::string token;
-};
-
-// "/resume/{executionId}/{token}"; nullopt for anything else.
-std::optional<ResumePath> parseResumePath(std::string_view path) {
-    static constexpr std::string_view prefix = "/resume/";
-    if (path.substr(0, prefix.size()) != prefix) return std::nullopt;
-    const std::size_t slash = path.find('/', prefix.size());
-    if (slash == std::string::npos || path.find('/', slash + 1) != std::string::npos)
-        return std::nullopt;
-    ResumePath parts{std::string(path.substr(prefix.size(), slash - prefix.size())),
-                     std::string(path.substr(slash + 1))};
-    if (parts.executionId.empty() || parts.token.empty()) return std::nullopt;
-    return parts;
-}
 
 // The waiting item's message with the call in meta.resume, in place of meta.wait, and a
 // new resume URL: a spent URL must not resume a later wait of the same execution (a caller
@@ -62,7 +45,7 @@ void ResumeHandler::handle(const Request& request, Response& response) {
         sendError(response, status, code, message);
     };
 
-    const auto path = parseResumePath(request.path());
+    const auto path = flow::parseResumePath(request.path());
     if (!path) return refuse(404, "not_found", "no such endpoint");
     const bool isGet = method == "GET";
     if (!isGet && method != "POST" && method != "PUT") {
@@ -87,7 +70,7 @@ void ResumeHandler::handle(const Request& request, Response& response) {
         auto waiting = services_.queue.waiting(path->executionId);
         std::vector<queue::WaitingItem> matches;
         for (auto& item : waiting)
-            if (auth::constantTimeEqual(item.waitToken, path->token))
+            if (common::constantTimeEqual(item.waitToken, path->token))
                 matches.push_back(std::move(item));
         if (matches.empty()) {
             // The execution may not have reached its wait step yet (a fast callback): the

@@ -268,7 +268,7 @@ bool WebhookHandler::admit(const Request& request, Response& response, const flo
         const auto& client = request.clientAddress;
         const bool allowed =
             std::any_of(trigger.allowIps.begin(), trigger.allowIps.end(),
-                        [&](const flow::IpRange& r) { return r.contains(client); });
+                        [&](const common::AddressRange& r) { return r.contains(client); });
         if (!allowed) {
             flowgate::log::logWith(log, Poco::Message::PRIO_WARNING,
                                    "flow " + flow.id + ": refused " + client.toString() +

@@ -1,5 +1,7 @@
 #include "webhooks/webhook_server.hpp"
 
+#include "flow/resume_url.hpp"
+
 #include "http/json_response.hpp"
 
 namespace flowgate::http {
@@ -53,7 +55,7 @@ int WebhookServer::port() const {
 void WebhookServer::route(const Request& request, Response& response) {
     const std::string_view path = request.path();
     if (path.starts_with("/hook/")) return webhooks_.handle(request, response);
-    if (path.starts_with("/resume/")) return resumes_.handle(request, response);
+    if (flow::isResumePath(path)) return resumes_.handle(request, response);
     if (request.method == "GET" && request.target == "/health") {
         if (status_.healthy()) return sendJson(response, 200, {{"status", "ok"}});
         response.set("Retry-After", "5");

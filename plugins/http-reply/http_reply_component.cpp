@@ -47,23 +47,24 @@ private:
 class HttpReplyComponent final : public ComponentBase {
 public:
     HttpReplyComponent() {
-        manifest_.name = "http-reply";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Answers the caller of a sync flow.";
-        FunctionSpec reply;
-        reply.name = "reply";
-        reply.description =
-            "Sends status, headers and body (default: the message body) to the waiting caller.";
-        reply.configSchema = json::parse(R"({
-          "type": "object",
-          "additionalProperties": false,
-          "properties": {
-            "status":  {"type": "integer", "minimum": 100, "maximum": 599},
-            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-            "body":    {}
-          }
-        })");
-        manifest_.functions.push_back(std::move(reply));
+        manifest_ = {
+            .name = "http-reply",
+            .version = "0.1.0",
+            .description = "Answers the caller of a sync flow.",
+            .functions = {{.name = "reply",
+                           .description = "Sends status, headers and body (default: the message "
+                                          "body) to the waiting caller.",
+                           .configSchema = json::parse(R"({
+                             "type": "object",
+                             "additionalProperties": false,
+                             "properties": {
+                               "status":  {"type": "integer", "minimum": 100, "maximum": 599,
+                                           "default": 200},
+                               "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                                           "default": {}},
+                               "body":    {}
+                             }
+                           })")}}};
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }
@@ -72,8 +73,8 @@ protected:
     std::unique_ptr<Step> create(std::string_view function, const json& config) override {
         if (function != "reply") return nullptr;
         auto parsed = std::make_shared<ReplyConfig>();
-        parsed->status = config.value("status", 200);
-        parsed->headers = config.value("headers", std::map<std::string, std::string>{});
+        parsed->status = config.at("status");
+        parsed->headers = config.at("headers").get<std::map<std::string, std::string>>();
         if (config.contains("body")) parsed->body = config.at("body");
         return std::make_unique<ReplyStep>(std::move(parsed));
     }

@@ -4,8 +4,8 @@
 
 #include <Poco/String.h>
 
-#include "outbound_http/outbound_url.hpp"
-#include "outbound_http/tls_context.hpp"
+#include "flowgate/outbound_http/outbound_url.hpp"
+#include "flowgate/outbound_http/tls_context.hpp"
 
 namespace flowgate::plugins::http {
 
@@ -21,7 +21,7 @@ const json& requestConfigSchema() {
                    "default": "POST", "description": "The HTTP method."},
         "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
                 "description": "The fixed http:// or https:// URL to call."},
-        "headers": {"type": "object",
+        "headers": {"type": "object", "default": {},
                     "propertyNames": {"pattern": "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$"},
                     "additionalProperties": {"type": "string"},
                     "description": "Request headers (not Host, Content-Length, Transfer-Encoding, Connection, TE, Upgrade)."},
@@ -38,10 +38,10 @@ const json& requestConfigSchema() {
         "maxResponseBytes": {"type": "integer", "minimum": 1, "maximum": 104857600,
                              "default": 10485760},
         "failOn4xx": {"type": "boolean", "default": true,
-                      "description": "A 4xx answer (other than 429) fails the attempt; false: it is the output."},
+                      "description": "A 4xx answer other than 408 and 429 dead-letters the item at once (the same request would be refused again); false: it is the output."},
         "output": {"enum": ["response", "merge"], "default": "response",
                    "description": "response: the body becomes {status, headers, body}; merge: that object is added to the (object) message body as \"response\"."},
-        "tls": {"type": "object", "additionalProperties": false,
+        "tls": {"type": "object", "additionalProperties": false, "default": {},
                 "properties": {
                   "verify": {"type": "boolean", "default": true,
                              "description": "Check the server's certificate chain and name."},
@@ -67,7 +67,7 @@ std::invalid_argument invalid(const std::string& field, const std::string& why) 
 
 RequestConfig parseRequestConfig(const json& config) {
     RequestConfig parsed;
-    parsed.method = config.value("method", "POST");
+    parsed.method = config.at("method").get<std::string>();
     parsed.url = config.at("url").get<std::string>();
     try {
         net::parseOutboundUrl(parsed.url);
@@ -75,8 +75,7 @@ RequestConfig parseRequestConfig(const json& config) {
         throw invalid("url", e.what());
     }
 
-    const json headers = config.value("headers", json::object());
-    for (const auto& [name, value] : headers.items()) {
+    for (const auto& [name, value] : config.at("headers").items()) {
         const std::string lower = Poco::toLower(name);
         if (lower == "host" || lower == "content-length" || lower == "transfer-encoding" ||
             lower == "connection" || lower == "te" || lower == "upgrade")
@@ -102,15 +101,14 @@ RequestConfig parseRequestConfig(const json& config) {
             throw invalid("body", "a " + parsed.method + " request carries no body");
     }
 
-    parsed.timeout = std::chrono::milliseconds(config.value("timeoutMs", 30000));
-    parsed.followRedirects = config.value("followRedirects", true);
-    parsed.maxResponseBytes = config.value("maxResponseBytes", parsed.maxResponseBytes);
-    parsed.failOn4xx = config.value("failOn4xx", true);
-    parsed.output =
-        config.value("output", "response") == "merge" ? OutputMode::merge : OutputMode::response;
-    const json tls = config.value("tls", json::object());
-    parsed.verifyTls = tls.value("verify", true);
-    parsed.caFile = tls.value("caFile", "");
+    parsed.timeout = std::chrono::milliseconds(config.at("timeoutMs").get<std::int64_t>());
+    parsed.followRedirects = config.at("followRedirects");
+    parsed.maxResponseBytes = config.at("maxResponseBytes");
+    parsed.failOn4xx = config.at("failOn4xx");
+    parsed.output = config.at("output") == "merge" ? OutputMode::merge : OutputMode::response;
+    const json& tls = config.at("tls");
+    parsed.verifyTls = tls.at("verify");
+    parsed.caFile = tls.value("caFile", "");  // optional: no CA file of its own
     if (!parsed.caFile.empty()) {
         try {
             net::clientContext(parsed.verifyTls, parsed.caFile);  // loads it once, now

@@ -1,19 +1,19 @@
 #include "request_step.hpp"
 
 #include <algorithm>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/String.h>
 
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/utf8.hpp"
 #include "http_auth.hpp"
-#include "outbound_http/outbound_http.hpp"
-#include "outbound_http/outbound_url.hpp"
-#include "outbound_http/answer_json.hpp"
-#include "outbound_http/retry_after.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/outbound_url.hpp"
+#include "flowgate/outbound_http/answer_json.hpp"
+#include "flowgate/outbound_http/retry_after.hpp"
 
 namespace flowgate::plugins::http {
 
@@ -42,17 +42,10 @@ void putBody(json& response, const net::OutboundResponse& answer) {
             return;
         }
     }
-    json text = answer.body;
-    try {
-        (void)text.dump();
-        response["body"] = std::move(text);
-    } catch (const json::type_error&) {
-        std::ostringstream encoded;
-        Poco::Base64Encoder encoder(encoded);
-        encoder.rdbuf()->setLineLength(0);
-        encoder.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
-        encoder.close();
-        response["body"] = encoded.str();
+    if (common::isValidUtf8(answer.body)) {
+        response["body"] = answer.body;
+    } else {
+        response["body"] = common::encodeBase64(answer.body);
         response["bodyEncoding"] = "base64";
     }
 }
@@ -105,8 +98,10 @@ protected:
             }
             throw std::runtime_error(from);
         }
-        if (answer.status >= 500 || (answer.status >= 400 && c.failOn4xx))
-            throw std::runtime_error(from);
+        if (answer.status >= 500 || answer.status == 408) throw std::runtime_error(from);
+        // The server refused this request as it is: the same request can only be refused
+        // again, so the item is dead-lettered at once instead of retried.
+        if (answer.status >= 400 && c.failOn4xx) throw PermanentFailure(from);
 
         Message out = input;
         json response = responseObject(answer);

@@ -39,12 +39,11 @@ FunctionSpec filterFunction() {
              "The jq program (jq 1.6) run on the body, e.g. \".amount > 100\"."}}}}},
         {"required", json::array({"expression"})},
         {"additionalProperties", false}};
-    return {"filter",
-            "Passes a message on unchanged if the first output of a jq program run on its body "
-            "is neither false nor null; otherwise the message goes no further.",
-            std::move(schema),
-            {},
-            {}};
+    return {.name = "filter",
+            .description =
+                "Passes a message on unchanged if the first output of a jq program run on its "
+                "body is neither false nor null; otherwise the message goes no further.",
+            .configSchema = std::move(schema)};
 }
 
 std::unique_ptr<Step> makeFilterStep(const nlohmann::json& config) {

@@ -19,9 +19,9 @@ public:
     JqComponent()
         : functions_{{{transformFunction(), &makeTransformStep},
                       {filterFunction(), &makeFilterStep}}} {
-        manifest_.name = "jq";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Reshapes and filters messages with jq programs (libjq 1.6).";
+        manifest_ = {.name = "jq",
+                     .version = "0.1.0",
+                     .description = "Reshapes and filters messages with jq programs (libjq 1.6)."};
         for (const auto& function : functions_) manifest_.functions.push_back(function.spec);
     }
 

@@ -97,16 +97,15 @@ FunctionSpec transformFunction() {
              "body, headers and meta replace the message's."}}}}},
         {"required", json::array({"expression"})},
         {"additionalProperties", false}};
-    return {"transform",
-            "Runs a jq program on each message; every output of the program becomes a message "
-            "(none: the message goes no further).",
-            std::move(schema),
-            {},
-            {}};
+    return {.name = "transform",
+            .description =
+                "Runs a jq program on each message; every output of the program becomes a "
+                "message (none: the message goes no further).",
+            .configSchema = std::move(schema)};
 }
 
 std::unique_ptr<Step> makeTransformStep(const nlohmann::json& config) {
-    const Scope scope = config.value("scope", "body") == "message" ? Scope::message : Scope::body;
+    const Scope scope = config.at("scope") == "message" ? Scope::message : Scope::body;
     return std::make_unique<TransformStep>(config.at("expression").get<std::string>(), scope);
 }
 

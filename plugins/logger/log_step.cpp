@@ -100,17 +100,15 @@ FunctionSpec logFunction() {
             {"description",
              "Added to every line as its \"prefix\" field, to tell loggers apart."}}}}},
         {"additionalProperties", false}};
-    return {"log",
-            "Logs each message as one JSON line {time, level, flow, step, requestId, prefix, "
-            "message} and passes it on unchanged.",
-            std::move(schema),
-            {},
-            {}};
+    return {.name = "log",
+            .description = "Logs each message as one JSON line {time, level, flow, step, "
+                           "requestId, prefix, message} and passes it on unchanged.",
+            .configSchema = std::move(schema)};
 }
 
 std::unique_ptr<Step> makeLogStep(const nlohmann::json& config) {
     LogConfig parsed{kLevels[1], std::nullopt};
-    const std::string level = config.value("level", "info");
+    const std::string level = config.at("level");
     for (const auto& candidate : kLevels)
         if (candidate.name == level) parsed.level = candidate;
     if (config.contains("prefix")) parsed.prefix = config.at("prefix").get<std::string>();

@@ -9,10 +9,10 @@ namespace {
 class LoggerComponent final : public ComponentBase {
 public:
     LoggerComponent() {
-        manifest_.name = "logger";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Logs messages as JSON lines, to the engine log or a file.";
-        manifest_.functions.push_back(logFunction());
+        manifest_ = {.name = "logger",
+                     .version = "0.1.0",
+                     .description = "Logs messages as JSON lines, to the engine log or a file.",
+                     .functions = {logFunction()}};
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }

@@ -61,15 +61,15 @@ json schema() {
 }  // namespace
 
 FunctionSpec routeFunction() {
-    return {"route",
-            "Sends each message, unchanged, to the named branch whose jq condition holds "
-            "(mode \"first\") or to every such branch (mode \"all\"); a message no branch "
-            "matched goes to the \"default\" output if one is named, else no further.",
-            schema(),
-            {},
+    return {.name = "route",
+            .description =
+                "Sends each message, unchanged, to the named branch whose jq condition holds "
+                "(mode \"first\") or to every such branch (mode \"all\"); a message no "
+                "branch matched goes to the \"default\" output if one is named, else no further.",
+            .configSchema = schema(),
             // The outputs are named in the config: the engine reads them there to check
             // the step's "next" (see FunctionSpec::outputs).
-            {"/branches/*/name", "/default"}};
+            .outputs = {"/branches/*/name", "/default"}};
 }
 
 std::shared_ptr<RouteConfig> parseRouteConfig(const nlohmann::json& config) {
@@ -89,8 +89,8 @@ std::shared_ptr<RouteConfig> parseRouteConfig(const nlohmann::json& config) {
         }
     }
     if (config.contains("default")) route->fallback = config.at("default").get<std::string>();
-    if (config.value("mode", "first") == "all") route->mode = RouteConfig::Mode::all;
-    if (config.value("scope", "body") == "message") route->scope = RouteConfig::Scope::message;
+    if (config.at("mode") == "all") route->mode = RouteConfig::Mode::all;
+    if (config.at("scope") == "message") route->scope = RouteConfig::Scope::message;
     return route;
 }
 

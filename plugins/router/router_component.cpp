@@ -10,10 +10,10 @@ namespace {
 class RouterComponent final : public ComponentBase {
 public:
     RouterComponent() {
-        manifest_.name = "router";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Routes messages to named branches by jq conditions (libjq 1.6).";
-        manifest_.functions.push_back(routeFunction());
+        manifest_ = {.name = "router",
+                     .version = "0.1.0",
+                     .description = "Routes messages to named branches by jq conditions (libjq 1.6).",
+                     .functions = {routeFunction()}};
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }

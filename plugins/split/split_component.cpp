@@ -9,10 +9,10 @@ namespace {
 class SplitComponent final : public ComponentBase {
 public:
     SplitComponent() {
-        manifest_.name = "split";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Splits an array in a message into one message per element.";
-        manifest_.functions.push_back(splitFunction());
+        manifest_ = {.name = "split",
+                     .version = "0.1.0",
+                     .description = "Splits an array in a message into one message per element.",
+                     .functions = {splitFunction()}};
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }

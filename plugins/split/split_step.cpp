@@ -97,25 +97,24 @@ FunctionSpec splitFunction() {
                        {"default", kDefaultMaxItems},
                        {"description", "A longer array fails the step instead of being split."}}}}},
                    {"additionalProperties", false}};
-    return {"split",
-            "Emits one message per element of an array in the body: the element is the "
-            "body, meta.split is {index, count}; headers, attachments and other meta are "
-            "kept. An empty array emits nothing; a missing or non-array value fails the step.",
-            std::move(schema),
-            {},
-            {}};
+    return {.name = "split",
+            .description =
+                "Emits one message per element of an array in the body: the element is the "
+                "body, meta.split is {index, count}; headers, attachments and other meta are "
+                "kept. An empty array emits nothing; a missing or non-array value fails the step.",
+            .configSchema = std::move(schema)};
 }
 
 std::unique_ptr<Step> makeSplitStep(const nlohmann::json& config) {
     SplitConfig parsed;
-    parsed.path = config.value("path", "");
+    parsed.path = config.at("path").get<std::string>();
     try {
         parsed.pointer = json::json_pointer(parsed.path);
     } catch (const json::exception& e) {
         throw std::invalid_argument("path '" + parsed.path +
                                     "' is not a JSON pointer: " + e.what());
     }
-    parsed.maxItems = static_cast<std::size_t>(config.value("maxItems", kDefaultMaxItems));
+    parsed.maxItems = config.at("maxItems").get<std::size_t>();
     return std::make_unique<SplitStep>(std::move(parsed));
 }
 

@@ -54,7 +54,7 @@ nlohmann::json postConfigSchema() {
 }
 
 PostConfig parsePostConfig(const nlohmann::json& config) {
-    const std::string base = apiBase(config.value("apiBaseUrl", kDefaultApiBaseUrl));
+    const std::string base = apiBase(config.at("apiBaseUrl").get<std::string>());
     if (config.contains("text") && config.contains("textExpression"))
         throw std::invalid_argument("give \"text\" or \"textExpression\", not both");
     TweetText text = config.contains("text") ? TweetText::fixed(config.at("text").get<std::string>())

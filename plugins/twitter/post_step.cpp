@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "oauth1_credential.hpp"
-#include "outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
 #include "post_config.hpp"
 #include "rate_limit_reset.hpp"
 #include "signing/oauth1_signer.hpp"
@@ -75,12 +75,13 @@ protected:
             return;
         }
         if (status == 401 || status == 403)
-            throw std::runtime_error(answerText(response) +
-                                     " (check the oauth1 credential and the app's write "
-                                     "permission)");
-        // 5xx fails the attempt and the engine retries with backoff; other answers fail
-        // every attempt the same way until the item is dead-lettered with X's reason.
-        throw std::runtime_error(answerText(response));
+            throw PermanentFailure(answerText(response) +
+                                   " (check the oauth1 credential and the app's write "
+                                   "permission)");
+        // 5xx (and a 408) fail the attempt and the engine retries with backoff; X's other
+        // refusals would refuse every retry the same way: dead-lettered at once.
+        if (status >= 500 || status == 408) throw std::runtime_error(answerText(response));
+        throw PermanentFailure(answerText(response));
     }
 
 private:
@@ -90,13 +91,14 @@ private:
 }  // namespace
 
 FunctionSpec postFunction() {
-    return {"post",
-            "Posts one tweet per message (POST /2/tweets, OAuth 1.0a user context) and emits "
-            "the created tweet {id, text} as the body. 429 waits for x-rate-limit-reset "
-            "(at most 15 minutes) without counting a failed attempt; 5xx fails the attempt.",
-            postConfigSchema(),
-            kCredentialType,
-            {}};
+    return {.name = "post",
+            .description =
+                "Posts one tweet per message (POST /2/tweets, OAuth 1.0a user context) and "
+                "emits the created tweet {id, text} as the body. 429 waits for "
+                "x-rate-limit-reset (at most 15 minutes) without counting a failed attempt; "
+                "5xx fails the attempt; X's refusal of the credential (401) fails at once.",
+            .configSchema = postConfigSchema(),
+            .credentialType = kCredentialType};
 }
 
 std::unique_ptr<Step> makePostStep(const nlohmann::json& config) {

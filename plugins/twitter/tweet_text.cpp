@@ -2,26 +2,17 @@
 
 #include <stdexcept>
 
+#include "flowgate/common/utf8.hpp"
 #include "jq/jq_program.hpp"
 
 namespace flowgate::plugins::twitter {
 
 std::size_t tweetLength(std::string_view text) {
     std::size_t count = 0;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        const std::size_t size = lead < 0x80           ? 1
-                                 : (lead >> 5) == 0x6  ? 2
-                                 : (lead >> 4) == 0xE  ? 3
-                                 : (lead >> 3) == 0x1E ? 4
-                                                       : 0;
-        if (size == 0 || i + size > text.size())
-            throw std::invalid_argument("the tweet text is not valid UTF-8");
-        for (std::size_t k = 1; k < size; ++k)
-            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2)
-                throw std::invalid_argument("the tweet text is not valid UTF-8");
+    for (std::size_t i = 0; i < text.size(); ++count) {
+        const std::size_t size = common::utf8SequenceLength(text, i);
+        if (size == 0) throw std::invalid_argument("the tweet text is not valid UTF-8");
         i += size;
-        ++count;
     }
     return count;
 }

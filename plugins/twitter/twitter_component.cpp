@@ -1,6 +1,7 @@
 // The twitter component: posts to X (Twitter) through the X API v2 with OAuth 1.0a
 // user-context signing.
 #include "flowgate/plugin.hpp"
+#include "oauth1_credential.hpp"
 #include "post_step.hpp"
 
 namespace flowgate::plugins::twitter {
@@ -10,10 +11,11 @@ namespace {
 class TwitterComponent final : public ComponentBase {
 public:
     TwitterComponent() {
-        manifest_.name = "twitter";
-        manifest_.version = "0.1.0";
-        manifest_.description = "Posts tweets through the X API v2 (OAuth 1.0a user context).";
-        manifest_.functions.push_back(postFunction());
+        manifest_ = {.name = "twitter",
+                     .version = "0.1.0",
+                     .description = "Posts tweets through the X API v2 (OAuth 1.0a user context).",
+                     .functions = {postFunction()},
+                     .credentialTypes = {oauth1CredentialType()}};
     }
 
     const Manifest& manifest() const noexcept override { return manifest_; }

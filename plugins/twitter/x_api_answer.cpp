@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "outbound_http/answer_json.hpp"
+#include "flowgate/outbound_http/answer_json.hpp"
 
 namespace flowgate::plugins::twitter {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 #include <string_view>
 
@@ -50,6 +51,7 @@ nlohmann::json sendConfigSchema() {
                {{"type", "object"},
                 {"propertyNames", {{"pattern", "^[-!#$%&'*+.^_`|~0-9A-Za-z]+$"}}},
                 {"additionalProperties", {{"type", "string"}}},
+                {"default", json::object()},
                 {"description",
                  "Extra request headers. The webhook-* signature headers and Content-Type are "
                  "set by the step."}}},
@@ -68,7 +70,7 @@ SendConfig parseSendConfig(const nlohmann::json& config) {
     SendConfig parsed;
     parsed.url = config.at("url").get<std::string>();
     checkUrl(parsed.url);
-    if (config.contains("headers")) {
+    {
         for (const auto& [name, value] : config.at("headers").items()) {
             const std::string lower = lowerCase(name);
             if (std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower) !=
@@ -77,7 +79,7 @@ SendConfig parseSendConfig(const nlohmann::json& config) {
             parsed.headers.emplace_back(name, value.get<std::string>());
         }
     }
-    parsed.timeout = std::chrono::milliseconds(config.value("timeoutMs", 30000));
+    parsed.timeout = std::chrono::milliseconds(config.at("timeoutMs").get<std::int64_t>());
     return parsed;
 }
 

@@ -7,8 +7,8 @@
 
 #include <Poco/URI.h>
 
-#include "outbound_http/outbound_http.hpp"
-#include "outbound_http/retry_after.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/retry_after.hpp"
 #include "send_config.hpp"
 #include "signing/standard_webhooks_signer.hpp"
 
@@ -27,24 +27,17 @@ std::chrono::milliseconds waitBeforeResend(std::string_view retryAfter,
 }
 
 // The credential is the one a receiving flow's trigger uses (type "hmac", preset
-// "standard-webhooks"), so both ends of a webhook can share one credential file. Only
-// known once the step runs: steps are created before credentials are handed to them.
+// "standard-webhooks"), so both ends of a webhook can share one credential file. The
+// engine checked it against sendCredentialType() when the flow loaded; what is left (a
+// base64 that decodes to nothing) no retry can fix.
 signing::StandardWebhooksSigner signerFor(const nlohmann::json& credential) {
-    if (!credential.is_object() || credential.value("preset", "") != "standard-webhooks" ||
-        !credential.contains("secrets") || !credential.at("secrets").is_array())
-        throw std::runtime_error(
-            "the send step needs an hmac credential with preset \"standard-webhooks\" and "
-            "\"secrets\"");
-    std::vector<std::string> secrets;
-    for (const auto& secret : credential.at("secrets")) {
-        if (!secret.is_string())
-            throw std::runtime_error("the credential's secrets must be strings");
-        secrets.push_back(secret.get<std::string>());
-    }
+    if (!credential.is_object() || !credential.contains("secrets"))
+        throw PermanentFailure("the send step needs its Standard Webhooks credential");
     try {
-        return signing::StandardWebhooksSigner(secrets);
-    } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(std::string("credential: ") + e.what());
+        return signing::StandardWebhooksSigner(
+            credential.at("secrets").get<std::vector<std::string>>());
+    } catch (const std::exception& e) {
+        throw PermanentFailure(std::string("credential: ") + e.what());
     }
 }
 
@@ -126,15 +119,31 @@ private:
 
 }  // namespace
 
+CredentialType sendCredentialType() {
+    return {.name = "hmac",
+            .description = "Standard Webhooks secrets (\"whsec_<base64>\"); several while a "
+                           "secret is rotated.",
+            .schema = nlohmann::json::parse(R"({
+              "type": "object",
+              "required": ["preset", "secrets"],
+              "properties": {
+                "preset": {"const": "standard-webhooks"},
+                "secrets": {"type": "array", "minItems": 1,
+                            "items": {"type": "string", "pattern": "^(whsec_)?[A-Za-z0-9+/]+={0,2}$",
+                                      "writeOnly": true}}
+              }
+            })")};
+}
+
 FunctionSpec sendFunction() {
-    return {"send",
-            "POSTs the message body as JSON to `url` with webhook-id (the same on every "
-            "retry), webhook-timestamp and webhook-signature (Standard Webhooks v1), then "
-            "passes the message on unchanged. 5xx and network errors fail the attempt (the "
-            "engine retries with backoff); 429 retries after Retry-After.",
-            sendConfigSchema(),
-            "hmac",
-            {}};
+    return {.name = "send",
+            .description =
+                "POSTs the message body as JSON to `url` with webhook-id (the same on every "
+                "retry), webhook-timestamp and webhook-signature (Standard Webhooks v1), then "
+                "passes the message on unchanged. 5xx and network errors fail the attempt (the "
+                "engine retries with backoff); 429 retries after Retry-After.",
+            .configSchema = sendConfigSchema(),
+            .credentialType = "hmac"};
 }
 
 std::unique_ptr<Step> makeSendStep(const nlohmann::json& config) {

@@ -13,6 +13,10 @@ namespace flowgate::plugins::webhook {
 
 FunctionSpec sendFunction();
 
+// "hmac" as a sender reads it: a Standard Webhooks credential, the same file a receiving
+// flow's trigger uses ({"type": "hmac", "preset": "standard-webhooks", "secrets": [...]}).
+CredentialType sendCredentialType();
+
 // `config` has passed sendFunction().configSchema. Throws std::invalid_argument for what
 // the schema cannot judge (see parseSendConfig).
 std::unique_ptr<Step> makeSendStep(const nlohmann::json& config);

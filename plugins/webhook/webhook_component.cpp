@@ -24,10 +24,11 @@ class WebhookComponent final : public ComponentBase {
 public:
     WebhookComponent()
         : functions_{{{sendFunction(), &makeSendStep}, {waitFunctionSpec(), &makeWaitStep}}} {
-        manifest_.name = "webhook";
-        manifest_.version = "0.1.0";
-        manifest_.description =
-            "Webhooks in the middle of a flow: send signed deliveries, wait for a resume call.";
+        manifest_ = {.name = "webhook",
+                     .version = "0.1.0",
+                     .description = "Webhooks in the middle of a flow: send signed deliveries, "
+                                    "wait for a resume call.",
+                     .credentialTypes = {sendCredentialType()}};
         for (const auto& function : functions_) manifest_.functions.push_back(function.spec);
     }
 

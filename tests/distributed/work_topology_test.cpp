@@ -54,7 +54,7 @@ WorkEnvelope sampleItem() {
 
 }  // namespace
 
-TEST_CASE("a work envelope reads back as written; a message without its headers is not one") {
+TEST_CASE("a work envelope reads back as written, a message without its headers is not one") {
     const auto item = sampleItem();
     const auto read = decodeWork(encodeWork(item));
     REQUIRE(read);

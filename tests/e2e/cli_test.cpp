@@ -1,4 +1,5 @@
 // The command line as a user runs it: exit codes and what it prints.
+#include <algorithm>
 #include <cstdio>
 #include <sys/wait.h>
 
@@ -44,7 +45,7 @@ TEST_CASE("flowgate validate passes the shipped config", "[cli]") {
 }
 
 TEST_CASE("flowgate plugins lists components from their manifests", "[cli]") {
-    const auto run = runFlowgate("plugins --config /nonexistent" + pluginArgs());
+    const auto run = runFlowgate("plugins" + pluginArgs());
     INFO(run.output);
     CHECK(run.exitCode == 0);
     CHECK(run.output.find("jq.transform") != std::string::npos);
@@ -53,6 +54,46 @@ TEST_CASE("flowgate plugins lists components from their manifests", "[cli]") {
     CHECK(run.output.find("webhook.wait") != std::string::npos);
     CHECK(run.output.find("outputs: default, timeout") != std::string::npos);
     CHECK(run.output.find("pauses the execution") != std::string::npos);
+}
+
+TEST_CASE("flowgate plugins --json describes every component for tools", "[cli]") {
+    const auto run = runFlowgate("plugins --json" + pluginArgs());
+    INFO(run.output);
+    REQUIRE(run.exitCode == 0);
+    const json listed = json::parse(run.output);
+    CHECK(listed.at("refused").empty());
+    json twitter;
+    for (const auto& component : listed.at("components"))
+        if (component.at("name") == "twitter") twitter = component;
+    REQUIRE(twitter.is_object());
+    CHECK(twitter.at("functions").at(0).at("name") == "post");
+    CHECK(twitter.at("functions").at(0).at("credentialType") == "oauth1");
+    CHECK(twitter.at("functions").at(0).at("configSchema").at("type") == "object");
+    const json& oauth1 = twitter.at("credentialTypes").at(0);
+    CHECK(oauth1.at("name") == "oauth1");
+    CHECK(oauth1.at("schema").at("properties").at("consumerSecret").at("writeOnly") == true);
+}
+
+TEST_CASE("flowgate plugins says in one line what is wrong with its config", "[cli]") {
+    auto run = runFlowgate("plugins --config /nonexistent");
+    CHECK(run.exitCode == 1);
+    CHECK(run.output == "flowgate: --config /nonexistent: no such directory\n");
+
+    TestConfig config(json{{"http", {{"hots", "x"}}}});
+    run = runFlowgate("plugins --config " + config.configDir().string());
+    INFO(run.output);
+    CHECK(run.exitCode == 1);
+    CHECK(run.output.find("engine.json: /http: unknown key 'hots'") != std::string::npos);
+    CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+
+    run = runFlowgate("plugins --jsn");
+    CHECK(run.exitCode == 2);
+    CHECK(run.output == "flowgate: unknown option '--jsn' for plugins (see 'flowgate help')\n");
+
+    // The build tree's binary is not installed: no lib/flowgate/plugins beside it.
+    run = runFlowgate("plugins");
+    CHECK(run.exitCode == 1);
+    CHECK(run.output.find("give --plugins DIR or --config DIR") != std::string::npos);
 }
 
 TEST_CASE("bad command lines get one line and a non-zero exit", "[cli]") {

@@ -123,5 +123,6 @@ TEST_CASE("a tweet refused with 403 is dead-lettered with X's reason", "[e2e][tw
                    .at("deadLetters") == 1;
     }));
     CHECK(jsonLines(out).empty());
+    CHECK(api.seen().size() == 1);  // a refusal is final: not sent again
     CHECK(readFile(config.logFile()).find("duplicate content") != std::string::npos);
 }

@@ -7,8 +7,8 @@
 
 namespace flowgate::test {
 
-CliRun runFlowgate(const std::string& args) {
-    const std::string command = std::string(FLOWGATE_BINARY) + " " + args + " 2>&1";
+CliRun runFlowgate(const std::string& args, const std::filesystem::path& binary) {
+    const std::string command = "'" + binary.string() + "' " + args + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     if (!pipe) throw std::runtime_error("cannot run " + command);
     std::string output;

@@ -1,6 +1,7 @@
 // Runs the flowgate binary as a user would from a shell: its exit code and what it printed.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace flowgate::test {
@@ -10,7 +11,8 @@ struct CliRun {
     std::string output;  // stdout and stderr
 };
 
-// `flowgate <args>` (args as a shell would split them), waiting for it to exit.
-CliRun runFlowgate(const std::string& args);
+// `flowgate <args>` (args as a shell would split them), waiting for it to exit; the
+// binary of the build tree, or `binary` (an installed one).
+CliRun runFlowgate(const std::string& args, const std::filesystem::path& binary = FLOWGATE_BINARY);
 
 }  // namespace flowgate::test

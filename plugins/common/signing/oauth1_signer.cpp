@@ -7,7 +7,9 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
-#include "signing/hmac.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 
 namespace flowgate::plugins::signing {
 
@@ -133,10 +135,12 @@ std::string oauth1SignatureBaseString(const OAuth1Request& request,
 std::string oauth1Signature(const OAuth1Request& request, const OAuth1Credentials& credentials) {
     std::string key = oauth1PercentEncode(credentials.consumerSecret) + "&" +
                       oauth1PercentEncode(credentials.tokenSecret);
-    const std::string mac =
-        hmac(Digest::sha1, key, oauth1SignatureBaseString(request, credentials));
-    wipe(key);
-    return encodeBase64(mac);
+    const auto mac = common::computeHmac(common::HmacAlgorithm::sha1, key,
+                                         oauth1SignatureBaseString(request, credentials));
+    common::wipe(key);
+    // Thrown without key material.
+    if (!mac) throw std::runtime_error("OpenSSL could not compute an HMAC");
+    return common::encodeBase64(*mac);
 }
 
 std::string oauth1AuthorizationHeader(const OAuth1Request& request,
@@ -154,14 +158,7 @@ std::string oauth1AuthorizationHeader(const OAuth1Request& request,
 }
 
 std::string oauth1Nonce() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string nonce;
-    for (const char ch : randomBytes(16)) {
-        const auto c = static_cast<unsigned char>(ch);
-        nonce.push_back(kHex[c >> 4]);
-        nonce.push_back(kHex[c & 15]);
-    }
-    return nonce;
+    return common::encodeHex(common::randomBytes(16));
 }
 
 }  // namespace flowgate::plugins::signing

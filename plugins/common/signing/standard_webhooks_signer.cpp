@@ -2,22 +2,17 @@
 
 #include <stdexcept>
 
-#include "signing/hmac.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/hmac.hpp"
+#include "flowgate/common/secret_bytes.hpp"
+#include "flowgate/common/standard_webhooks_key.hpp"
 
 namespace flowgate::plugins::signing {
-
-std::optional<std::string> standardWebhooksKey(std::string_view secret) {
-    constexpr std::string_view prefix = "whsec_";
-    if (secret.starts_with(prefix)) secret.remove_prefix(prefix.size());
-    auto key = decodeBase64(secret);
-    if (!key || key->empty()) return std::nullopt;
-    return key;
-}
 
 StandardWebhooksSigner::StandardWebhooksSigner(const std::vector<std::string>& secrets) {
     if (secrets.empty()) throw std::invalid_argument("no Standard Webhooks secret");
     for (std::size_t i = 0; i < secrets.size(); ++i) {
-        auto key = standardWebhooksKey(secrets[i]);
+        auto key = common::standardWebhooksKey(secrets[i]);
         if (!key)
             throw std::invalid_argument("secret " + std::to_string(i) +
                                         " is not a Standard Webhooks secret: expected "
@@ -27,7 +22,7 @@ StandardWebhooksSigner::StandardWebhooksSigner(const std::vector<std::string>& s
 }
 
 StandardWebhooksSigner::~StandardWebhooksSigner() {
-    for (auto& key : keys_) wipe(key);
+    for (auto& key : keys_) common::wipe(key);
 }
 
 std::string StandardWebhooksSigner::sign(std::string_view id, std::string_view timestamp,
@@ -35,10 +30,14 @@ std::string StandardWebhooksSigner::sign(std::string_view id, std::string_view t
     std::string payload;
     payload.reserve(id.size() + timestamp.size() + body.size() + 2);
     payload.append(id).append(".").append(timestamp).append(".").append(body);
+    const common::Hmac hmac;
+    const std::string_view parts[] = {payload};
     std::string header;
     for (const auto& key : keys_) {
+        auto mac = hmac.compute(common::HmacAlgorithm::sha256, key, parts);
+        if (!mac) throw std::runtime_error("OpenSSL could not compute an HMAC");
         if (!header.empty()) header += ' ';
-        header += "v1," + encodeBase64(hmac(Digest::sha256, key, payload));
+        header += "v1," + common::encodeBase64(*mac);
     }
     return header;
 }

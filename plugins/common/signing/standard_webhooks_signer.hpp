@@ -5,16 +5,11 @@
 // holding either the old or the new secret accept the delivery.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace flowgate::plugins::signing {
-
-// The HMAC key of a Standard Webhooks secret: the base64 after an optional "whsec_";
-// nullopt if that is not base64 or decodes to nothing.
-std::optional<std::string> standardWebhooksKey(std::string_view secret);
 
 // Immutable after construction; sign() may be called from several threads at once. Keys
 // are wiped when the signer is destroyed.

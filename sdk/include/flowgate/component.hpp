@@ -14,30 +14,61 @@
 
 namespace flowgate {
 
+// A manifest is written with named fields (C++20 designated initialisers, in the order
+// the fields are declared here; any field may be left out):
+//
+//   flowgate::Manifest{
+//       .name = "shout", .version = "1.0.0", .description = "Marks messages.",
+//       .functions = {{.name = "mark",
+//                      .description = "Adds a field",
+//                      .configSchema = {{"type", "object"}, ...}}}};
+//
+// Every field has a default member initialiser, so leaving one out is not a
+// -Wmissing-field-initializers warning with GCC's -Wextra.
+//
+// Schemas are JSON Schema draft 7. The engine checks every step config and credential
+// against them when a flow loads, and fills in each "default" a config schema states
+// for a field the flow leaves out, so a step reads its config without restating them.
+
 // One function (action) of a component. The manifest is the single description of a
-// component: the engine validates step configs against `configSchema` (JSON Schema,
-// draft 7), `flowgate plugins` prints it, and fields marked `"writeOnly": true` in the
-// schema are secrets that are never printed or logged.
+// component: the engine validates step configs against `configSchema`, `flowgate
+// plugins` prints it, and fields marked `"writeOnly": true` in the schema are secrets
+// that are never printed or logged.
 struct FunctionSpec {
-    std::string name;
-    std::string description;
+    std::string name{};
+    std::string description{};
     nlohmann::json configSchema = nlohmann::json::object();
-    std::string credentialType;  // empty: the function takes no credential
+    // The name of the credential type a step of this function needs (one of the
+    // manifest's credentialTypes); empty: the function takes no credential.
+    std::string credentialType{};
     // Named outputs for emitTo, besides "default" (emit()); empty: just emit. An entry
     // starting with '/' is a JSON pointer into the step's config whose string value(s) are
     // output names, `*` standing for every element ("/branches/*/name"): outputs a flow
     // configures. The engine refuses a `next` that names an output not declared here.
-    std::vector<std::string> outputs;
+    std::vector<std::string> outputs{};
     // The function may call StepContext::waitForResume. Messages of a flow with such a
     // step carry meta.resumeUrl, the URL that resumes their execution.
     bool pausesExecution = false;
 };
 
+// A kind of credential a component's functions take, e.g. an API token. A step's
+// credential file ({"id", "type", ...fields}) is checked against `schema` when its flow
+// loads: a missing or malformed field refuses the flow (with the credential file and the
+// field's JSON pointer) instead of failing when the step runs. Mark secret fields
+// `"writeOnly": true`. Credential files may hold any field as {"env": ...} or {"file": ...};
+// the schema sees the resolved values.
+struct CredentialType {
+    std::string name{};  // what FunctionSpec::credentialType and the file's "type" say
+    std::string description{};
+    nlohmann::json schema = nlohmann::json::object();
+};
+
 struct Manifest {
-    std::string name;  // the `component` a flow step names; unique across plugins
-    std::string version;
-    std::string description;
-    std::vector<FunctionSpec> functions;
+    std::string name{};  // the `component` a flow step names; unique across plugins
+    std::string version{};
+    std::string description{};
+    std::vector<FunctionSpec> functions{};
+    std::vector<CredentialType> credentialTypes{};
 };
 
 struct CreateStepResult {

@@ -9,6 +9,7 @@
 #include "flowgate/abi.hpp"
 #include "flowgate/component.hpp"
 #include "flowgate/message.hpp"
+#include "flowgate/resume.hpp"
 #include "flowgate/step.hpp"
 
 namespace flowgate {

@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ struct HttpReply {
     int status = 200;
     std::map<std::string, std::string> headers;
     std::string body;
+};
+
+// The bytes of one attachment, or why they cannot be read (`ok()` false).
+struct AttachmentBytes {
+    std::string bytes;
+    std::string error;  // empty when the bytes were read
+    bool ok() const { return error.empty(); }
 };
 
 // What a step may ask of the engine during one run. The engine makes one context per
@@ -63,7 +71,13 @@ public:
     // {"step", "body", "query", "method", "headers", "receivedAt"} in place of meta.wait,
     // after the timeout with meta.wait still there ("step" is this step's id). Survives
     // engine restarts. Emitted messages are dropped.
+    // The typed view of meta.wait and meta.resume is flowgate/resume.hpp.
     virtual void waitForResume(std::chrono::milliseconds timeout) = 0;
+    // The stored bytes of one of the input message's attachments (in.attachments). Only
+    // attachments of this execution can be read; the bytes are checked against the
+    // attachment's sha256. Never throws: a missing, foreign or damaged attachment is an
+    // error value.
+    virtual AttachmentBytes readAttachment(const Attachment& attachment) const = 0;
 
 protected:
     ~StepContext() = default;  // owned by the engine, never deleted through this interface
@@ -72,6 +86,17 @@ protected:
 struct StepResult {
     bool ok = true;
     std::string error;  // why the attempt failed, when !ok
+    // With !ok: no later attempt can succeed (a missing field, an API's 401). The engine
+    // dead-letters the work item at once with `error` instead of retrying it.
+    bool permanent = false;
+};
+
+// Thrown from StepBase::run() for a failure that retrying cannot fix: the work item goes
+// to the dead letters at once, with this reason, whatever attempts the flow has left.
+// Caught inside the plugin by StepBase (it never crosses the library boundary).
+class BOOST_SYMBOL_VISIBLE PermanentFailure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // One configured step of a flow. Created once per flow load from a validated config and
@@ -92,6 +117,8 @@ public:
         try {
             run(input, context);
             return {};
+        } catch (const PermanentFailure& e) {
+            return {false, e.what(), true};
         } catch (const std::exception& e) {
             return {false, e.what()};
         } catch (...) {
@@ -101,7 +128,8 @@ public:
 
 protected:
     // Handles one message. Throwing fails this attempt; the engine retries with backoff
-    // and dead-letters the work item after the flow's last attempt.
+    // and dead-letters the work item after the flow's last attempt. Throw
+    // PermanentFailure to dead-letter it at once.
     virtual void run(const Message& input, StepContext& context) = 0;
 };
 

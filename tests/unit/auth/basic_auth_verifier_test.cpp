@@ -1,6 +1,6 @@
 // HTTP Basic: right pairs pass; everything else is one 401 with the challenge header, and
 // an unknown user reads exactly like a wrong password.
-#include "auth/byte_encoding.hpp"
+#include "flowgate/common/byte_encoding.hpp"
 #include "unit/auth/auth_test_support.hpp"
 
 using namespace flowgate;
@@ -23,7 +23,7 @@ Request withAuthorization(const std::string& value) {
 }
 
 Request basic(const std::string& userColonPassword) {
-    return withAuthorization("Basic " + auth::encodeBase64(userColonPassword));
+    return withAuthorization("Basic " + flowgate::common::encodeBase64(userColonPassword));
 }
 
 void requireChallenge(const auth::Verdict& verdict) {
@@ -45,7 +45,7 @@ TEST_CASE("basic: every configured pair is let in", "[auth]") {
         CHECK(verdict.responseHeaders.empty());
     }
     // The scheme name is case-insensitive (RFC 9110); extra blanks before the token are fine.
-    CHECK(verify(*verifier, withAuthorization("basic   " + auth::encodeBase64("ops:correct horse")))
+    CHECK(verify(*verifier, withAuthorization("basic   " + flowgate::common::encodeBase64("ops:correct horse")))
               .accepted);
 }
 
@@ -73,7 +73,7 @@ TEST_CASE("basic: missing, malformed and non-Basic headers are refused with the 
     CHECK(none.reason == "missing Authorization header");
 
     for (const std::string& value : {std::string("Basic"), std::string("Basic !!!!"),
-                                     "Basic " + auth::encodeBase64("no-colon"),
+                                     "Basic " + flowgate::common::encodeBase64("no-colon"),
                                      std::string("Basic b3BzOmNvcnJlY3QgaG9yc2U=extra")}) {
         INFO(value);
         const auto verdict = verify(*verifier, withAuthorization(value));
@@ -82,7 +82,7 @@ TEST_CASE("basic: missing, malformed and non-Basic headers are refused with the 
     }
 
     for (const std::string& value :
-         {std::string("Bearer abc.def.ghi"), "Digest " + auth::encodeBase64("ops:correct horse"),
+         {std::string("Bearer abc.def.ghi"), "Digest " + flowgate::common::encodeBase64("ops:correct horse"),
           std::string("Basicb3BzOmNvcnJlY3QgaG9yc2U=")}) {
         INFO(value);
         const auto verdict = verify(*verifier, withAuthorization(value));

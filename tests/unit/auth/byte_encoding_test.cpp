@@ -1,12 +1,13 @@
 // Hex and base64 decoding is strict: a signature is either canonical or refused.
 #include <catch2/catch.hpp>
 
-#include "auth/byte_encoding.hpp"
-#include "auth/constant_time.hpp"
+#include "flowgate/common/byte_encoding.hpp"
+#include "flowgate/common/secret_bytes.hpp"
 #include "auth/form_encoding.hpp"
 #include "auth/timestamp_window.hpp"
 
 using namespace flowgate::auth;
+using namespace flowgate::common;
 
 TEST_CASE("hex round-trips and refuses odd lengths and non-hex", "[auth]") {
     CHECK(decodeHex("00ff10Ab") == std::string("\x00\xff\x10\xab", 4));

@@ -91,7 +91,7 @@ TEST_CASE("distributed settings: one without the other, a wrong scheme, an unset
     }
 }
 
-TEST_CASE("engine.json selects the distributed backend; its schema checks the new keys") {
+TEST_CASE("engine.json selects the distributed backend, its schema checks the new keys") {
     flowgate::test::TempDir dir;
     SECTION("rabbitmq and postgres") {
         flowgate::test::writeFile(dir / "engine.json", R"({

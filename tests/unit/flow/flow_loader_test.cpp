@@ -131,3 +131,67 @@ TEST_CASE("a flow's retry policy overrides the engine's", "[flow]") {
     CHECK(f->retry.maxAttempts == 9);
     CHECK(f->retry.initialDelay.count() == 77);
 }
+
+TEST_CASE("a step's config carries its schema's defaults, what the flow wrote is kept",
+          "[flow]") {
+    TempDir dir;
+    writeFile(dir / "f.json",
+              json{{"id", "f"},
+                   {"steps",
+                    {{{"id", "shape"},
+                      {"component", "jq"},
+                      {"function", "transform"},
+                      {"config", {{"expression", "."}}}},
+                     {{"id", "call"},
+                      {"component", "http"},
+                      {"function", "request"},
+                      {"config", {{"url", "https://example.com/"}, {"method", "GET"}}}}}}}
+                  .dump());
+    config::ConfigErrors none;
+    const auto result = flow::loadFlows(dir.path(), *flowgate::testing::loadRealComponents(),
+                                        config::CredentialStore::load(dir / "x", none), {});
+    INFO(describe(result.errors));
+    REQUIRE(result.errors.empty());
+    const auto f = result.flows->find("f");
+    CHECK(f->steps[0].config == json{{"expression", "."}, {"scope", "body"}});
+    const json& call = f->steps[1].config;
+    CHECK(call.at("method") == "GET");
+    CHECK(call.at("timeoutMs") == 30000);
+    CHECK(call.at("tls") == json{{"verify", true}});
+    CHECK(call.at("headers") == json::object());
+}
+
+TEST_CASE("a step credential is checked against its component's credential type at load",
+          "[flow]") {
+    TempDir dir;
+    writeFile(dir / "credentials" / "auth.json",
+              json{{"id", "auth"}, {"type", "http-auth"}, {"scheme", "bearer"}}.dump());
+    writeFile(dir / "credentials" / "ok.json",
+              json{{"id", "ok"}, {"type", "http-auth"}, {"scheme", "bearer"}, {"token", "t0k3n"}}.dump());
+    auto flow = [&](const std::string& id, const std::string& credential) {
+        writeFile(dir / "flows" / (id + ".json"),
+                  json{{"id", id},
+                       {"steps",
+                        {{{"id", "call"},
+                          {"component", "http"},
+                          {"function", "authorizedRequest"},
+                          {"credential", credential},
+                          {"config", {{"url", "https://example.com/"}}}}}}}
+                      .dump());
+    };
+    flow("broken", "auth");
+    flow("fine", "ok");
+    config::ConfigErrors credentialErrors;
+    const auto credentials = config::CredentialStore::load(dir / "credentials", credentialErrors);
+    REQUIRE(credentialErrors.empty());
+    const auto result =
+        flow::loadFlows(dir / "flows", *flowgate::testing::loadRealComponents(), credentials, {});
+    INFO(describe(result.errors));
+    CHECK(result.flows->find("fine"));
+    CHECK_FALSE(result.flows->find("broken"));
+    CHECK(hasError(result.errors, "broken.json", "/steps/0/credential",
+                   "credential 'auth' is not a valid 'http-auth' credential"));
+    // The credential file and what it lacks.
+    CHECK(hasError(result.errors, "auth.json", "", "Missing required property 'token'"));
+    CHECK(describe(result.errors).find("t0k3n") == std::string::npos);
+}

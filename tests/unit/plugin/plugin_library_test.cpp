@@ -10,7 +10,7 @@
 
 #include "plugin/component_registry.hpp"
 #include "plugin/plugin_library.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ using flowgate::plugin::ComponentRegistry;
 using flowgate::plugin::engineAbiKey;
 using flowgate::plugin::LoadedPlugin;
 using flowgate::plugin::loadPlugin;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::test::TempDir;
 using nlohmann::json;
 
@@ -44,7 +44,7 @@ bool isLoaded(const fs::path& file) {
 
 TEST_CASE("the engine ABI key names every part that must match", "[plugin]") {
     const std::string key = engineAbiKey();
-    for (const char* part : {"sdk=1.1;", "nlohmann=3.11.2;", "json_diagnostics=", "compiler=",
+    for (const char* part : {"sdk=2.0;", "nlohmann=3.11.2;", "json_diagnostics=", "compiler=",
                              "libstdc++=", "cxx11abi="})
         CHECK_THAT(key, Catch::Contains(part));
 }
@@ -84,7 +84,7 @@ TEST_CASE("a step keeps its plugin's library loaded after the registry is gone",
     {
         ComponentRegistry registry;
         REQUIRE(registry.loadFile(file).empty());
-        auto created = registry.find("testkit")->createStep("fail", {{"times", 0}});
+        auto created = registry.find("testkit")->createStep("sleep", {{"ms", 0}});
         REQUIRE(std::holds_alternative<std::shared_ptr<flowgate::Step>>(created));
         step = std::get<std::shared_ptr<flowgate::Step>>(std::move(created));
     }  // the registry and every component pointer are gone

@@ -1,7 +1,7 @@
 // The http-reply plugin: its config, and the reply it hands the engine.
 #include <catch2/catch.hpp>
 
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
@@ -9,7 +9,7 @@ using flowgate::testing::describe;
 using flowgate::testing::hasViolation;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::testing::violationsOf;
 using nlohmann::json;
 

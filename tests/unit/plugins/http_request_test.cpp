@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/local_http_server.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
@@ -14,7 +14,7 @@ using flowgate::test::LocalHttpServer;
 using flowgate::test::SeenRequest;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using nlohmann::json;
 
 namespace {
@@ -135,12 +135,15 @@ TEST_CASE("http request failure policy: 5xx, 4xx, 429", "[http-plugin]") {
         CHECK_FALSE(result.ok);
         CHECK_THAT(result.error, Catch::Contains("HTTP 503") && Catch::Contains("127.0.0.1") &&
                                      !Catch::Contains("/x") && !Catch::Contains("s3cr3t"));
+        CHECK_FALSE(result.permanent);  // retried with backoff
         CHECK(context.emitted().empty());
     }
     SECTION("4xx fails by default, or is the output with failOn4xx false") {
         LocalHttpServer server(answering(404, R"({"error":"nope"})"));
         auto strict = makeStep(*http, "request", {{"url", server.url("/")}});
-        CHECK_THAT(strict->execute(order(), context).error, Catch::Contains("HTTP 404"));
+        const flowgate::StepResult refused = strict->execute(order(), context);
+        CHECK_THAT(refused.error, Catch::Contains("HTTP 404"));
+        CHECK(refused.permanent);  // the same request is refused again: dead-lettered at once
         auto lenient = makeStep(*http, "request", {{"url", server.url("/")}, {"failOn4xx", false}});
         REQUIRE(lenient->execute(order(), context).ok);
         CHECK(context.emitted()[0].message.body["status"] == 404);

@@ -1,13 +1,13 @@
 // What jq filter steps do: pass a message on unchanged, or not, by the program's first output.
 #include <catch2/catch.hpp>
 
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using nlohmann::json;
 
 namespace {

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Attachment;
@@ -13,7 +13,7 @@ using flowgate::LogLevel;
 using flowgate::Message;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using nlohmann::json;
 
 namespace {

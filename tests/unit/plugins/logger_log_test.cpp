@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
@@ -18,7 +18,7 @@ using flowgate::LogLevel;
 using flowgate::Message;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::test::TempDir;
 using nlohmann::json;
 

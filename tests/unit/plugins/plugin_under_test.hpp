@@ -12,9 +12,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "config/config_schema.hpp"
 #include "flowgate/step.hpp"
 #include "plugin/component_registry.hpp"
-#include "plugin/config_schema.hpp"
 
 namespace flowgate::testing {
 
@@ -40,7 +40,7 @@ inline std::unique_ptr<plugin::ComponentRegistry> loadRealComponents() {
 }
 
 // What `config` breaks in the schema of `component.function`, as the engine checks it.
-inline std::vector<plugin::SchemaViolation> violationsOf(
+inline std::vector<config::SchemaViolation> violationsOf(
     const plugin::RegisteredComponent& component, std::string_view function,
     const nlohmann::json& config) {
     const auto* registered = component.function(function);
@@ -49,24 +49,32 @@ inline std::vector<plugin::SchemaViolation> violationsOf(
 }
 
 // "pointer: reason" lines, for failure messages.
-inline std::string describe(const std::vector<plugin::SchemaViolation>& violations) {
+inline std::string describe(const std::vector<config::SchemaViolation>& violations) {
     std::string text;
     for (const auto& v : violations) text += "'" + v.pointer + "': " + v.reason + "\n";
     return text;
 }
 
 // Whether one of `violations` is at `pointer` and has `reasonPart` in its reason.
-inline bool hasViolation(const std::vector<plugin::SchemaViolation>& violations,
+inline bool hasViolation(const std::vector<config::SchemaViolation>& violations,
                          std::string_view pointer, std::string_view reasonPart) {
     for (const auto& v : violations)
         if (v.pointer == pointer && v.reason.find(reasonPart) != std::string::npos) return true;
     return false;
 }
 
+// `config` with the defaults of the function's schema filled in, as the engine hands it
+// to the component; as it is for a function the component does not have.
+inline nlohmann::json withDefaults(const plugin::RegisteredComponent& component,
+                                   std::string_view function, const nlohmann::json& config) {
+    const auto* registered = component.function(function);
+    return registered ? registered->schema.withDefaults(config) : config;
+}
+
 // The step's refusal, or "" when the step was made.
 inline std::string refusalOf(const plugin::RegisteredComponent& component,
                              std::string_view function, const nlohmann::json& config) {
-    auto created = component.createStep(function, config);
+    auto created = component.createStep(function, withDefaults(component, function, config));
     if (auto* error = std::get_if<std::string>(&created)) return *error;
     return {};
 }
@@ -77,7 +85,7 @@ inline std::shared_ptr<Step> makeStep(const plugin::RegisteredComponent& compone
     const auto violations = violationsOf(component, function, config);
     INFO(describe(violations));
     REQUIRE(violations.empty());
-    auto created = component.createStep(function, config);
+    auto created = component.createStep(function, withDefaults(component, function, config));
     if (auto* error = std::get_if<std::string>(&created)) FAIL("createStep refused: " << *error);
     return std::get<std::shared_ptr<Step>>(std::move(created));
 }

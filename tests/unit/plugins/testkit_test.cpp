@@ -5,13 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include "plugin/component_registry.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
 using flowgate::testing::hasViolation;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::testing::violationsOf;
 using nlohmann::json;
 

@@ -1,7 +1,7 @@
 // webhook.wait on its own: config, and what it asks of the engine on each of its runs.
 #include <catch2/catch.hpp>
 
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using namespace std::chrono_literals;
@@ -10,7 +10,7 @@ using flowgate::testing::describe;
 using flowgate::testing::hasViolation;
 using flowgate::testing::loadRealComponent;
 using flowgate::testing::makeStep;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using flowgate::testing::violationsOf;
 using nlohmann::json;
 

@@ -1,14 +1,15 @@
 // The outbound client's address classifier and allow list.
 #include <catch2/catch.hpp>
 
-#include "outbound_http/address_policy.hpp"
-#include "outbound_http/outbound_http.hpp"
+#include "flowgate/common/internal_address.hpp"
+#include "flowgate/outbound_http/address_policy.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
 
-using flowgate::plugins::net::AddressPolicy;
-using flowgate::plugins::net::AddressRange;
-using flowgate::plugins::net::isInternalAddress;
-using flowgate::plugins::net::OutboundPolicy;
-using flowgate::plugins::net::policyFromEngineSettings;
+using flowgate::net::AddressPolicy;
+using flowgate::common::AddressRange;
+using flowgate::common::isInternalAddress;
+using flowgate::net::OutboundPolicy;
+using flowgate::net::policyFromEngineSettings;
 using Poco::Net::IPAddress;
 
 namespace {

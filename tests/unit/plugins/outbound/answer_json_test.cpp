@@ -3,10 +3,10 @@
 
 #include <string>
 
-#include "outbound_http/answer_json.hpp"
+#include "flowgate/outbound_http/answer_json.hpp"
 
-using flowgate::plugins::net::kMaxAnswerJsonDepth;
-using flowgate::plugins::net::parseAnswerJson;
+using flowgate::net::kMaxAnswerJsonDepth;
+using flowgate::net::parseAnswerJson;
 
 TEST_CASE("answer JSON: parsed up to the depth bound, refused beyond it", "[outbound]") {
     CHECK(parseAnswerJson(R"({"a":[1,{"b":null}]})") == nlohmann::json::parse(R"({"a":[1,{"b":null}]})"));

@@ -9,10 +9,10 @@
 #include <Poco/Net/SocketAddress.h>
 #include <catch2/catch.hpp>
 
-#include "outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
 #include "support/local_http_server.hpp"
 
-using namespace flowgate::plugins::net;
+using namespace flowgate::net;
 using flowgate::test::echoHandler;
 using flowgate::test::LocalHttpServer;
 using flowgate::test::SeenRequest;

@@ -2,10 +2,10 @@
 // test certificates of tests/data/tls.
 #include <catch2/catch.hpp>
 
-#include "outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
 #include "support/local_http_server.hpp"
 
-using namespace flowgate::plugins::net;
+using namespace flowgate::net;
 using flowgate::test::echoHandler;
 using flowgate::test::LocalHttpServer;
 using flowgate::test::testCaFile;

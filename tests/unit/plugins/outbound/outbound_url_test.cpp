@@ -1,12 +1,12 @@
 // URL handling of the outbound client: what it accepts, how redirects resolve.
 #include <catch2/catch.hpp>
 
-#include "outbound_http/outbound_http.hpp"
-#include "outbound_http/outbound_url.hpp"
+#include "flowgate/outbound_http/outbound_http.hpp"
+#include "flowgate/outbound_http/outbound_url.hpp"
 
-using flowgate::plugins::net::OutboundError;
-using flowgate::plugins::net::parseOutboundUrl;
-using flowgate::plugins::net::resolveRedirect;
+using flowgate::net::OutboundError;
+using flowgate::net::parseOutboundUrl;
+using flowgate::net::resolveRedirect;
 
 namespace {
 

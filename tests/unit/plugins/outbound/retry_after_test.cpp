@@ -1,10 +1,10 @@
 // Retry-After as the http and webhook plugins read it.
 #include <catch2/catch.hpp>
 
-#include "outbound_http/retry_after.hpp"
+#include "flowgate/outbound_http/retry_after.hpp"
 
 using namespace std::chrono_literals;
-using flowgate::plugins::net::parseRetryAfter;
+using flowgate::net::parseRetryAfter;
 
 TEST_CASE("Retry-After: delay-seconds, IMF-fixdate, and nothing else", "[outbound]") {
     // Sun, 06 Nov 1994 08:49:37 GMT, the example date of RFC 9110.

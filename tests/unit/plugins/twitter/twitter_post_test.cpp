@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/fake_x_api.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using namespace flowgate;
@@ -11,7 +11,7 @@ using flowgate::test::CannedResponse;
 using flowgate::test::FakeXApi;
 using flowgate::test::XApiKeys;
 using flowgate::testing::loadRealComponent;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using nlohmann::json;
 
 namespace {
@@ -158,6 +158,7 @@ TEST_CASE("twitter post: wrong credentials fail with X's reason and no secret",
     const StepResult result = step->execute(message({}), context);
 
     CHECK_FALSE(result.ok);
+    CHECK(result.permanent);  // the same credential is refused again: no retries
     CHECK_THAT(result.error, Catch::Contains("the X API answered 401"));
     CHECK_THAT(result.error, Catch::Contains("check the oauth1 credential"));
     for (const std::string& secret : {kKeys.consumerSecret, wrong.accessTokenSecret})

@@ -12,7 +12,7 @@
 
 #include "support/canned_response.hpp"
 #include "support/local_http_server.hpp"
-#include "support/recording_step_context.hpp"
+#include "flowgate/testkit.hpp"
 #include "support/standard_webhooks_check.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
@@ -21,7 +21,7 @@ using flowgate::test::CannedResponse;
 using flowgate::test::LocalHttpServer;
 using flowgate::test::SeenRequest;
 using flowgate::testing::loadRealComponent;
-using flowgate::testing::RecordingStepContext;
+using flowgate::testkit::RecordingStepContext;
 using nlohmann::json;
 
 namespace {
@@ -198,18 +198,25 @@ TEST_CASE("webhook send: refusals that never reach the receiver", "[plugins][web
         CHECK_FALSE(result.ok);
         CHECK_THAT(result.error, Catch::Contains("delivery to 127.0.0.1"));
     }
-    SECTION("an hmac credential without the standard-webhooks preset") {
-        auto context = contextFor({kSecret});
-        context.setCredential({{"type", "hmac"}, {"secrets", {"topsecret-value"}}});
-        const StepResult result = step->execute(message(), context);
-        CHECK_FALSE(result.ok);
-        CHECK_THAT(result.error, Catch::Contains("preset \"standard-webhooks\""));
-        CHECK(result.error.find("topsecret-value") == std::string::npos);
+    SECTION("an hmac credential without the standard-webhooks preset is refused at load") {
+        // The manifest's credential type: the engine checks step credentials with it.
+        const auto* send = component->function("send");
+        REQUIRE(send->credentialSchema);
+        const auto violations =
+            send->credentialSchema->validate({{"secrets", {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}});
+        CHECK(testing::hasViolation(violations, "", "Missing required property 'preset'"));
+        CHECK(testing::hasViolation(
+            send->credentialSchema->validate({{"preset", "standard-webhooks"}, {"secrets", {"not*base64"}}}),
+            "/secrets/0", ""));
+        CHECK(send->credentialSchema
+                  ->validate({{"preset", "standard-webhooks"}, {"secrets", {kSecret}}})
+                  .empty());
     }
-    SECTION("a secret that is not whsec_ base64") {
+    SECTION("a secret that is not whsec_ base64 fails permanently") {
         auto context = contextFor({kSecret, "whsec_not*base64"});
         const StepResult result = step->execute(message(), context);
         CHECK_FALSE(result.ok);
+        CHECK(result.permanent);
         CHECK_THAT(result.error, Catch::Contains("secret 1 is not a Standard Webhooks secret"));
         CHECK(result.error.find("not*base64") == std::string::npos);
     }
