@@ -1,9 +1,6 @@
 #include "support/engine_process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -11,8 +8,9 @@
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+
+#include "support/process_group.hpp"
 #include <stdexcept>
-#include <thread>
 
 namespace flowgate::test {
 
@@ -38,49 +36,22 @@ EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::pa
         args.push_back(dir.string());
     }
     args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    pid_ = fork();
-    if (pid_ == 0) {
-        setpgid(0, 0);  // a group of its own, so kill9() ends every process of the engine
-        dup2(out[1], STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
-        ::close(out[0]);
-        ::close(out[1]);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    ::close(out[1]);
-    ::close(log);
+    // A group of its own, so kill9() ends every process of the engine.
+    const auto child = startInOwnGroup(std::move(args), logFile);
+    pid_ = child.pid;
 
-    // Read stdout until the banner is complete (the process prints it at once).
-    std::string text;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     static const std::regex listening(R"(listening on https?://[^:]+:(\d+))");
     static const std::regex admin(R"(admin on http://[^:]+:(\d+))");
     std::smatch match;
-    while (std::chrono::steady_clock::now() < deadline) {
-        pollfd p{out[0], POLLIN, 0};
-        if (poll(&p, 1, 100) > 0) {
-            char buf[4096];
-            const ssize_t n = ::read(out[0], buf, sizeof buf);
-            if (n <= 0) break;  // exited
-            text.append(buf, static_cast<std::size_t>(n));
-        }
-        if (port_ == 0 && std::regex_search(text, match, listening)) port_ = std::stoi(match[1]);
-        if (adminPort_ == 0 && std::regex_search(text, match, admin))
-            adminPort_ = std::stoi(match[1]);
-        if (port_ != 0 && adminPort_ != 0) {
-            // Give the rest of the banner a moment to arrive.
-            pollfd more{out[0], POLLIN, 0};
-            if (poll(&more, 1, 50) <= 0) break;
-        }
-    }
-    ::close(out[0]);
+    const std::string text =
+        readBanner(child.stdoutFd, std::chrono::seconds(30), [&](const std::string& sofar) {
+            if (port_ == 0 && std::regex_search(sofar, match, listening))
+                port_ = std::stoi(match[1]);
+            if (adminPort_ == 0 && std::regex_search(sofar, match, admin))
+                adminPort_ = std::stoi(match[1]);
+            return port_ != 0 && adminPort_ != 0;
+        });
+    ::close(child.stdoutFd);
     if (port_ == 0) {
         kill9();
         throw std::runtime_error("engine did not start; its log is " + logFile.string());
@@ -106,20 +77,9 @@ EngineProcess::~EngineProcess() {
 }
 
 int EngineProcess::waitForExit(std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    int status = 0;
-    while (true) {
-        const pid_t r = waitpid(pid_, &status, WNOHANG);
-        if (r == pid_) break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            waitpid(pid_, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const int status = test::waitForExit(pid_, timeout);
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status;
 }
 
 int EngineProcess::terminate(std::chrono::seconds timeout) {
