@@ -65,8 +65,9 @@ struct WriteStatements {
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
-    sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, messageBytes, selectLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt insertItem, insertMessage, selectReady, leaseItem;
+    sqlite::Stmt deleteLeased, deleteMessage, messageBytes, selectLeased, retryLeased,
+        releaseLeased, parkLeased, resumeParked, updateMessage;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
