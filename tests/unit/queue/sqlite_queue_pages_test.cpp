@@ -15,10 +15,33 @@ using namespace std::chrono_literals;
 using flowgate::queue::NewWorkItem;
 using flowgate::queue::Outcome;
 using flowgate::queue::SqliteQueue;
+using flowgate::queue::WorkItem;
 using flowgate::test::outcome;
 using flowgate::test::QueueTempDir;
 using flowgate::test::SqliteIoCounter;
 using flowgate::test::takeAll;
+
+namespace {
+
+// WAL frames written while `run` runs.
+template <typename Run>
+std::int64_t framesWrittenBy(const SqliteIoCounter& io, Run run) {
+    const auto before = io.counts();
+    run();
+    return (io.counts() - before).walFrames;
+}
+
+// Settles every item with an outcome of `kind` (a failed one for a retry).
+void settleAll(SqliteQueue& queue, const std::vector<WorkItem>& leased, Outcome::Kind kind) {
+    std::vector<Outcome> outcomes;
+    for (const auto& item : leased) {
+        outcomes.push_back(outcome(item, kind));
+        outcomes.back().failed = kind == Outcome::Kind::retry;
+    }
+    queue.settle(std::move(outcomes));
+}
+
+}  // namespace
 
 TEST_CASE(
     "leasing, retrying and releasing 32 items of 1 KiB writes a few pages, not their "
@@ -33,43 +56,29 @@ TEST_CASE(
     std::vector<NewWorkItem> items;
     for (int i = 0; i < 32; ++i)
         items.push_back({"flow-a", "exec-" + std::to_string(i), "step-1", std::string(1024, 'm')});
-    auto before = io.counts();
-    queue.enqueue(std::move(items));
     // 32 KiB of messages take at least 8 pages of 4 KiB: storing them writes those.
-    const auto enqueued = io.counts() - before;
-    CHECK(enqueued.walFrames >= 9);
+    const auto enqueued = framesWrittenBy(io, [&] { queue.enqueue(std::move(items)); });
+    CHECK(enqueued >= 9);
 
     // Each step below commits alone and rewrites only work_items rows (~60 bytes each,
     // one or two pages for all 32) and the pages of their index on available_at_ms.
     constexpr std::int64_t kFewPages = 5;
-    before = io.counts();
-    auto leased = takeAll(queue);
+    std::vector<WorkItem> leased;
+    const auto take = framesWrittenBy(io, [&] { leased = takeAll(queue); });
     REQUIRE(leased.size() == 32);
-    const auto take = io.counts() - before;
-    INFO("take: " << take.walFrames << " frames; enqueue: " << enqueued.walFrames);
-    CHECK(take.walFrames <= kFewPages);
+    INFO("enqueue: " << enqueued << " frames, take: " << take);
+    CHECK(take <= kFewPages);
 
-    std::vector<Outcome> retries;
-    for (const auto& item : leased) {
-        Outcome o = outcome(item, Outcome::Kind::retry);
-        o.failed = true;
-        retries.push_back(std::move(o));
-    }
-    before = io.counts();
-    queue.settle(std::move(retries));
-    const auto retry = io.counts() - before;
-    INFO("retry: " << retry.walFrames << " frames");
-    CHECK(retry.walFrames <= kFewPages);
+    const auto retry = framesWrittenBy(io, [&] { settleAll(queue, leased, Outcome::Kind::retry); });
+    INFO("retry: " << retry);
+    CHECK(retry <= kFewPages);
 
     leased = takeAll(queue);
     REQUIRE(leased.size() == 32);
-    std::vector<Outcome> releases;
-    for (const auto& item : leased) releases.push_back(outcome(item, Outcome::Kind::release));
-    before = io.counts();
-    queue.settle(std::move(releases));
-    const auto release = io.counts() - before;
-    INFO("release: " << release.walFrames << " frames");
-    CHECK(release.walFrames <= kFewPages);
+    const auto release =
+        framesWrittenBy(io, [&] { settleAll(queue, leased, Outcome::Kind::release); });
+    INFO("release: " << release);
+    CHECK(release <= kFewPages);
 
     // And the messages are all still there, whole.
     leased = takeAll(queue);
