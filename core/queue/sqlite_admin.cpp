@@ -74,18 +74,23 @@ AdminEffects replayIn(sqlite::Db& db, SqliteHistory& history, const DeadLetterQu
     }
     AdminEffects effects;
     sqlite::Stmt insert(db,
-                        "INSERT INTO work_items (flow_id, execution_id, step_id, message, "
+                        "INSERT INTO work_items (flow_id, execution_id, step_id, "
                         "failed_attempts, available_at_ms, created_at_ms) "
-                        "SELECT flow_id, execution_id, step_id, message, 0, ?1, ?1 "
-                        "FROM dead_letters WHERE seq = ?2 "
-                        "RETURNING length(CAST(message AS BLOB))");
+                        "SELECT flow_id, execution_id, step_id, 0, ?1, ?1 "
+                        "FROM dead_letters WHERE seq = ?2");
+    sqlite::Stmt insertMessage(db,
+                               "INSERT INTO work_item_messages (item_id, message) "
+                               "SELECT ?1, message FROM dead_letters WHERE seq = ?2 "
+                               "RETURNING length(CAST(message AS BLOB))");
     sqlite::Stmt remove(db, "DELETE FROM dead_letters WHERE seq = ?1");
     for (const auto& row : rows) {
-        insert.bind(1, now).bind(2, row.seq);
-        const bool moved = insert.step();
-        const std::int64_t bytes = moved ? insert.columnInt(0) : 0;
+        insert.bind(1, now).bind(2, row.seq).run();
+        const bool moved = db.changes() > 0;
         insert.reset();
         if (!moved) continue;
+        insertMessage.bind(1, db.lastInsertRowid()).bind(2, row.seq);
+        const std::int64_t bytes = insertMessage.step() ? insertMessage.columnInt(0) : 0;
+        insertMessage.reset();
         remove.bind(1, row.seq).run();
         remove.reset();
         effects.stored += 1;

@@ -65,8 +65,9 @@ struct WriteStatements {
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
-    sqlite::Stmt insertItem, selectReady, leaseItem;
-    sqlite::Stmt deleteLeased, messageBytes, selectLeased, retryLeased, releaseLeased, parkLeased, resumeParked;
+    sqlite::Stmt insertItem, insertMessage, selectReady, leaseItem;
+    sqlite::Stmt deleteLeased, deleteMessage, messageBytes, selectLeased, retryLeased,
+        releaseLeased, parkLeased, resumeParked, updateMessage;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
@@ -257,6 +258,7 @@ private:
     std::uint64_t nextLeaseToken_ = 0;
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
+    std::int64_t walFramesAtWake_ = 0;  // walFrames_ when the checkpointer was last woken
     bool changedSinceIdle_ = true;  // idle maintenance has work to do
     SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch

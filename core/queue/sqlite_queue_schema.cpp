@@ -10,8 +10,9 @@ namespace {
 
 // Bumped only for changes an older build cannot safely ignore. Added tables and indexes
 // (deliveries, work_items_execution) are not such a change: an older build opening the
-// file just does not de-duplicate, which is all it ever did.
-constexpr int kSchemaVersion = 1;
+// file just does not de-duplicate, which is all it ever did. Version 2 moved the messages
+// out of work_items (an older build would find none).
+constexpr int kSchemaVersion = 2;
 
 // One table of live items (ready, waiting to retry, or leased) and one of dead letters.
 // `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
@@ -23,19 +24,26 @@ constexpr int kSchemaVersion = 1;
 // WITHOUT ROWID: the key is the only lookup, so it need not be stored twice.
 // A parked item (a step waiting for its execution to be resumed) has a `wait_token` and
 // its timeout as `available_at_ms`: a timeout needs no sweeper either.
+// An item's message lives in work_item_messages, written when the item is stored and
+// rewritten only by a park or a resume: a lease, a retry or a release then rewrites a
+// row of ~60 bytes (about 60 to a page) instead of one holding the message (3 to a page
+// with 1 KiB messages), and so does every WAL frame and checkpoint copy of that page.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS work_items (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     flow_id         TEXT    NOT NULL,
     execution_id    TEXT    NOT NULL,
     step_id         TEXT    NOT NULL,
-    message         TEXT    NOT NULL,
     failed_attempts INTEGER NOT NULL DEFAULT 0,
     available_at_ms INTEGER NOT NULL,
     lease_token     INTEGER,
     last_error      TEXT,
     created_at_ms   INTEGER NOT NULL,
     wait_token      TEXT
+);
+CREATE TABLE IF NOT EXISTS work_item_messages (
+    item_id         INTEGER PRIMARY KEY,
+    message         TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
 CREATE INDEX IF NOT EXISTS work_items_execution ON work_items (execution_id);
@@ -64,6 +72,19 @@ CREATE INDEX IF NOT EXISTS deliveries_expires ON deliveries (expires_at_ms);
 constexpr const char* kWaitingIndex =
     "CREATE INDEX IF NOT EXISTS work_items_waiting ON work_items (execution_id) "
     "WHERE wait_token IS NOT NULL";
+
+// Schema version 1 kept each message in its work_items row: copy them out, then drop the
+// column (SQLite rewrites the table once; ids and the AUTOINCREMENT counter are kept).
+// Runs inside the opening transaction, so a file is migrated whole or not at all.
+void moveMessagesOutOfWorkItems(sqlite::Db& db) {
+    if (db.queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
+                    "WHERE name = 'message'") == 0) {
+        return;
+    }
+    db.exec("INSERT INTO work_item_messages (item_id, message) "
+            "SELECT id, message FROM work_items; "
+            "ALTER TABLE work_items DROP COLUMN message;");
+}
 
 // Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
 // writer give them back in small steps when it chooses (see idleMaintenance), instead of
@@ -94,6 +115,11 @@ void SqliteQueue::Impl::openDatabase() {
     // FULL: in WAL mode NORMAL skips the fsync at commit, and a power cut could then lose
     // items whose enqueue already returned.
     writeDb_->exec("PRAGMA synchronous = FULL");
+    // Debian builds SQLite with SECURE_DELETE on, which also overwrites every page freed
+    // (a finished item's message pages) with zeros: one more page through the WAL and
+    // the checkpoint each time. FAST still zeroes deleted content inside the pages a
+    // commit writes anyway, just not freed pages, which are reused or vacuumed soon.
+    writeDb_->exec("PRAGMA secure_delete = FAST");
     // A WAL that grew past the limit (a long read, a burst) shrinks back to it once reset.
     writeDb_->exec(
         ("PRAGMA journal_size_limit = " + std::to_string(options_.walLimitBytes)).c_str());
@@ -128,6 +154,7 @@ void SqliteQueue::Impl::openDatabase() {
             writeDb_->exec("ALTER TABLE work_items ADD COLUMN wait_token TEXT");
         }
         writeDb_->exec(kWaitingIndex);
+        moveMessagesOutOfWorkItems(*writeDb_);
         createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
         createAdminSchema(*writeDb_);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
@@ -148,7 +175,7 @@ void SqliteQueue::Impl::openDatabase() {
         }
         storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
         storedBytes_ = writeDb_->queryInt(
-            "SELECT COALESCE(SUM(length(CAST(message AS BLOB))), 0) FROM work_items");
+            "SELECT COALESCE(SUM(length(CAST(message AS BLOB))), 0) FROM work_item_messages");
         deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
         keyCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM deliveries");
         writeDb_->exec("COMMIT");

@@ -11,16 +11,20 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       releaseSavepoint(db, "RELEASE op"),
       rollbackToSavepoint(db, "ROLLBACK TO op"),
       insertItem(db,
-                 "INSERT INTO work_items (flow_id, execution_id, step_id, message, "
+                 "INSERT INTO work_items (flow_id, execution_id, step_id, "
                  "failed_attempts, available_at_ms, created_at_ms) "
-                 "VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5)"),
-      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step.
+                 "VALUES (?1, ?2, ?3, 0, ?4, ?4)"),
+      insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
+      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step; CROSS
+      // JOIN keeps work_items the outer loop, the message one primary-key lookup per item.
       // Items of paused flows are skipped where they are, so a resume finds them in
       // their original order.
-      selectReady(db, (std::string("SELECT id, flow_id, execution_id, step_id, message, "
-                                   "failed_attempts, lease_token IS NOT NULL, leased_at_ms "
-                                   "FROM work_items WHERE available_at_ms <= ?1 AND ") +
-                       kNotPausedCondition + " ORDER BY available_at_ms, id LIMIT ?2")
+      selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, "
+                                   "m.message, w.failed_attempts, w.lease_token IS NOT NULL, "
+                                   "w.leased_at_ms FROM work_items w "
+                                   "CROSS JOIN work_item_messages m ON m.item_id = w.id "
+                                   "WHERE w.available_at_ms <= ?1 AND ") +
+                       kNotPausedCondition + " ORDER BY w.available_at_ms, w.id LIMIT ?2")
                           .c_str()),
       // Taking a parked item (its timeout came) ends its wait: a late resume fails.
       // The attempt is counted here, in the lease's own commit, so a step that kills
@@ -30,16 +34,17 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                 "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                 "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                 "leased_at_ms = ?4 WHERE id = ?3"),
-      // Read first (selectLeased): the message's size keeps the backlog in bytes
+      // Read first (messageBytes): the message's size keeps the backlog in bytes
       // exact. No RETURNING: SQLite buffers its rows in an ephemeral table, which
       // costs more than a lookup of the row.
       deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
-      messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_items WHERE id = ?1"),
+      deleteMessage(db, "DELETE FROM work_item_messages WHERE item_id = ?1"),
+      messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_item_messages "
+                       "WHERE item_id = ?1"),
       // A leased item before its outcome changes it: what the execution history
-      // records of it (leasedOf()), and its message's size.
+      // records of it (leasedOf()).
       selectLeased(db,
-                   "SELECT execution_id, step_id, failed_attempts, leased_at_ms, "
-                   "length(CAST(message AS BLOB)) "
+                   "SELECT execution_id, step_id, failed_attempts, leased_at_ms "
                    "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
       // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
       retryLeased(db,
@@ -51,21 +56,24 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                     "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL, "
                     "failed_attempts = failed_attempts - 1 "
                     "WHERE id = ?2 AND lease_token = ?3"),
+      // Parking and resuming replace the message too (updateMessage, once matched).
       parkLeased(db,
-                 "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
-                 "lease_token = NULL, wait_token = ?3, "
+                 "UPDATE work_items SET available_at_ms = ?1, "
+                 "lease_token = NULL, wait_token = ?2, "
                  "failed_attempts = failed_attempts - 1 "
-                 "WHERE id = ?4 AND lease_token = ?5"),
+                 "WHERE id = ?3 AND lease_token = ?4"),
       resumeParked(db,
-                   "UPDATE work_items SET message = ?1, available_at_ms = ?2, "
-                   "wait_token = NULL "
-                   "WHERE id = ?3 AND wait_token = ?4 AND lease_token IS NULL"),
+                   "UPDATE work_items SET available_at_ms = ?1, wait_token = NULL "
+                   "WHERE id = ?2 AND wait_token = ?3 AND lease_token IS NULL"),
+      updateMessage(db, "UPDATE work_item_messages SET message = ?1 WHERE item_id = ?2"),
       insertDeadLetter(db,
                        "INSERT INTO dead_letters (item_id, flow_id, execution_id, "
                        "step_id, message, error, attempts, failed_at_ms, created_at_ms) "
-                       "SELECT id, flow_id, execution_id, step_id, message, "
-                       "COALESCE(?1, last_error, ''), failed_attempts, ?2, "
-                       "created_at_ms FROM work_items WHERE id = ?3 AND lease_token = ?4"),
+                       "SELECT w.id, w.flow_id, w.execution_id, w.step_id, m.message, "
+                       "COALESCE(?1, w.last_error, ''), w.failed_attempts, ?2, "
+                       "w.created_at_ms FROM work_items w "
+                       "CROSS JOIN work_item_messages m ON m.item_id = w.id "
+                       "WHERE w.id = ?3 AND w.lease_token = ?4"),
       earliestFuture(db,
                      "SELECT MIN(available_at_ms) FROM work_items "
                      "WHERE available_at_ms > ?1"),
@@ -84,7 +92,9 @@ ReadStatements::ReadStatements(sqlite::Db& db)
                       "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
       hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
       countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),
-      selectWaiting(db, "SELECT id, flow_id, step_id, message, wait_token FROM work_items "
-                        "WHERE execution_id = ?1 AND wait_token IS NOT NULL ORDER BY id") {}
+      selectWaiting(db, "SELECT w.id, w.flow_id, w.step_id, m.message, w.wait_token "
+                        "FROM work_items w CROSS JOIN work_item_messages m "
+                        "ON m.item_id = w.id "
+                        "WHERE w.execution_id = ?1 AND w.wait_token IS NOT NULL ORDER BY w.id") {}
 
 }  // namespace flowgate::queue

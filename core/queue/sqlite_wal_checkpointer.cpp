@@ -8,8 +8,12 @@ namespace flowgate::queue {
 
 namespace {
 
-// WAL frames (pages) after which the background checkpointer copies the WAL back into the
-// database; SQLite's own default for its automatic checkpoints.
+// WAL frames (pages) written since the background checkpointer was last woken after which
+// it is woken again to copy them into the database; SQLite's own default for its automatic
+// checkpoints. Not after every commit: a queue rewrites the same few pages (the ends of its
+// tables and indexes) commit after commit, and a checkpoint copies only the newest version
+// of each page in its range, so copying 1,000 frames at once copies each such page once
+// instead of once per commit, with one fsync of the database file instead of many.
 constexpr int kCheckpointFrames = 1000;
 
 // Free pages given back to the file system per transaction by incremental vacuum, so that
@@ -30,10 +34,13 @@ void SqliteQueue::Impl::stopCheckpointer() {
 // Called by SQLite on the writer thread after each commit, with the WAL's size in frames.
 int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames) {
     auto* impl = static_cast<Impl*>(self);
+    // Fewer frames than at the last wake: the WAL was started over since.
+    if (frames < impl->walFramesAtWake_) impl->walFramesAtWake_ = 0;
     impl->walFrames_ = frames;
     impl->changedSinceIdle_ = true;
     impl->lastWriteAt_ = SteadyClock::now();
-    if (frames >= kCheckpointFrames) {
+    if (frames - impl->walFramesAtWake_ >= kCheckpointFrames) {
+        impl->walFramesAtWake_ = frames;
         {
             std::lock_guard lock(impl->checkpointMutex_);
             impl->checkpointWanted_ = true;
@@ -83,6 +90,7 @@ void SqliteQueue::Impl::restartWalIfOverLimit() {
                                              &logFrames, &copiedFrames);
     if (rc == SQLITE_OK) {
         walFrames_ = 0;
+        walFramesAtWake_ = 0;
         ++checkpoints_;
     }
 }
@@ -111,6 +119,7 @@ void SqliteQueue::Impl::idleMaintenance() {
         if (sqlite3_wal_checkpoint_v2(writeDb_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
                                       &logFrames, &copiedFrames) == SQLITE_OK) {
             walFrames_ = 0;
+            walFramesAtWake_ = 0;
             ++checkpoints_;
             changedSinceIdle_ = false;
             return;

@@ -32,13 +32,12 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
 
 void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now,
                                    Effects& effects) {
-    sqlite::Stmt::Use use(write_->insertItem);
-    use->bind(1, item.flowId)
-        .bind(2, item.executionId)
-        .bind(3, item.stepId)
-        .bind(4, item.message)
-        .bind(5, now)
-        .run();
+    {
+        sqlite::Stmt::Use use(write_->insertItem);
+        use->bind(1, item.flowId).bind(2, item.executionId).bind(3, item.stepId).bind(4, now).run();
+    }
+    sqlite::Stmt::Use use(write_->insertMessage);
+    use->bind(1, writeDb_->lastInsertRowid()).bind(2, item.message).run();
     effects.bytes += static_cast<std::int64_t>(item.message.size());
 }
 
@@ -109,13 +108,16 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             const std::int64_t before = messageBytes(outcome.itemId);
             readLeased(outcome.itemId, token, leased);
             sqlite::Stmt::Use use(write_->parkLeased);
-            use->bind(1, outcome.message)
-                .bind(2, addMs(now, outcome.delay))
-                .bind(3, outcome.waitToken)
-                .bind(4, outcome.itemId)
-                .bind(5, token)
+            use->bind(1, addMs(now, outcome.delay))
+                .bind(2, outcome.waitToken)
+                .bind(3, outcome.itemId)
+                .bind(4, token)
                 .run();
             if (db.changes() > 0) {
+                sqlite::Stmt::Use(write_->updateMessage)
+                    ->bind(1, outcome.message)
+                    .bind(2, outcome.itemId)
+                    .run();
                 effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
                 recorded = "waiting";
             }
@@ -182,10 +184,11 @@ bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Ef
         sqlite::Stmt::Use use(write_->selectLeased);
         use->bind(1, itemId).bind(2, token);
         if (!use->step()) return false;
-        effects.bytes -= use->columnInt(4);
         if (leased) *leased = leasedOf(write_->selectLeased);
     }
+    effects.bytes -= messageBytes(itemId);
     sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
+    sqlite::Stmt::Use(write_->deleteMessage)->bind(1, itemId).run();
     effects.stored -= 1;
     return true;
 }
