@@ -54,23 +54,15 @@ std::vector<Outcome> settle() {
     return outcomes;
 }
 
-// The frame as FrameSocket sends it: a 4-byte length, then the CBOR bytes.
-std::vector<std::uint8_t> onTheWire(const nlohmann::json& frame) {
-    std::vector<std::uint8_t> bytes(4);
-    nlohmann::json::to_cbor(frame, bytes);
-    return bytes;
-}
-
+// The frame bodies as FrameSocket sends and receives them (it adds only the length).
 std::size_t roundTrip(const std::vector<WorkItem>& items) {
-    const auto bytes = onTheWire({{"items", wire::encodeItems(items)}});
-    const auto frame = nlohmann::json::from_cbor(bytes.begin() + 4, bytes.end());
-    return wire::decodeItems(frame.at("items")).size();
+    const std::string body = wire::takeAnswer(items);
+    return wire::decodeTakeAnswer(body).size();
 }
 
 std::size_t roundTrip(const std::vector<Outcome>& outcomes) {
-    const auto bytes = onTheWire({{"op", "settle"}, {"outcomes", wire::encodeOutcomes(outcomes)}});
-    const auto frame = nlohmann::json::from_cbor(bytes.begin() + 4, bytes.end());
-    return wire::decodeOutcomes(frame.at("outcomes")).size();
+    const std::string body = wire::settleRequest(outcomes);
+    return std::get<wire::Settle>(wire::decodeRequest(body)).outcomes.size();
 }
 
 template <class Batch>
