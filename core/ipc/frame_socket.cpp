@@ -1,6 +1,7 @@
 #include "ipc/frame_socket.hpp"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -8,28 +9,41 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <vector>
 
 namespace flowgate::ipc {
 
 namespace {
 
-// Frames carry a batch of work items at most; anything larger is a broken peer.
-constexpr std::uint32_t kMaxFrameBytes = 256u * 1024 * 1024;
-
 std::string errorText(const char* what) {
     return std::string(what) + ": " + std::strerror(errno);
 }
 
-void writeAll(int fd, const std::uint8_t* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+// Writes the header and the body with one call where the socket takes them at once,
+// without copying the body behind the header.
+void writeAll(int fd, const std::uint8_t (&header)[4], std::string_view body) {
+    iovec parts[2] = {{const_cast<std::uint8_t*>(header), sizeof header},
+                      {const_cast<char*>(body.data()), body.size()}};
+    iovec* next = parts;
+    int left = 2;
+    while (left > 0) {
+        msghdr message{};
+        message.msg_iov = next;
+        message.msg_iovlen = static_cast<std::size_t>(left);
+        const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw LinkError(errorText("local socket write"));
         }
-        data += n;
-        size -= static_cast<std::size_t>(n);
+        auto sent = static_cast<std::size_t>(n);
+        while (left > 0 && sent >= next->iov_len) {
+            sent -= next->iov_len;
+            ++next;
+            --left;
+        }
+        if (left > 0) {
+            next->iov_base = static_cast<char*>(next->iov_base) + sent;
+            next->iov_len -= sent;
+        }
     }
 }
 
@@ -70,31 +84,27 @@ FrameSocket::~FrameSocket() {
     ::close(fd_);
 }
 
-void FrameSocket::send(const nlohmann::json& frame) {
-    std::vector<std::uint8_t> bytes(4);
-    nlohmann::json::to_cbor(frame, bytes);
-    const auto size = static_cast<std::uint32_t>(bytes.size() - 4);
-    bytes[0] = static_cast<std::uint8_t>(size >> 24);
-    bytes[1] = static_cast<std::uint8_t>(size >> 16);
-    bytes[2] = static_cast<std::uint8_t>(size >> 8);
-    bytes[3] = static_cast<std::uint8_t>(size);
-    writeAll(fd_, bytes.data(), bytes.size());
+void FrameSocket::send(std::string_view body) {
+    if (body.size() > kMaxFrameBytes)
+        throw LinkError("a frame of " + std::to_string(body.size()) +
+                        " bytes is too large for the local socket");
+    const auto size = static_cast<std::uint32_t>(body.size());
+    const std::uint8_t header[4] = {
+        static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+        static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
+    writeAll(fd_, header, body);
 }
 
-std::optional<nlohmann::json> FrameSocket::receive() {
+std::optional<std::string> FrameSocket::receive() {
     std::uint8_t header[4];
     if (!readAll(fd_, header, sizeof header)) return std::nullopt;
     const std::uint32_t size = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
                                (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
     if (size > kMaxFrameBytes) throw LinkError("local socket frame too large");
-    std::vector<std::uint8_t> body(size);
-    if (size > 0 && !readAll(fd_, body.data(), size))
+    std::string body(size, '\0');
+    if (size > 0 && !readAll(fd_, reinterpret_cast<std::uint8_t*>(body.data()), size))
         throw LinkError("local socket closed in the middle of a frame");
-    try {
-        return nlohmann::json::from_cbor(body);
-    } catch (const nlohmann::json::exception& e) {
-        throw LinkError(std::string("unreadable frame on the local socket: ") + e.what());
-    }
+    return body;
 }
 
 void FrameSocket::shutdown() {

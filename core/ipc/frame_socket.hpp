@@ -1,5 +1,6 @@
 // Frames over a local (unix) stream socket: a 4-byte big-endian length, then that many
-// bytes of CBOR (nlohmann::json::to_cbor). How the intake and its workers talk.
+// bytes (a body made with FrameWriter, see queue_wire.hpp). How the intake and its workers
+// talk.
 #pragma once
 
 #include <sys/types.h>
@@ -8,10 +9,13 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 namespace flowgate::ipc {
+
+// Frames carry a batch of work items at most; anything larger is a broken peer.
+constexpr std::uint32_t kMaxFrameBytes = 256u * 1024 * 1024;
 
 // The connection broke or carried something that is not a frame.
 class LinkError : public std::runtime_error {
@@ -28,10 +32,11 @@ public:
     FrameSocket(const FrameSocket&) = delete;
     FrameSocket& operator=(const FrameSocket&) = delete;
 
-    // Throws LinkError.
-    void send(const nlohmann::json& frame);
-    // The next frame; nullopt once the peer closed the connection. Throws LinkError.
-    std::optional<nlohmann::json> receive();
+    // Sends one frame with `body`; throws LinkError (also for a body over kMaxFrameBytes).
+    void send(std::string_view body);
+    // The body of the next frame; nullopt once the peer closed the connection. Throws
+    // LinkError.
+    std::optional<std::string> receive();
     // Wakes a receive() blocked on another thread (it then returns nullopt).
     void shutdown();
     // The process at the other end (SO_PEERCRED).

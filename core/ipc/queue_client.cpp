@@ -6,8 +6,6 @@
 
 namespace flowgate::ipc {
 
-using nlohmann::json;
-
 QueueClient::QueueClient(const std::filesystem::path& socketPath,
                          std::chrono::milliseconds patience, std::function<void()> onLost)
     : onLost_(std::move(onLost)) {
@@ -23,48 +21,55 @@ QueueClient::QueueClient(const std::filesystem::path& socketPath,
     }
 }
 
-json QueueClient::call(const json& request, bool answered) {
-    std::optional<json> answer;
+template <class Decode>
+auto QueueClient::ask(const std::string& request, Decode decode) {
     try {
         std::lock_guard lock(mutex_);
         if (lost_) throw LinkError("the link to the intake is closed");
         socket_->send(request);
-        if (!answered) return {};
-        answer = socket_->receive();
+        const auto answer = socket_->receive();
         if (!answer) throw LinkError("the intake closed the link");
+        return decode(*answer);
     } catch (const LinkError&) {
-        if (!lost_.exchange(true) && onLost_) onLost_();
+        lose();
         throw;
     }
-    if (answer->contains("error"))
-        throw queue::QueueUnavailable(answer->at("error").get<std::string>());
-    return std::move(*answer);
+}
+
+void QueueClient::tell(const std::string& request) {
+    try {
+        std::lock_guard lock(mutex_);
+        if (lost_) throw LinkError("the link to the intake is closed");
+        socket_->send(request);
+    } catch (const LinkError&) {
+        lose();
+        throw;
+    }
+}
+
+void QueueClient::lose() {
+    if (!lost_.exchange(true) && onLost_) onLost_();
 }
 
 std::vector<queue::WorkItem> QueueClient::take(std::size_t max, std::chrono::milliseconds wait) {
     if (closed_) return {};
-    const json answer = call({{"op", "take"}, {"max", max}, {"waitMs", wait.count()}});
-    return wire::decodeItems(answer.at("items"));
+    return ask(wire::takeRequest(max, wait), wire::decodeTakeAnswer);
 }
 
 void QueueClient::started(const queue::WorkItem& item, std::chrono::milliseconds deadline) {
-    call({{"op", "started"},
-          {"id", item.id},
-          {"token", item.leaseToken},
-          {"deadlineMs", deadline.count()}},
-         false);
+    tell(wire::startedRequest(item.id, item.leaseToken, deadline));
 }
 
 void QueueClient::settle(std::vector<queue::Outcome> outcomes) {
-    call({{"op", "settle"}, {"outcomes", wire::encodeOutcomes(outcomes)}});
+    ask(wire::settleRequest(outcomes), wire::decodeSettleAnswer);
 }
 
 bool QueueClient::hasPending(const std::string& executionId) {
-    return call({{"op", "hasPending"}, {"execution", executionId}}).at("pending").get<bool>();
+    return ask(wire::hasPendingRequest(executionId), wire::decodeHasPendingAnswer);
 }
 
 void QueueClient::deliverReply(const std::string& executionId, const HttpReply& reply) {
-    call({{"op", "reply"}, {"execution", executionId}, {"reply", wire::encode(reply)}}, false);
+    tell(wire::replyRequest(executionId, reply));
 }
 
 }  // namespace flowgate::ipc

@@ -33,9 +33,14 @@ public:
     void deliverReply(const std::string& executionId, const HttpReply& reply);
 
 private:
-    // Sends `request` and, if `answered`, returns the answer; an {"error"} answer throws
-    // queue::QueueUnavailable, a broken link LinkError (after onLost).
-    nlohmann::json call(const nlohmann::json& request, bool answered = true);
+    // Sends the frame `request` and returns `decode` of the answer's frame: an error
+    // answer throws queue::QueueUnavailable; a broken link or a malformed answer throws
+    // LinkError, after onLost.
+    template <class Decode>
+    auto ask(const std::string& request, Decode decode);
+    // Sends a frame that has no answer; a broken link throws LinkError, after onLost.
+    void tell(const std::string& request);
+    void lose();
 
     std::mutex mutex_;
     std::unique_ptr<FrameSocket> socket_;

@@ -10,8 +10,6 @@
 
 namespace flowgate::ipc {
 
-using nlohmann::json;
-
 namespace {
 
 // A take waits at most this long on the intake's side, so a worker that is told to stop
@@ -85,10 +83,11 @@ void QueueService::serve(FrameSocket& socket) {
         return;
     }
     try {
-        while (auto request = socket.receive()) {
-            bool answer = true;
-            json response = handle(pid, *request, answer);
-            if (answer) socket.send(response);
+        while (auto frame = socket.receive()) {
+            // Decoded whole before anything is applied: a malformed frame throws
+            // LinkError here and closes the link.
+            auto request = wire::decodeRequest(*frame);
+            if (auto answer = handle(pid, request)) socket.send(*answer);
         }
     } catch (const std::exception& e) {
         // The worker died mid-frame, or sent garbage: its supervisor takes over its items.
@@ -96,45 +95,38 @@ void QueueService::serve(FrameSocket& socket) {
             logger_.warning("worker %d: link closed: %s", static_cast<int>(pid),
                             std::string(e.what()));
     }
+    // The worker may be waiting for an answer: it hears the link is gone now, not when
+    // the accept loop next reaps this connection.
+    socket.shutdown();
     ledger_.detach(pid);
 }
 
-json QueueService::handle(pid_t pid, const json& request, bool& answer) {
+std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& request) {
     try {
-        const std::string op = request.at("op").get<std::string>();
-        if (op == "take") {
-            const auto max = request.at("max").get<std::size_t>();
-            const auto wait = std::min(
-                std::chrono::milliseconds(request.at("waitMs").get<std::int64_t>()), kMaxTakeWait);
-            auto items = queue_.take(max, lease_, wait);
+        if (auto* take = std::get_if<wire::Take>(&request)) {
+            auto items = queue_.take(take->max, lease_, std::min(take->wait, kMaxTakeWait));
             ledger_.leased(pid, items);
-            return {{"items", wire::encodeItems(items)}};
+            return wire::takeAnswer(items);
         }
-        if (op == "started") {
-            answer = false;
-            ledger_.started(
-                pid, request.at("id").get<std::int64_t>(), request.at("token").get<std::uint64_t>(),
-                std::chrono::milliseconds(request.at("deadlineMs").get<std::int64_t>()));
-            return {};
+        if (auto* started = std::get_if<wire::Started>(&request)) {
+            ledger_.started(pid, started->itemId, started->leaseToken, started->deadline);
+            return std::nullopt;
         }
-        if (op == "settle") {
+        if (auto* settle = std::get_if<wire::Settle>(&request)) {
             ledger_.idle(pid);
-            auto outcomes = wire::decodeOutcomes(request.at("outcomes"));
-            queue_.settle(outcomes);
-            metrics_.count(outcomes, ledger_.settled(pid, outcomes));
-            return json::object();
+            queue_.settle(settle->outcomes);
+            metrics_.count(settle->outcomes, ledger_.settled(pid, settle->outcomes));
+            return wire::settleAnswer();
         }
-        if (op == "hasPending")
-            return {{"pending", queue_.hasPending(request.at("execution").get<std::string>())}};
-        if (op == "reply") {
-            answer = false;
-            replies_.deliver(request.at("execution").get<std::string>(),
-                             wire::decodeReply(request.at("reply")));
-            return {};
-        }
-        return {{"error", "unknown operation '" + op + "'"}};
+        if (auto* pending = std::get_if<wire::HasPending>(&request))
+            return wire::hasPendingAnswer(queue_.hasPending(pending->executionId));
+        auto& deliver = std::get<wire::DeliverReply>(request);
+        replies_.deliver(deliver.executionId, std::move(deliver.reply));
+        return std::nullopt;
     } catch (const std::exception& e) {
-        return {{"error", e.what()}};
+        // The worker hears of a refusal only where it waits for an answer.
+        if (!wire::answered(request)) return std::nullopt;
+        return wire::errorAnswer(e.what());
     }
 }
 

@@ -13,11 +13,14 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include <Poco/Logger.h>
 
 #include "ipc/frame_socket.hpp"
+#include "ipc/queue_wire.hpp"
 #include "ipc/worker_ledger.hpp"
 #include "queue/queue.hpp"
 #include "reply/reply_channel.hpp"
@@ -51,7 +54,8 @@ private:
 
     void acceptLoop();
     void serve(FrameSocket& socket);
-    nlohmann::json handle(pid_t pid, const nlohmann::json& request, bool& answer);
+    // Applies `request` from worker `pid`; returns the answer to send, if it has one.
+    std::optional<std::string> handle(pid_t pid, wire::Request& request);
 
     std::filesystem::path path_;
     queue::Queue& queue_;

@@ -1,107 +1,281 @@
 #include "ipc/queue_wire.hpp"
 
+#include <algorithm>
+#include <limits>
+
+#include "ipc/frame_codec.hpp"
+
 namespace flowgate::ipc::wire {
 
-using nlohmann::json;
+namespace {
 
-json encode(const queue::WorkItem& item) {
-    return {{"id", item.id},
-            {"token", item.leaseToken},
-            {"flow", item.flowId},
-            {"execution", item.executionId},
-            {"step", item.stepId},
-            {"message", item.message},
-            {"attempts", item.failedAttempts}};
+enum class Op : std::uint8_t { take = 1, started = 2, settle = 3, hasPending = 4, reply = 5 };
+enum class Status : std::uint8_t { ok = 0, error = 1 };
+
+// The fewest bytes each list element takes on the wire (all strings empty): what
+// FrameReader::count checks a forged count against.
+constexpr std::size_t kMinItemBytes = 8 + 8 + 4 * 4 + 4;
+constexpr std::size_t kMinNewItemBytes = 4 * 4;
+constexpr std::size_t kMinOutcomeBytes = 8 + 8 + 1 + 4 + 8 + 1 + 3 * 4;
+constexpr std::size_t kMinHeaderBytes = 2 * 4;
+// A forged count is bounded by the frame already; this bounds what it can make us reserve
+// before the elements themselves have been read.
+constexpr std::size_t kMaxReserve = 1024;
+
+std::size_t sizeOf(const queue::WorkItem& item) {
+    return kMinItemBytes + item.flowId.size() + item.executionId.size() + item.stepId.size() +
+           item.message.size();
 }
 
-queue::WorkItem decodeItem(const json& frame) {
+std::size_t sizeOf(const queue::Outcome& outcome) {
+    std::size_t size = kMinOutcomeBytes + outcome.error.size() + outcome.message.size() +
+                       outcome.waitToken.size();
+    for (const auto& n : outcome.next)
+        size += kMinNewItemBytes + n.flowId.size() + n.executionId.size() + n.stepId.size() +
+                n.message.size();
+    return size;
+}
+
+void write(FrameWriter& out, const queue::WorkItem& item) {
+    out.i64(item.id);
+    out.u64(item.leaseToken);
+    out.bytes(item.flowId);
+    out.bytes(item.executionId);
+    out.bytes(item.stepId);
+    out.bytes(item.message);
+    out.i32(item.failedAttempts);
+}
+
+queue::WorkItem readItem(FrameReader& in) {
     queue::WorkItem item;
-    item.id = frame.at("id").get<std::int64_t>();
-    item.leaseToken = frame.at("token").get<std::uint64_t>();
-    item.flowId = frame.at("flow").get<std::string>();
-    item.executionId = frame.at("execution").get<std::string>();
-    item.stepId = frame.at("step").get<std::string>();
-    item.message = frame.at("message").get<std::string>();
-    item.failedAttempts = frame.at("attempts").get<int>();
+    item.id = in.i64();
+    item.leaseToken = in.u64();
+    item.flowId = in.bytes();
+    item.executionId = in.bytes();
+    item.stepId = in.bytes();
+    item.message = in.bytes();
+    item.failedAttempts = in.i32();
     return item;
 }
 
-json encode(const queue::Outcome& outcome) {
-    json next = json::array();
-    for (const auto& n : outcome.next)
-        next.push_back(json::array({n.flowId, n.executionId, n.stepId, n.message}));
-    return {{"id", outcome.itemId},
-            {"token", outcome.leaseToken},
-            {"kind", static_cast<int>(outcome.kind)},
-            {"next", std::move(next)},
-            {"delayMs", outcome.delay.count()},
-            {"failed", outcome.failed},
-            {"error", outcome.error},
-            {"message", outcome.message},
-            {"waitToken", outcome.waitToken}};
+void write(FrameWriter& out, const queue::Outcome& outcome) {
+    out.i64(outcome.itemId);
+    out.u64(outcome.leaseToken);
+    out.u8(static_cast<std::uint8_t>(outcome.kind));
+    out.u32(static_cast<std::uint32_t>(outcome.next.size()));
+    for (const auto& n : outcome.next) {
+        out.bytes(n.flowId);
+        out.bytes(n.executionId);
+        out.bytes(n.stepId);
+        out.bytes(n.message);
+    }
+    out.i64(outcome.delay.count());
+    out.boolean(outcome.failed);
+    out.bytes(outcome.error);
+    out.bytes(outcome.message);
+    out.bytes(outcome.waitToken);
 }
 
-queue::Outcome decodeOutcome(const json& frame) {
+queue::Outcome readOutcome(FrameReader& in) {
     queue::Outcome outcome;
-    outcome.itemId = frame.at("id").get<std::int64_t>();
-    outcome.leaseToken = frame.at("token").get<std::uint64_t>();
-    const int kind = frame.at("kind").get<int>();
-    if (kind < static_cast<int>(queue::Outcome::Kind::completed) ||
-        kind > static_cast<int>(queue::Outcome::Kind::wait))
-        throw std::invalid_argument("unknown outcome kind " + std::to_string(kind));
+    outcome.itemId = in.i64();
+    outcome.leaseToken = in.u64();
+    const auto kind = in.u8();
+    if (kind > static_cast<std::uint8_t>(queue::Outcome::Kind::wait))
+        FrameReader::malformed("unknown outcome kind " + std::to_string(kind));
     outcome.kind = static_cast<queue::Outcome::Kind>(kind);
-    for (const auto& n : frame.at("next"))
-        outcome.next.push_back({n.at(0).get<std::string>(), n.at(1).get<std::string>(),
-                                n.at(2).get<std::string>(), n.at(3).get<std::string>()});
-    outcome.delay = std::chrono::milliseconds(frame.at("delayMs").get<std::int64_t>());
-    outcome.failed = frame.at("failed").get<bool>();
-    outcome.error = frame.at("error").get<std::string>();
-    outcome.message = frame.at("message").get<std::string>();
-    outcome.waitToken = frame.at("waitToken").get<std::string>();
+    const std::size_t next = in.count(kMinNewItemBytes);
+    outcome.next.reserve(std::min(next, kMaxReserve));
+    for (std::size_t i = 0; i < next; ++i) {
+        queue::NewWorkItem item;
+        item.flowId = in.bytes();
+        item.executionId = in.bytes();
+        item.stepId = in.bytes();
+        item.message = in.bytes();
+        outcome.next.push_back(std::move(item));
+    }
+    outcome.delay = std::chrono::milliseconds(in.i64());
+    outcome.failed = in.boolean();
+    outcome.error = in.bytes();
+    outcome.message = in.bytes();
+    outcome.waitToken = in.bytes();
     return outcome;
 }
 
-json encode(const HttpReply& reply) {
-    // The body may be any bytes: a CBOR byte string, not text.
-    return {
-        {"status", reply.status},
-        {"headers", reply.headers},
-        {"body", json::binary(std::vector<std::uint8_t>(reply.body.begin(), reply.body.end()))}};
+// Reads an answer's status; throws QueueUnavailable for an error answer.
+void readStatus(FrameReader& in) {
+    const auto status = in.u8();
+    if (status == static_cast<std::uint8_t>(Status::ok)) return;
+    if (status != static_cast<std::uint8_t>(Status::error))
+        FrameReader::malformed("unknown answer status " + std::to_string(status));
+    std::string error = in.bytes();
+    in.end();
+    throw queue::QueueUnavailable(std::move(error));
 }
 
-HttpReply decodeReply(const json& frame) {
-    HttpReply reply;
-    reply.status = frame.at("status").get<int>();
-    reply.headers = frame.at("headers").get<std::map<std::string, std::string>>();
-    const auto& body = frame.at("body").get_binary();
-    reply.body.assign(body.begin(), body.end());
-    return reply;
+}  // namespace
+
+bool answered(const Request& request) {
+    return !std::holds_alternative<Started>(request) &&
+           !std::holds_alternative<DeliverReply>(request);
 }
 
-json encodeItems(const std::vector<queue::WorkItem>& items) {
-    json list = json::array();
-    for (const auto& item : items) list.push_back(encode(item));
-    return list;
+std::string takeRequest(std::size_t max, std::chrono::milliseconds wait) {
+    FrameWriter out(1 + 4 + 8);
+    out.u8(static_cast<std::uint8_t>(Op::take));
+    out.u32(static_cast<std::uint32_t>(
+        std::min<std::size_t>(max, std::numeric_limits<std::uint32_t>::max())));
+    out.i64(wait.count());
+    return std::move(out).finish();
 }
 
-std::vector<queue::WorkItem> decodeItems(const json& list) {
+std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
+                           std::chrono::milliseconds deadline) {
+    FrameWriter out(1 + 8 + 8 + 8);
+    out.u8(static_cast<std::uint8_t>(Op::started));
+    out.i64(itemId);
+    out.u64(leaseToken);
+    out.i64(deadline.count());
+    return std::move(out).finish();
+}
+
+std::string settleRequest(const std::vector<queue::Outcome>& outcomes) {
+    std::size_t size = 1 + 4;
+    for (const auto& outcome : outcomes) size += sizeOf(outcome);
+    FrameWriter out(size);
+    out.u8(static_cast<std::uint8_t>(Op::settle));
+    out.u32(static_cast<std::uint32_t>(outcomes.size()));
+    for (const auto& outcome : outcomes) write(out, outcome);
+    return std::move(out).finish();
+}
+
+std::string hasPendingRequest(const std::string& executionId) {
+    FrameWriter out(1 + FrameWriter::sizeOf(executionId));
+    out.u8(static_cast<std::uint8_t>(Op::hasPending));
+    out.bytes(executionId);
+    return std::move(out).finish();
+}
+
+std::string replyRequest(const std::string& executionId, const HttpReply& reply) {
+    std::size_t size = 1 + FrameWriter::sizeOf(executionId) + 4 + 4 +
+                       FrameWriter::sizeOf(reply.body);
+    for (const auto& [name, value] : reply.headers) size += kMinHeaderBytes + name.size() + value.size();
+    FrameWriter out(size);
+    out.u8(static_cast<std::uint8_t>(Op::reply));
+    out.bytes(executionId);
+    out.i32(reply.status);
+    out.u32(static_cast<std::uint32_t>(reply.headers.size()));
+    for (const auto& [name, value] : reply.headers) {
+        out.bytes(name);
+        out.bytes(value);
+    }
+    out.bytes(reply.body);
+    return std::move(out).finish();
+}
+
+Request decodeRequest(std::string_view frame) {
+    FrameReader in(frame);
+    Request request;
+    switch (const auto op = in.u8(); static_cast<Op>(op)) {
+        case Op::take: {
+            Take take;
+            take.max = in.u32();
+            take.wait = std::chrono::milliseconds(in.i64());
+            request = take;
+            break;
+        }
+        case Op::started: {
+            Started started;
+            started.itemId = in.i64();
+            started.leaseToken = in.u64();
+            started.deadline = std::chrono::milliseconds(in.i64());
+            request = started;
+            break;
+        }
+        case Op::settle: {
+            Settle settle;
+            const std::size_t n = in.count(kMinOutcomeBytes);
+            settle.outcomes.reserve(std::min(n, kMaxReserve));
+            for (std::size_t i = 0; i < n; ++i) settle.outcomes.push_back(readOutcome(in));
+            request = std::move(settle);
+            break;
+        }
+        case Op::hasPending:
+            request = HasPending{in.bytes()};
+            break;
+        case Op::reply: {
+            DeliverReply deliver;
+            deliver.executionId = in.bytes();
+            deliver.reply.status = in.i32();
+            const std::size_t n = in.count(kMinHeaderBytes);
+            for (std::size_t i = 0; i < n; ++i) {
+                std::string name = in.bytes();
+                deliver.reply.headers.insert_or_assign(std::move(name), in.bytes());
+            }
+            deliver.reply.body = in.bytes();
+            request = std::move(deliver);
+            break;
+        }
+        default:
+            FrameReader::malformed("unknown operation " + std::to_string(op));
+    }
+    in.end();
+    return request;
+}
+
+std::string takeAnswer(const std::vector<queue::WorkItem>& items) {
+    std::size_t size = 1 + 4;
+    for (const auto& item : items) size += sizeOf(item);
+    FrameWriter out(size);
+    out.u8(static_cast<std::uint8_t>(Status::ok));
+    out.u32(static_cast<std::uint32_t>(items.size()));
+    for (const auto& item : items) write(out, item);
+    return std::move(out).finish();
+}
+
+std::string settleAnswer() {
+    FrameWriter out(1);
+    out.u8(static_cast<std::uint8_t>(Status::ok));
+    return std::move(out).finish();
+}
+
+std::string hasPendingAnswer(bool pending) {
+    FrameWriter out(2);
+    out.u8(static_cast<std::uint8_t>(Status::ok));
+    out.boolean(pending);
+    return std::move(out).finish();
+}
+
+std::string errorAnswer(const std::string& error) {
+    FrameWriter out(1 + FrameWriter::sizeOf(error));
+    out.u8(static_cast<std::uint8_t>(Status::error));
+    out.bytes(error);
+    return std::move(out).finish();
+}
+
+std::vector<queue::WorkItem> decodeTakeAnswer(std::string_view frame) {
+    FrameReader in(frame);
+    readStatus(in);
+    const std::size_t n = in.count(kMinItemBytes);
     std::vector<queue::WorkItem> items;
-    items.reserve(list.size());
-    for (const auto& frame : list) items.push_back(decodeItem(frame));
+    items.reserve(std::min(n, kMaxReserve));
+    for (std::size_t i = 0; i < n; ++i) items.push_back(readItem(in));
+    in.end();
     return items;
 }
 
-json encodeOutcomes(const std::vector<queue::Outcome>& outcomes) {
-    json list = json::array();
-    for (const auto& outcome : outcomes) list.push_back(encode(outcome));
-    return list;
+void decodeSettleAnswer(std::string_view frame) {
+    FrameReader in(frame);
+    readStatus(in);
+    in.end();
 }
 
-std::vector<queue::Outcome> decodeOutcomes(const json& list) {
-    std::vector<queue::Outcome> outcomes;
-    outcomes.reserve(list.size());
-    for (const auto& frame : list) outcomes.push_back(decodeOutcome(frame));
-    return outcomes;
+bool decodeHasPendingAnswer(std::string_view frame) {
+    FrameReader in(frame);
+    readStatus(in);
+    const bool pending = in.boolean();
+    in.end();
+    return pending;
 }
 
 }  // namespace flowgate::ipc::wire

@@ -1,36 +1,82 @@
-// The frames of the worker link: one module writes and reads them all.
+// The frames of the worker link: one module writes and reads them all, straight from and
+// into the structs (no JSON document in between: a take answer carries 32 items of ~1 KiB,
+// issue 9). The primitives and why there are no versions: frame_codec.hpp.
 //
-// Worker -> intake (each on the worker's one connection, answered in order):
-//   {"op":"take","max":N,"waitMs":W}         -> {"items":[item...]} | {"error":text}
-//   {"op":"started","id","token","deadlineMs"} (no answer)
-//   {"op":"settle","outcomes":[outcome...]}  -> {} | {"error":text}
-//   {"op":"hasPending","execution":id}       -> {"pending":bool} | {"error":text}
-//   {"op":"reply","execution":id,"reply":r}  (no answer)
-// Strings that are not UTF-8 travel unchanged: CBOR carries them as bytes here.
+// Worker -> intake (on the worker's one connection, answered in order):
+//   take        u8 1, u32 max, i64 waitMs              -> ok + u32 n, n x item
+//   started     u8 2, i64 id, u64 token, i64 deadlineMs   (no answer)
+//   settle      u8 3, u32 n, n x outcome               -> ok
+//   hasPending  u8 4, bytes execution                  -> ok + u8 pending
+//   reply       u8 5, bytes execution, i32 status, u32 n, n x (bytes name, bytes value),
+//               bytes body                                (no answer)
+// Every answer starts with u8 0 (ok) or u8 1 + bytes text (the intake refused: the
+// client throws queue::QueueUnavailable with the text).
+//   item     i64 id, u64 token, bytes flow, bytes execution, bytes step, bytes message,
+//            i32 failedAttempts
+//   outcome  i64 id, u64 token, u8 kind, u32 n, n x (bytes flow, bytes execution,
+//            bytes step, bytes message), i64 delayMs, u8 failed, bytes error,
+//            bytes message, bytes waitToken
+// Strings are bytes: messages and bodies that are not UTF-8 travel unchanged.
+//
+// A frame that does not decode exactly (cut short, a length past its end, an unknown
+// operation or kind, bytes left over) throws LinkError: the peer is broken, its link is
+// closed and nothing of the frame is applied.
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "flowgate/step.hpp"
 #include "queue/queue.hpp"
 
 namespace flowgate::ipc::wire {
 
-nlohmann::json encode(const queue::WorkItem& item);
-queue::WorkItem decodeItem(const nlohmann::json& frame);
+// Requests, as the intake reads them.
+struct Take {
+    std::size_t max = 0;
+    std::chrono::milliseconds wait{0};
+};
+struct Started {
+    std::int64_t itemId = 0;
+    std::uint64_t leaseToken = 0;
+    std::chrono::milliseconds deadline{0};
+};
+struct Settle {
+    std::vector<queue::Outcome> outcomes;
+};
+struct HasPending {
+    std::string executionId;
+};
+struct DeliverReply {
+    std::string executionId;
+    HttpReply reply;
+};
+using Request = std::variant<Take, Started, Settle, HasPending, DeliverReply>;
 
-nlohmann::json encode(const queue::Outcome& outcome);
-queue::Outcome decodeOutcome(const nlohmann::json& frame);
+// Whether the worker waits for an answer to `request`.
+bool answered(const Request& request);
 
-nlohmann::json encode(const HttpReply& reply);
-HttpReply decodeReply(const nlohmann::json& frame);
+// The worker's side: each returns a frame body for FrameSocket::send.
+std::string takeRequest(std::size_t max, std::chrono::milliseconds wait);
+std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
+                           std::chrono::milliseconds deadline);
+std::string settleRequest(const std::vector<queue::Outcome>& outcomes);
+std::string hasPendingRequest(const std::string& executionId);
+std::string replyRequest(const std::string& executionId, const HttpReply& reply);
 
-nlohmann::json encodeItems(const std::vector<queue::WorkItem>& items);
-std::vector<queue::WorkItem> decodeItems(const nlohmann::json& list);
-nlohmann::json encodeOutcomes(const std::vector<queue::Outcome>& outcomes);
-std::vector<queue::Outcome> decodeOutcomes(const nlohmann::json& list);
+// The intake's side.
+Request decodeRequest(std::string_view frame);
+std::string takeAnswer(const std::vector<queue::WorkItem>& items);
+std::string settleAnswer();
+std::string hasPendingAnswer(bool pending);
+std::string errorAnswer(const std::string& error);
+
+// Back on the worker: throw queue::QueueUnavailable for an error answer.
+std::vector<queue::WorkItem> decodeTakeAnswer(std::string_view frame);
+void decodeSettleAnswer(std::string_view frame);
+bool decodeHasPendingAnswer(std::string_view frame);
 
 }  // namespace flowgate::ipc::wire
