@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,11 @@
 
 namespace flowgate::http {
 
+// Spare capacity after a request body, so that a parser that reads (never writes) a little
+// past the end of its input (simdjson: SIMDJSON_PADDING, 64) can check the body in place
+// instead of copying it.
+inline constexpr std::size_t kBodyTailroom = 64;
+
 struct Request {
     std::string id;        // a new request id (http/request_id.hpp): logs, messages, answers
     std::string method;    // "POST"
@@ -24,7 +30,9 @@ struct Request {
     int versionMinor = 1;  // HTTP/1.<versionMinor>: 0 or 1
     // In arrival order, names lower-cased, values with surrounding whitespace trimmed.
     std::vector<std::pair<std::string, std::string>> headers;
-    std::string body;  // complete, de-chunked
+    // Complete, de-chunked. A Content-Length body comes with at least kBodyTailroom bytes
+    // of spare capacity.
+    std::string body;
     std::chrono::steady_clock::time_point receivedAt;  // when it was complete
     Poco::Net::IPAddress clientAddress;
     Poco::Net::SocketAddress serverAddress;  // the local address the request reached

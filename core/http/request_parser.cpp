@@ -152,7 +152,8 @@ struct RequestParser::Impl {
                 if (self.request.body.size() + n > self.limits.maxBodyBytes)
                     return self.bodyTooLarge();
                 if (self.request.body.empty() && (p->flags & F_CONTENT_LENGTH))
-                    self.request.body.reserve(static_cast<std::size_t>(p->content_length) + n);
+                    self.request.body.reserve(static_cast<std::size_t>(p->content_length) + n +
+                                              kBodyTailroom);
                 self.request.body.append(at, n);
                 return 0;
             };

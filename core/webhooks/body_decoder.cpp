@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "attachments/attachment_store.hpp"
+#include "webhooks/json_validator.hpp"
 #include "webhooks/multipart_decoder.hpp"
 #include "webhooks/xml_to_json.hpp"
 #include "text/percent_decoding.hpp"
@@ -120,9 +121,9 @@ std::variant<DecodedBody, DecodeError> decodeJson(std::string_view body) {
 
 }  // namespace
 
-bool isValidJsonBody(std::string_view contentType, std::string_view body) {
-    return isJsonType(mediaType(contentType)) && nestingDepth(body) <= kMaxJsonDepth &&
-           json::accept(body);
+bool isValidJsonBody(std::string_view contentType, std::string_view body,
+                     std::size_t readableAfterEnd) {
+    return isJsonType(mediaType(contentType)) && isValidJson(body, kMaxJsonDepth, readableAfterEnd);
 }
 
 namespace {

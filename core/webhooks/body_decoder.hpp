@@ -96,10 +96,13 @@ std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
                                                   const DecodeLimits& limits);
 
 // Whether decodeBody would take `body` as JSON as it is: a JSON media type, no deeper
-// than kMaxJsonDepth, valid JSON (numbers a double holds, strings UTF-8). Checks without
-// building a tree, so the caller may store the bytes as they came instead of parsing and
-// serialising them; when false, decodeBody says why (or decodes another type).
-bool isValidJsonBody(std::string_view contentType, std::string_view body);
+// than kMaxJsonDepth, valid JSON (numbers a double holds, strings UTF-8; see
+// webhooks/json_validator.hpp). Checks without building a tree, so the caller may store
+// the bytes as they came (withoutUtf8Bom) instead of parsing and serialising them; when
+// false, decodeBody says why (or decodes another type). `readableAfterEnd`: bytes after
+// the body that may be read, as for isValidJson (enough of them spare a copy).
+bool isValidJsonBody(std::string_view contentType, std::string_view body,
+                     std::size_t readableAfterEnd = 0);
 
 // Parses "a=1&b=2&a=3" into {"a": ["1","3"], "b": "2"}: repeated keys become arrays,
 // '+' is a space, percent-escapes are decoded. Returns false on a bad escape or when a

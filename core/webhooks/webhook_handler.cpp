@@ -12,6 +12,8 @@
 #include "flowgate/message.hpp"
 #include "webhooks/body_decoder.hpp"
 #include "webhooks/cors.hpp"
+#include "webhooks/json_validator.hpp"
+#include "webhooks/stored_message.hpp"
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
@@ -54,15 +56,18 @@ bool isFlowId(const std::string& id) {
 }
 
 // The headers a message keeps: not the caller's credentials (steps and loggers must
-// never see them), nor a signature that would let a reader replay the request.
-json storedHeaders(const auth::HeaderMap& headers, const auth::SecretFields& secrets) {
-    json stored = json::object();
+// never see them), nor a signature that would let a reader replay the request. In the
+// map's (ascending) order.
+std::vector<std::pair<std::string_view, std::string_view>> storedHeaders(
+    const auth::HeaderMap& headers, const auth::SecretFields& secrets) {
+    std::vector<std::pair<std::string_view, std::string_view>> stored;
+    stored.reserve(headers.size());
     for (const auto& [name, value] : headers) {
         if (isCredentialHeader(name)) continue;
         if (std::find(secrets.headers.begin(), secrets.headers.end(), name) !=
             secrets.headers.end())
             continue;
-        stored[name] = value;
+        stored.emplace_back(name, value);
     }
     return stored;
 }
@@ -105,10 +110,19 @@ void sendAccepted(Response& response, const flow::Flow& flow, const std::string&
     const auto& accepted = flow.trigger.accepted;
     const int status = accepted.status;
     for (const auto& [name, value] : accepted.headers) response.set(name, value);
-    if (accepted.body.is_null())
-        return sendJson(
-            response, status,
-            {{"requestId", requestId}, {"message", "accepted for flow '" + flow.id + "'"}});
+    if (accepted.body.is_null()) {
+        // Every accepted request's answer: written directly, the same bytes as sendJson of
+        // {"requestId", "message"}. Flow ids need no escaping (isFlowId).
+        response.status = status;
+        response.set("Content-Type", "application/json");
+        std::string& body = response.body;
+        body.assign(R"({"message":"accepted for flow ')");
+        body += flow.id;
+        body += R"('","requestId":)";
+        appendJsonString(body, requestId);
+        body += '}';
+        return;
+    }
     const json body = withRequestId(accepted.body, requestId);
     if (!body.is_string()) return sendJson(response, status, body);
     response.status = status;
@@ -125,22 +139,6 @@ void sendReply(Response& response, const HttpReply& reply) {
     for (const auto& [name, value] : reply.headers) response.set(name, value);
     response.status = reply.status;
     response.body = reply.body;
-}
-
-// The message as stored. Header values and paths are bytes from the caller: what JSON
-// cannot hold is replaced. With `rawBody`, message.body is null and `raw` (valid JSON, see
-// isValidJsonBody) takes its place in the text.
-std::string storedMessage(Message& message, bool rawBody, std::string_view raw) {
-    std::string text = json(message).dump(-1, ' ', false, json::error_handler_t::replace);
-    if (!rawBody) return text;
-    // Object keys serialise sorted: "attachments" (none for a JSON body), then "body".
-    static constexpr std::string_view head = R"({"attachments":[],"body":null)";
-    if (text.compare(0, head.size(), head) == 0) {
-        text.replace(head.size() - 4, 4, raw);
-        return text;
-    }
-    message.body = json::parse(raw);
-    return json(message).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void dropAttachments(attachments::AttachmentStore& store, const std::string& flowId,
@@ -215,10 +213,15 @@ void WebhookHandler::respond(const Request& request, Response& response) {
     message.id = request.id;
     // A valid JSON body is stored as the caller's bytes, spliced into the message text:
     // no tree is built and serialised again (issue 9: parse + dump of each body).
-    const bool rawJson = !isGet && isValidJsonBody(request.header("content-type"), raw);
+    // The edge's body buffer keeps spare capacity, which lets simdjson check it in place.
+    const auto contentType = headers.find("content-type");
+    const bool rawJson =
+        !isGet && contentType != headers.end() &&
+        isValidJsonBody(contentType->second, raw, request.body.capacity() - request.body.size());
     if (!decodeInto(request, response, *flow, raw, rawJson, query, message)) return;
-    describe(request, *flow, headers, suffix, std::move(query), message);
-    store(request, response, *flow, headers, std::move(message), rawJson, raw);
+    std::string text = messageText(request, *flow, headers, suffix, query, message,
+                                   rawJson ? std::optional(withoutUtf8Bom(raw)) : std::nullopt);
+    store(request, response, *flow, headers, message, std::move(text));
 }
 
 void WebhookHandler::refuse(Response& response, int status, const std::string& code,
@@ -337,7 +340,7 @@ bool WebhookHandler::decodeInto(const Request& request, Response& response,
         return true;
     }
     if (rawJson) {
-        message.body = nullptr;  // replaced by the raw body when stored
+        message.body = nullptr;  // the raw body takes its place in the stored text
         return true;
     }
     auto decoded = decodeBody(request.header("content-type"),
@@ -365,30 +368,38 @@ bool WebhookHandler::decodeInto(const Request& request, Response& response,
     return true;
 }
 
-void WebhookHandler::describe(const Request& request, const flow::Flow& flow,
-                              const auth::HeaderMap& headers, const std::string& suffix,
-                              json query, Message& message) const {
-    message.headers = storedHeaders(headers, flow.trigger.secretFields);
-    message.meta = {
-        {"flow", flow.id},
-        {"requestId", message.id},
-        {"receivedAt", Poco::DateTimeFormatter::format(Poco::Timestamp(),
-                                                       Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
-        {"method", request.method},
-        {"path", suffix},
-        {"query", std::move(query)}};
-    if (flow.resumable)
-        message.meta["resumeUrl"] = resumeUrl(services_.publicBaseUrl, request, message.id);
+std::string WebhookHandler::messageText(const Request& request, const flow::Flow& flow,
+                                        const auth::HeaderMap& headers,
+                                        const std::string& suffix, const json& query,
+                                        const Message& message,
+                                        std::optional<std::string_view> rawBody) const {
+    const std::string receivedAt = Poco::DateTimeFormatter::format(
+        Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    const std::string resume =
+        flow.resumable ? resumeUrl(services_.publicBaseUrl, request, message.id) : std::string();
+    WebhookMessage parts;
+    parts.id = message.id;
+    parts.rawBody = rawBody;
+    parts.body = &message.body;
+    parts.attachments = &message.attachments;
+    parts.headers = storedHeaders(headers, flow.trigger.secretFields);
+    parts.flow = flow.id;
+    parts.receivedAt = receivedAt;
+    parts.method = request.method;
+    parts.path = suffix;
+    parts.query = &query;
+    parts.resumeUrl = resume;
+    return storedMessageText(parts);
 }
 
 void WebhookHandler::store(const Request& request, Response& response, const flow::Flow& flow,
-                           const auth::HeaderMap& headers, Message message, bool rawJson,
-                           std::string_view raw) {
+                           const auth::HeaderMap& headers, const Message& message,
+                           std::string text) {
     const auto& trigger = flow.trigger;
     const bool sync = trigger.responseMode == "sync";
     const auto key = dedupeKey(flow, headers);
     std::vector<queue::NewWorkItem> items = {
-        {flow.id, message.id, flow.steps.front().id, storedMessage(message, rawJson, raw)}};
+        {flow.id, message.id, flow.steps.front().id, std::move(text)}};
     const bool hasAttachments = !message.attachments.empty();
     if (!sync && !key) {
         // The common case: answered from the queue's commit, with no thread parked on it

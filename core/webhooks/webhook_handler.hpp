@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -66,15 +67,18 @@ private:
     bool decodeInto(const Request& request, Response& response, const flow::Flow& flow,
                     std::string_view raw, bool rawJson, const nlohmann::json& query,
                     Message& message);
-    // The message's stored headers and meta.
-    void describe(const Request& request, const flow::Flow& flow,
-                  const auth::HeaderMap& headers, const std::string& suffix,
-                  nlohmann::json query, Message& message) const;
-    // Stores the message durably and answers: 202 from the queue's commit, 200 for a
-    // duplicate delivery, a sync flow's reply (or 504), 503/500 when it was not stored.
+    // The message as stored (webhooks/stored_message.hpp): its id, body (`rawBody`, the
+    // caller's valid JSON bytes, else message.body) and attachments, the headers it keeps
+    // and its meta.
+    std::string messageText(const Request& request, const flow::Flow& flow,
+                            const auth::HeaderMap& headers, const std::string& suffix,
+                            const nlohmann::json& query, const Message& message,
+                            std::optional<std::string_view> rawBody) const;
+    // Stores the message (`text`, of `message`) durably and answers: 202 from the queue's
+    // commit, 200 for a duplicate delivery, a sync flow's reply (or 504), 503/500 when it
+    // was not stored.
     void store(const Request& request, Response& response, const flow::Flow& flow,
-               const auth::HeaderMap& headers, Message message, bool rawJson,
-               std::string_view raw);
+               const auth::HeaderMap& headers, const Message& message, std::string text);
     // A client error: counted, answered with its code and reason.
     void refuse(Response& response, int status, const std::string& code,
                 const std::string& message);
