@@ -111,6 +111,11 @@ std::variant<DecodedBody, DecodeError> decodeJson(std::string_view body) {
     if (nestingDepth(body) > kMaxJsonDepth)
         return DecodeError{400, "malformed_json",
                            "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+    // nlohmann's lexer takes a NUL byte for the end of its input, so "[1]\0junk" would
+    // decode as [1] with the rest dropped. A raw NUL is never JSON (inside a string it
+    // must be written \u0000): the body is refused instead of stored cut short.
+    if (body.find('\0') != std::string_view::npos)
+        return DecodeError{400, "malformed_json", "a NUL byte is not JSON"};
     try {
         return DecodedBody{json::parse(body), {}};
     } catch (const json::exception& e) {

@@ -60,6 +60,9 @@ TEST_CASE("malformed and hostile JSON is a 400 with a reason", "[http][decoder]"
     // A number no double can hold is an out_of_range error in nlohmann/json, not a parse
     // error: still the caller's mistake.
     CHECK(fails("application/json", R"({"n":1e999})").code == "malformed_json");
+    // Not stored cut short at the NUL: nlohmann alone would decode "[1]" and drop the rest.
+    CHECK(fails("application/json", std::string("[1]\0junk", 8)).code == "malformed_json");
+    CHECK(fails("application/json", std::string("{\"a\":\"x\0y\"}", 11)).code == "malformed_json");
 }
 
 TEST_CASE("a JSON body is known valid without decoding it, exactly when decoding takes it",
