@@ -47,12 +47,14 @@ std::vector<queue::WorkItem> QueueClient::take(std::size_t max, std::chrono::mil
     return wire::decodeItems(answer.at("items"));
 }
 
-void QueueClient::started(const queue::WorkItem& item, std::chrono::milliseconds deadline) {
-    call({{"op", "started"},
-          {"id", item.id},
-          {"token", item.leaseToken},
-          {"deadlineMs", deadline.count()}},
-         false);
+void QueueClient::started(const queue::WorkItem& item, const std::string& stepId,
+                          std::chrono::milliseconds deadline) {
+    json frame = {{"op", "started"},
+                  {"id", item.id},
+                  {"token", item.leaseToken},
+                  {"deadlineMs", deadline.count()}};
+    if (stepId != item.stepId) frame["step"] = stepId;  // a chained step
+    call(frame, false);
 }
 
 void QueueClient::settle(std::vector<queue::Outcome> outcomes) {

@@ -114,7 +114,8 @@ json QueueService::handle(pid_t pid, const json& request, bool& answer) {
             answer = false;
             ledger_.started(
                 pid, request.at("id").get<std::int64_t>(), request.at("token").get<std::uint64_t>(),
-                std::chrono::milliseconds(request.at("deadlineMs").get<std::int64_t>()));
+                std::chrono::milliseconds(request.at("deadlineMs").get<std::int64_t>()),
+                request.value("step", std::string()));
             return {};
         }
         if (op == "settle") {

@@ -26,19 +26,42 @@ queue::WorkItem decodeItem(const json& frame) {
     return item;
 }
 
+namespace {
+
+// Outcome::chained as [[step, ok, error, startedAtMs, durationUs]...]; absent when empty,
+// which is every outcome but a completed pure step's.
+json encodeChained(const std::vector<queue::ChainedRun>& runs) {
+    json list = json::array();
+    for (const auto& r : runs)
+        list.push_back(json::array({r.stepId, r.ok, r.error, r.startedAtMs, r.durationUs}));
+    return list;
+}
+
+std::vector<queue::ChainedRun> decodeChained(const json& list) {
+    std::vector<queue::ChainedRun> runs;
+    for (const auto& r : list)
+        runs.push_back({r.at(0).get<std::string>(), r.at(1).get<bool>(), r.at(2).get<std::string>(),
+                        r.at(3).get<std::int64_t>(), r.at(4).get<std::int64_t>()});
+    return runs;
+}
+
+}  // namespace
+
 json encode(const queue::Outcome& outcome) {
     json next = json::array();
     for (const auto& n : outcome.next)
         next.push_back(json::array({n.flowId, n.executionId, n.stepId, n.message}));
-    return {{"id", outcome.itemId},
-            {"token", outcome.leaseToken},
-            {"kind", static_cast<int>(outcome.kind)},
-            {"next", std::move(next)},
-            {"delayMs", outcome.delay.count()},
-            {"failed", outcome.failed},
-            {"error", outcome.error},
-            {"message", outcome.message},
-            {"waitToken", outcome.waitToken}};
+    json frame = {{"id", outcome.itemId},
+                  {"token", outcome.leaseToken},
+                  {"kind", static_cast<int>(outcome.kind)},
+                  {"next", std::move(next)},
+                  {"delayMs", outcome.delay.count()},
+                  {"failed", outcome.failed},
+                  {"error", outcome.error},
+                  {"message", outcome.message},
+                  {"waitToken", outcome.waitToken}};
+    if (!outcome.chained.empty()) frame["chained"] = encodeChained(outcome.chained);
+    return frame;
 }
 
 queue::Outcome decodeOutcome(const json& frame) {
@@ -58,6 +81,8 @@ queue::Outcome decodeOutcome(const json& frame) {
     outcome.error = frame.at("error").get<std::string>();
     outcome.message = frame.at("message").get<std::string>();
     outcome.waitToken = frame.at("waitToken").get<std::string>();
+    if (const auto chained = frame.find("chained"); chained != frame.end())
+        outcome.chained = decodeChained(*chained);
     return outcome;
 }
 

@@ -2,7 +2,7 @@
 //
 // Worker -> intake (each on the worker's one connection, answered in order):
 //   {"op":"take","max":N,"waitMs":W}         -> {"items":[item...]} | {"error":text}
-//   {"op":"started","id","token","deadlineMs"} (no answer)
+//   {"op":"started","id","token","deadlineMs"[,"step"]} (no answer; "step": a chained step)
 //   {"op":"settle","outcomes":[outcome...]}  -> {} | {"error":text}
 //   {"op":"hasPending","execution":id}       -> {"pending":bool} | {"error":text}
 //   {"op":"reply","execution":id,"reply":r}  (no answer)

@@ -56,3 +56,22 @@ TEST_CASE("an outcome of an unknown kind is refused", "[ipc]") {
     frame["kind"] = 99;
     CHECK_THROWS_AS(ipc::wire::decodeOutcome(frame), std::invalid_argument);
 }
+
+TEST_CASE("the steps chained after an item travel with its outcome", "[ipc][chaining]") {
+    queue::Outcome outcome;
+    outcome.itemId = 5;
+    outcome.chained = {{"log", true, "", 1700000000123, 2500},
+                       {"call", false, "upstream said 503", 1700000000126, 40000}};
+    const auto settled = ipc::wire::decodeOutcome(overTheWire(ipc::wire::encode(outcome)));
+    REQUIRE(settled.chained.size() == 2);
+    CHECK(settled.chained[0].stepId == "log");
+    CHECK(settled.chained[0].ok);
+    CHECK(settled.chained[0].error.empty());
+    CHECK(settled.chained[0].startedAtMs == 1700000000123);
+    CHECK(settled.chained[0].durationUs == 2500);
+    CHECK(settled.chained[1].stepId == "call");
+    CHECK_FALSE(settled.chained[1].ok);
+    CHECK(settled.chained[1].error == "upstream said 503");
+    // An outcome without chained steps carries no list at all.
+    CHECK_FALSE(ipc::wire::encode(queue::Outcome{}).contains("chained"));
+}
