@@ -320,6 +320,7 @@ void BrokerQueue::settle(std::vector<queue::Outcome> outcomes) {
         switch (outcome.kind) {
             case queue::Outcome::Kind::completed:
                 s.kind = state::Settlement::Kind::completed;
+                s.chained = outcome.chained;
                 for (std::size_t i = 0; i < outcome.next.size(); ++i) {
                     const auto& next = outcome.next[i];
                     WorkEnvelope out;

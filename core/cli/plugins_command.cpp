@@ -78,7 +78,8 @@ json describe(const plugin::RegisteredComponent& component) {
                              {"configSchema", fn.configSchema},
                              {"credentialType", fn.credentialType},
                              {"outputs", fn.outputs},
-                             {"pausesExecution", fn.pausesExecution}});
+                             {"pausesExecution", fn.pausesExecution},
+                             {"pure", fn.pure}});
     json credentialTypes = json::array();
     for (const auto& type : m.credentialTypes)
         credentialTypes.push_back(
@@ -106,6 +107,7 @@ void printText(const plugin::RegisteredComponent& component, std::ostream& out) 
             out << '\n';
         }
         if (fn.pausesExecution) out << "    pauses the execution until meta.resumeUrl is called\n";
+        if (fn.pure) out << "    pure: no effect outside the messages it emits\n";
         out << "    config schema: " << fn.configSchema.dump() << '\n';
     }
     for (const auto& type : m.credentialTypes) {

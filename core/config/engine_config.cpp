@@ -115,7 +115,8 @@ const ConfigSchema& engineSchema() {
                 "threads":       {"type": "integer", "minimum": 1, "maximum": 256},
                 "batch":         {"type": "integer", "minimum": 1, "maximum": 1000},
                 "leaseMs":       {"type": "integer", "minimum": 1000},
-                "stepTimeoutMs": {"type": "integer", "minimum": 1, "maximum": 86400000}
+                "stepTimeoutMs": {"type": "integer", "minimum": 1, "maximum": 86400000},
+                "chainPureSteps": {"type": "boolean"}
               }
             },
             "disk": {
@@ -259,6 +260,7 @@ EngineConfig engineConfigFrom(const fs::path& configDir, const json& document,
     w.lease = std::chrono::milliseconds(workers.value("leaseMs", w.lease.count()));
     w.stepTimeout =
         std::chrono::milliseconds(workers.value("stepTimeoutMs", w.stepTimeout.count()));
+    w.chainPureSteps = workers.value("chainPureSteps", w.chainPureSteps);
     const json disk = doc->value("disk", json::object());
     config.disk.minFreeBytes = disk.value("minFreeBytes", config.disk.minFreeBytes);
     config.disk.checkInterval =

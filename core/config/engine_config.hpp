@@ -67,6 +67,9 @@ struct WorkerSettings {
     std::chrono::milliseconds lease{3600000};
     // A step's deadline unless the flow's step sets timeoutMs.
     std::chrono::milliseconds stepTimeout{300000};
+    // Run the step after a pure step (FunctionSpec::pure) in the same attempt instead of
+    // storing the pure step's output as a work item (runtime/step_chain.hpp).
+    bool chainPureSteps = true;
 };
 
 // The disk alarm: below `minFreeBytes` free on the data directory's file system webhooks

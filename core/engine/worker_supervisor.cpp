@@ -23,8 +23,13 @@ constexpr milliseconds kMaxRestartDelay{5000};
 // How long a dead worker's connection may take to drain what it sent before dying.
 constexpr milliseconds kDrainPatience{2000};
 
-std::string stepName(const queue::WorkItem& item) {
-    return "step `" + item.stepId + "` of flow `" + item.flowId + "`";
+// The step running (a step chained after the leased item's names both: the attempt, its
+// retry and its dead letter belong to the leased item).
+std::string stepName(const ipc::WorkerLedger::Running& running) {
+    const queue::WorkItem& item = running.item;
+    std::string name = "step `" + running.step + "` of flow `" + item.flowId + "`";
+    if (running.step != item.stepId) name += " (chained after step `" + item.stepId + "`)";
+    return name;
 }
 
 }  // namespace
@@ -94,7 +99,7 @@ void WorkerSupervisor::monitor() {
             for (auto& slot : slots_) {
                 if (slot.pid <= 0) continue;
                 if (auto running = ledger_.running(slot.pid))
-                    slot.killReason = "the engine stopped and " + stepName(running->item) +
+                    slot.killReason = "the engine stopped and " + stepName(*running) +
                                       " did not finish within the " + formatDuration(grace_) +
                                       " stop grace (stopGraceMs)";
                 ::kill(slot.pid, SIGKILL);
@@ -142,7 +147,7 @@ void WorkerSupervisor::enforceDeadlines() {
     for (const auto& [pid, running] : ledger_.overdue(Clock::now())) {
         for (auto& slot : slots_) {
             if (slot.pid != pid || !slot.killReason.empty()) continue;
-            slot.killReason = stepName(running.item) + " exceeded its " +
+            slot.killReason = stepName(running) + " exceeded its " +
                               formatDuration(running.deadline) + " deadline";
             const queue::WorkItem& item = running.item;
             log::logWith(logger_, Poco::Message::PRIO_ERROR,
@@ -170,12 +175,13 @@ void WorkerSupervisor::reap(Slot& slot, int status) {
     if (remains.running) {
         const queue::WorkItem& item = remains.running->item;
         const std::string cause = slot.killReason.empty()
-                                      ? "worker " + exit + " while running " + stepName(item)
+                                      ? "worker " + exit + " while running " +
+                                            stepName(*remains.running)
                                       : slot.killReason;
         const auto flow = flows_.findEnabled(item.flowId);
         const config::RetryPolicy policy = flow ? flow->retry : defaultRetry_;
         outcomes.push_back(runtime::failedAttempt(item, policy, cause));
-        runs.push_back({item.flowId, item.stepId,
+        runs.push_back({item.flowId, remains.running->step,
                         std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                       remains.running->since)
                             .count()});

@@ -30,6 +30,7 @@ struct StepDef {
     // that is not listed ends that branch of the execution.
     std::map<std::string, std::string, std::less<>> next;
     bool pausesExecution = false;  // the function may wait for the execution's resume URL
+    bool pure = false;  // FunctionSpec::pure: the worker may chain the next step onto it
     // How long one run may take before its worker is killed and the attempt fails; unset:
     // the engine's workers.stepTimeoutMs.
     std::optional<std::chrono::milliseconds> timeout;

@@ -235,6 +235,7 @@ private:
             return step;
         }
         step.pausesExecution = function->spec.pausesExecution;
+        step.pure = function->spec.pure;
         const std::size_t before = errors_.size();
         if (config::checkSchema(function->schema, step.config, file_, at + "/config", errors_))
             step.config = function->schema.withDefaults(std::move(step.config));

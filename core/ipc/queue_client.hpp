@@ -24,7 +24,8 @@ public:
                 std::function<void()> onLost);
 
     std::vector<queue::WorkItem> take(std::size_t max, std::chrono::milliseconds wait) override;
-    void started(const queue::WorkItem& item, std::chrono::milliseconds deadline) override;
+    void started(const queue::WorkItem& item, const std::string& stepId,
+                 std::chrono::milliseconds deadline) override;
     void settle(std::vector<queue::Outcome> outcomes) override;
     bool hasPending(const std::string& executionId) override;
     void close() override { closed_ = true; }

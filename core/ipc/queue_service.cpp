@@ -109,7 +109,8 @@ std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& reques
             return wire::takeAnswer(items);
         }
         if (auto* started = std::get_if<wire::Started>(&request)) {
-            ledger_.started(pid, started->itemId, started->leaseToken, started->deadline);
+            ledger_.started(pid, started->itemId, started->leaseToken, started->deadline,
+                            started->stepId);
             return std::nullopt;
         }
         if (auto* settle = std::get_if<wire::Settle>(&request)) {

@@ -16,7 +16,8 @@ enum class Status : std::uint8_t { ok = 0, error = 1 };
 // FrameReader::count checks a forged count against.
 constexpr std::size_t kMinItemBytes = 8 + 8 + 4 * 4 + 4;
 constexpr std::size_t kMinNewItemBytes = 4 * 4;
-constexpr std::size_t kMinOutcomeBytes = 8 + 8 + 1 + 4 + 8 + 1 + 3 * 4;
+constexpr std::size_t kMinOutcomeBytes = 8 + 8 + 1 + 4 + 8 + 1 + 3 * 4 + 4;
+constexpr std::size_t kMinChainedBytes = 4 + 1 + 4 + 8 + 8;
 constexpr std::size_t kMinHeaderBytes = 2 * 4;
 // A forged count is bounded by the frame already; this bounds what it can make us reserve
 // before the elements themselves have been read.
@@ -33,6 +34,8 @@ std::size_t sizeOf(const queue::Outcome& outcome) {
     for (const auto& n : outcome.next)
         size += kMinNewItemBytes + n.flowId.size() + n.executionId.size() + n.stepId.size() +
                 n.message.size();
+    for (const auto& run : outcome.chained)
+        size += kMinChainedBytes + run.stepId.size() + run.error.size();
     return size;
 }
 
@@ -74,6 +77,14 @@ void write(FrameWriter& out, const queue::Outcome& outcome) {
     out.bytes(outcome.error);
     out.bytes(outcome.message);
     out.bytes(outcome.waitToken);
+    out.u32(static_cast<std::uint32_t>(outcome.chained.size()));
+    for (const auto& run : outcome.chained) {
+        out.bytes(run.stepId);
+        out.boolean(run.ok);
+        out.bytes(run.error);
+        out.i64(run.startedAtMs);
+        out.i64(run.durationUs);
+    }
 }
 
 queue::Outcome readOutcome(FrameReader& in) {
@@ -99,6 +110,17 @@ queue::Outcome readOutcome(FrameReader& in) {
     outcome.error = in.bytes();
     outcome.message = in.bytes();
     outcome.waitToken = in.bytes();
+    const std::size_t chained = in.count(kMinChainedBytes);
+    outcome.chained.reserve(std::min(chained, kMaxReserve));
+    for (std::size_t i = 0; i < chained; ++i) {
+        queue::ChainedRun run;
+        run.stepId = in.bytes();
+        run.ok = in.boolean();
+        run.error = in.bytes();
+        run.startedAtMs = in.i64();
+        run.durationUs = in.i64();
+        outcome.chained.push_back(std::move(run));
+    }
     return outcome;
 }
 
@@ -130,12 +152,13 @@ std::string takeRequest(std::size_t max, std::chrono::milliseconds wait) {
 }
 
 std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline) {
-    FrameWriter out(1 + 8 + 8 + 8);
+                           std::chrono::milliseconds deadline, const std::string& stepId) {
+    FrameWriter out(1 + 8 + 8 + 8 + FrameWriter::sizeOf(stepId));
     out.u8(static_cast<std::uint8_t>(Op::started));
     out.i64(itemId);
     out.u64(leaseToken);
     out.i64(deadline.count());
+    out.bytes(stepId);
     return std::move(out).finish();
 }
 
@@ -189,7 +212,8 @@ Request decodeRequest(std::string_view frame) {
             started.itemId = in.i64();
             started.leaseToken = in.u64();
             started.deadline = std::chrono::milliseconds(in.i64());
-            request = started;
+            started.stepId = in.bytes();
+            request = std::move(started);
             break;
         }
         case Op::settle: {

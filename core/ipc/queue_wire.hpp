@@ -4,7 +4,8 @@
 //
 // Worker -> intake (on the worker's one connection, answered in order):
 //   take        u8 1, u32 max, i64 waitMs              -> ok + u32 n, n x item
-//   started     u8 2, i64 id, u64 token, i64 deadlineMs   (no answer)
+//   started     u8 2, i64 id, u64 token, i64 deadlineMs, bytes step   (no answer; step
+//               empty: the item's own, else one chained after it)
 //   settle      u8 3, u32 n, n x outcome               -> ok
 //   hasPending  u8 4, bytes execution                  -> ok + u8 pending
 //   reply       u8 5, bytes execution, i32 status, u32 n, n x (bytes name, bytes value),
@@ -15,7 +16,8 @@
 //            i32 failedAttempts
 //   outcome  i64 id, u64 token, u8 kind, u32 n, n x (bytes flow, bytes execution,
 //            bytes step, bytes message), i64 delayMs, u8 failed, bytes error,
-//            bytes message, bytes waitToken
+//            bytes message, bytes waitToken, u32 n, n x chained
+//   chained  bytes step, u8 ok, bytes error, i64 startedAtMs, i64 durationUs
 // Strings are bytes: messages and bodies that are not UTF-8 travel unchanged.
 //
 // A frame that does not decode exactly (cut short, a length past its end, an unknown
@@ -43,6 +45,7 @@ struct Started {
     std::int64_t itemId = 0;
     std::uint64_t leaseToken = 0;
     std::chrono::milliseconds deadline{0};
+    std::string stepId;  // empty: the item's own step, else one chained after it
 };
 struct Settle {
     std::vector<queue::Outcome> outcomes;
@@ -62,7 +65,7 @@ bool answered(const Request& request);
 // The worker's side: each returns a frame body for FrameSocket::send.
 std::string takeRequest(std::size_t max, std::chrono::milliseconds wait);
 std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline);
+                           std::chrono::milliseconds deadline, const std::string& stepId);
 std::string settleRequest(const std::vector<queue::Outcome>& outcomes);
 std::string hasPendingRequest(const std::string& executionId);
 std::string replyRequest(const std::string& executionId, const HttpReply& reply);

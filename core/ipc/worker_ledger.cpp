@@ -36,7 +36,7 @@ void WorkerLedger::leased(pid_t pid, const std::vector<queue::WorkItem>& items) 
 }
 
 void WorkerLedger::started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline) {
+                           std::chrono::milliseconds deadline, const std::string& step) {
     std::lock_guard lock(mutex_);
     auto it = workers_.find(pid);
     if (it == workers_.end()) return;
@@ -44,8 +44,8 @@ void WorkerLedger::started(pid_t pid, std::int64_t itemId, std::uint64_t leaseTo
     if (held == it->second.held.end() || held->second.leaseToken != leaseToken) return;
     const auto now = Clock::now();
     auto& running = it->second.running;
-    if (running) it->second.ran[running->item.id] = now - running->since;
-    running = Running{held->second, now, deadline};
+    if (running) it->second.ran.try_emplace(running->item.id, now - running->since);
+    running = Running{held->second, step.empty() ? held->second.stepId : step, now, deadline};
 }
 
 void WorkerLedger::idle(pid_t pid) {
@@ -53,7 +53,7 @@ void WorkerLedger::idle(pid_t pid) {
     auto it = workers_.find(pid);
     if (it == workers_.end()) return;
     auto& running = it->second.running;
-    if (running) it->second.ran[running->item.id] = Clock::now() - running->since;
+    if (running) it->second.ran.try_emplace(running->item.id, Clock::now() - running->since);
     running.reset();
 }
 

@@ -24,6 +24,7 @@ public:
 
     struct Running {
         queue::WorkItem item;  // without its message
+        std::string step;      // the step running: item.stepId or one chained after it
         Clock::time_point since;
         std::chrono::milliseconds deadline{0};
     };
@@ -40,8 +41,9 @@ public:
     void detach(pid_t pid);
 
     void leased(pid_t pid, const std::vector<queue::WorkItem>& items);
+    // Step `step` (empty: the item's own) runs now for leased item `itemId`.
     void started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
-                 std::chrono::milliseconds deadline);
+                 std::chrono::milliseconds deadline, const std::string& step = {});
     // The worker runs no step any more (it is settling its batch).
     void idle(pid_t pid);
     // Forgets the settled items; returns, per outcome, its step and how long it ran.
@@ -65,7 +67,8 @@ private:
         std::map<std::int64_t, queue::WorkItem> held;  // by item id
         std::optional<Running> running;
         // How long each finished step of the batch ran: from its start to the next
-        // step's start, or to the settle (metrics).
+        // step's start, or to the settle (metrics). Steps chained after it report their
+        // own durations in the outcome, so only the item's own step is measured here.
         std::map<std::int64_t, Clock::duration> ran;
     };
 

@@ -36,6 +36,17 @@ struct WorkItem {
     int failedAttempts = 0;  // attempts counted before this lease (this one is counted too)
 };
 
+// A step the worker ran in the same attempt as the leased item's step, on a message a pure
+// step emitted, without storing that message (runtime/step_chain.hpp). Recorded in history
+// as an attempt of its own step, in the settle that applies the leased item's outcome.
+struct ChainedRun {
+    std::string stepId;
+    bool ok = true;  // false: it failed (or asked to retry or wait) and its input was stored
+    std::string error;
+    std::int64_t startedAtMs = 0;  // Unix epoch milliseconds
+    std::int64_t durationUs = 0;
+};
+
 // What became of a leased item. A batch of outcomes is applied in one transaction.
 // take() counts an attempt durably when it leases an item, so an attempt whose process
 // dies, hangs or loses its lease is counted without anyone settling it. Outcomes that
@@ -60,6 +71,8 @@ struct Outcome {
     std::string error;
     std::string message;    // wait: the item's message from now on
     std::string waitToken;  // wait: what resume() must present
+    // completed: the steps chained after the item's own, in the order they ran.
+    std::vector<ChainedRun> chained;
 };
 
 // A parked item (Outcome::Kind::wait) that has neither been resumed nor timed out.

@@ -180,8 +180,26 @@ void SqliteHistory::insertAttempt(std::int64_t executionSeq, const LeasedItem& i
     use->run();
 }
 
+void SqliteHistory::insertChained(std::int64_t executionSeq, const ChainedRun& run) {
+    sqlite::Stmt::Use use(insertAttempt_);
+    // Attempt 1: the run was the first of its step on this message (a failed one stored
+    // the message, whose queued attempts count from 1 again).
+    use->bind(1, executionSeq)
+        .bind(2, run.stepId)
+        .bind(3, std::int64_t{1})
+        .bind(4, run.startedAtMs)
+        .bind(5, run.durationUs / 1000)
+        .bind(6, std::string_view(run.ok ? "completed" : "failed"));
+    if (run.error.empty())
+        use->bindNull(7);
+    else
+        use->bind(7, run.error);
+    use->run();
+}
+
 void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const std::string& error,
-                            std::int64_t now, const char* status) {
+                            std::int64_t now, const char* status,
+                            const std::vector<ChainedRun>& chained) {
     if (!options_.enabled) return;
     const std::int64_t seq = executionSeq(item.executionId);
     if (seq == 0) return;  // pruned: nothing to attach the attempt to
@@ -195,6 +213,7 @@ void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const s
         use->run();
     }
     insertAttempt(seq, item, outcome, error, now);
+    for (const auto& run : chained) insertChained(seq, run);
 }
 
 void SqliteHistory::lost(const LeasedItem& item, std::int64_t now) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "queue/queue.hpp"
 #include "queue/sqlite_db.hpp"
 
 namespace flowgate::queue {
@@ -49,9 +50,11 @@ public:
     // An attempt of leased item `item` ended with `outcome` (the queue reads `item` from
     // the row before it changes it). `status`: the execution's new status as the outcome
     // implies it, or nullptr to look (a completed or parked step: other items of the
-    // execution may remain). A dead execution stays dead.
+    // execution may remain). A dead execution stays dead. `chained`: the steps run after
+    // the item's in the same attempt, each recorded as an attempt of its own step.
     void attempt(const LeasedItem& item, const char* outcome, const std::string& error,
-                 std::int64_t now, const char* status);
+                 std::int64_t now, const char* status,
+                 const std::vector<ChainedRun>& chained = {});
     // take() found `item` with an expired lease: the earlier attempt never reported.
     void lost(const LeasedItem& item, std::int64_t now);
     // A marker attempt (e.g. "replayed") and a status refresh.
@@ -71,6 +74,7 @@ private:
     std::int64_t refreshSeq(const std::string& executionId, std::int64_t now, bool failedRetry);
     void insertAttempt(std::int64_t executionSeq, const LeasedItem& item, const char* outcome,
                        const std::string& error, std::int64_t now);
+    void insertChained(std::int64_t executionSeq, const ChainedRun& run);
 
     sqlite::Db& db_;
     const HistoryOptions options_;

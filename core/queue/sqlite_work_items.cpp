@@ -137,7 +137,7 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             break;
         }
         }
-        if (recorded) history_->attempt(leased, recorded, outcome.error, now, status);
+        if (recorded) history_->attempt(leased, recorded, outcome.error, now, status, outcome.chained);
     }
 }
 

@@ -48,12 +48,16 @@ struct RuntimeMetrics {
 
     // Counts what `outcomes` say happened (called once they were settled). `runs[i]` names
     // the step of outcomes[i] where known (runs may be shorter); released items are not
-    // step runs.
+    // step runs. Steps chained after an item's own (Outcome::chained) count as runs of
+    // their own steps, as they would have unchained.
     void count(const std::vector<queue::Outcome>& outcomes, const std::vector<StepRun>& runs) {
         using Kind = queue::Outcome::Kind;
         for (std::size_t i = 0; i < outcomes.size() && i < runs.size(); ++i) {
             if (outcomes[i].kind == Kind::release) continue;
             steps.ran(runs[i].flow, runs[i].step, outcomeLabel(outcomes[i]), runs[i].seconds);
+            for (const auto& chained : outcomes[i].chained)
+                steps.ran(runs[i].flow, chained.stepId, chained.ok ? "completed" : "failed",
+                          static_cast<double>(chained.durationUs) / 1e6);
         }
         for (const auto& o : outcomes) {
             if (o.failed) ++stepsFailed;
@@ -63,6 +67,7 @@ struct RuntimeMetrics {
                 ++stepsCompleted;
                 if (o.next.empty()) ++branchesEnded;
             }
+            for (const auto& chained : o.chained) ++(chained.ok ? stepsCompleted : stepsFailed);
         }
     }
 };

@@ -9,6 +9,7 @@
 #include "flowgate/resume.hpp"
 #include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
+#include "runtime/step_chain.hpp"
 #include "runtime/work_item_context.hpp"
 
 namespace flowgate::runtime {
@@ -31,15 +32,6 @@ Outcome outcomeFor(const WorkItem& item, Outcome::Kind kind) {
     outcome.leaseToken = item.leaseToken;
     outcome.kind = kind;
     return outcome;
-}
-
-// A step that builds a fresh message still belongs to the same execution: keep what
-// the engine put in meta (flow, requestId, ...) unless the step set it itself.
-void inheritMeta(Message& out, const Message& in) {
-    if (!out.meta.is_object()) out.meta = nlohmann::json::object();
-    if (!in.meta.is_object()) return;
-    for (const auto& [key, value] : in.meta.items())
-        if (!out.meta.contains(key)) out.meta[key] = value;
 }
 
 // A sync flow's caller learns that the execution failed instead of waiting for its
@@ -233,7 +225,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     const int attempt = item.failedAttempts + 1;
     WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, attachments_,
                             logger_);
-    source_.started(item, step->timeout.value_or(settings_.stepTimeout));
+    source_.started(item, item.stepId, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
 
     if (context.retryLaterRequested()) {
@@ -251,23 +243,16 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     }
 
     Outcome done = outcomeFor(item, Outcome::Kind::completed);
+    std::optional<HttpReply>& reply = context.pendingReply();
     if (result.ok) {
+        const ChainEnvironment environment{source_,  engineSettings_,       attachments_,
+                                           logger_,  settings_.stepTimeout, settings_.chainPureSteps};
+        StepChain chain(environment, *flow, item);
         try {
-            auto& emitted = context.emitted();
-            for (std::size_t i = 0; i < emitted.size(); ++i) {
-                const flow::StepDef* target = flow->nextStep(*step, emitted[i].output);
-                if (!target) continue;  // an output nobody listens to ends that branch
-                Message& out = emitted[i].message;
-                inheritMeta(out, input);
-                // Deterministic ids: a re-run of an in-flight step emits the same ids, which
-                // lets downstream systems drop the duplicates. Derived from the input's id
-                // (the request id at the first step), so messages of different branches
-                // (after a split, a multi-output jq) never share an id.
-                out.id = input.id + "/" + step->id + "/" + std::to_string(i);
-                // Strict: a string that is not UTF-8 throws, and the attempt fails (below).
-                done.next.push_back(
-                    {item.flowId, item.executionId, target->id, nlohmann::json(out).dump()});
-            }
+            chain.forward(*step, input, context.emitted());
+            done.next = std::move(chain.next());
+            done.chained = std::move(chain.runs());
+            if (!reply) reply = std::move(chain.reply());
         } catch (const nlohmann::json::exception& e) {
             result = {false, std::string("the step emitted a message that cannot be stored "
                                          "(strings must be UTF-8): ") +
@@ -277,7 +262,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     if (!result.ok) return failAttempt(item, flow.get(), result.error, result.permanent);
 
     const bool ends = done.next.empty();
-    return {std::move(done), std::move(context.pendingReply()), ends && !input.attachments.empty()};
+    return {std::move(done), std::move(reply), ends && !input.attachments.empty()};
 }
 
 }  // namespace flowgate::runtime

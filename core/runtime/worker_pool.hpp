@@ -3,7 +3,8 @@
 // crash re-runs only the steps that were in flight).
 //
 // One thread, one step at a time: a worker process that dies or passes a step's deadline
-// then names exactly one step, and costs exactly one attempt.
+// then names exactly one step, and costs exactly one attempt (of the leased item, also when
+// the step was chained after the item's own: runtime/step_chain.hpp).
 #pragma once
 
 #include <atomic>

@@ -80,6 +80,7 @@ const char* kindName(Settlement::Kind kind) {
 //  $1 item  $2 flow  $3 execution  $4 step  $5 attempt  $6 startedAt  $7 error
 //  $8 outcome  $9 status or NULL  $10 kind  $11 wait token  $12 message  $13 wait ms
 //  $14 failed_attempts of the new items  $15-$18 the new items' ids, flows, executions, steps
+//  $19-$23 the chained runs' steps, outcomes, errors ('' = none), started ms, duration ms
 constexpr const char* kSettle = R"sql(
 WITH claim AS (
     INSERT INTO settled_items (item_id, settled_at_ms) VALUES ($1, flowgate_now_ms())
@@ -120,7 +121,15 @@ attempt AS (
                                     duration_ms, outcome, error)
     SELECT seq, $4, $5::int, COALESCE($6::bigint, flowgate_now_ms()),
            GREATEST(flowgate_now_ms() - COALESCE($6::bigint, flowgate_now_ms()), 0), $8, $7
-    FROM history)
+    FROM history RETURNING execution_seq),
+chained AS (
+    INSERT INTO execution_attempts (execution_seq, step_id, attempt, started_at_ms,
+                                    duration_ms, outcome, error)
+    SELECT a.execution_seq, u.s, 1, u.t::bigint, u.d::bigint, u.o, NULLIF(u.e, '')
+    FROM attempt a,
+         unnest($19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
+             WITH ORDINALITY AS u(s, o, e, t, d, n)
+    ORDER BY u.n)
 SELECT EXISTS (SELECT 1 FROM claim)
 )sql";
 
@@ -414,6 +423,16 @@ private:
             executions.push_back(item.executionId);
             steps.push_back(item.stepId);
         }
+        // Steps chained after the item: attempts of their own steps (queue::ChainedRun).
+        std::vector<std::string> chainedSteps, chainedOutcomes, chainedErrors, chainedStarts,
+            chainedDurations;
+        for (const auto& run : s.chained) {
+            chainedSteps.push_back(run.stepId);
+            chainedOutcomes.push_back(run.ok ? "completed" : "failed");
+            chainedErrors.push_back(run.error);
+            chainedStarts.push_back(str(run.startedAtMs));
+            chainedDurations.push_back(str(run.durationUs / 1000));
+        }
         const bool carriesMessage =
             s.kind == Settlement::Kind::wait || s.kind == Settlement::Kind::deadLetter;
         return {kSettle,
@@ -423,7 +442,9 @@ private:
                  s.kind == Settlement::Kind::wait ? Param(s.waitToken) : Param(),
                  carriesMessage ? Param(s.message) : Param(), str(s.delay.count()),
                  str(nextFailedAttempts), pg::textArray(ids), pg::textArray(flows),
-                 pg::textArray(executions), pg::textArray(steps)}};
+                 pg::textArray(executions), pg::textArray(steps), pg::textArray(chainedSteps),
+                 pg::textArray(chainedOutcomes), pg::textArray(chainedErrors),
+                 pg::textArray(chainedStarts), pg::textArray(chainedDurations)}};
     }
 
     // Dead letters back to items, oldest first, claimed for publishing with a fresh

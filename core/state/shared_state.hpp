@@ -80,6 +80,7 @@ struct Settlement {
     bool failed = false;
     std::string error;
     std::vector<ItemRef> next;        // completed
+    std::vector<queue::ChainedRun> chained;  // completed: steps run after it, recorded too
     std::string successorId;          // retry, release
     std::string message;              // deadLetter, wait
     std::string waitToken;            // wait

@@ -43,7 +43,8 @@ FunctionSpec filterFunction() {
             .description =
                 "Passes a message on unchanged if the first output of a jq program run on its "
                 "body is neither false nor null; otherwise the message goes no further.",
-            .configSchema = std::move(schema)};
+            .configSchema = std::move(schema),
+            .pure = true};  // a jq program sees only its input: safe to run twice
 }
 
 std::unique_ptr<Step> makeFilterStep(const nlohmann::json& config) {

@@ -101,7 +101,8 @@ FunctionSpec transformFunction() {
             .description =
                 "Runs a jq program on each message; every output of the program becomes a "
                 "message (none: the message goes no further).",
-            .configSchema = std::move(schema)};
+            .configSchema = std::move(schema),
+            .pure = true};  // a jq program sees only its input: safe to run twice
 }
 
 std::unique_ptr<Step> makeTransformStep(const nlohmann::json& config) {

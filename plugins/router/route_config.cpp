@@ -69,7 +69,9 @@ FunctionSpec routeFunction() {
             .configSchema = schema(),
             // The outputs are named in the config: the engine reads them there to check
             // the step's "next" (see FunctionSpec::outputs).
-            .outputs = {"/branches/*/name", "/default"}};
+            .outputs = {"/branches/*/name", "/default"},
+            // Only evaluates jq conditions and emits the input: safe to run twice.
+            .pure = true};
 }
 
 std::shared_ptr<RouteConfig> parseRouteConfig(const nlohmann::json& config) {

@@ -102,7 +102,8 @@ FunctionSpec splitFunction() {
                 "Emits one message per element of an array in the body: the element is the "
                 "body, meta.split is {index, count}; headers, attachments and other meta are "
                 "kept. An empty array emits nothing; a missing or non-array value fails the step.",
-            .configSchema = std::move(schema)};
+            .configSchema = std::move(schema),
+            .pure = true};  // only reads the body and emits: safe to run twice
 }
 
 std::unique_ptr<Step> makeSplitStep(const nlohmann::json& config) {

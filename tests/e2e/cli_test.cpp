@@ -1,6 +1,7 @@
 // The command line as a user runs it: exit codes and what it prints.
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -72,6 +73,15 @@ TEST_CASE("flowgate plugins --json describes every component for tools", "[cli]"
     const json& oauth1 = twitter.at("credentialTypes").at(0);
     CHECK(oauth1.at("name") == "oauth1");
     CHECK(oauth1.at("schema").at("properties").at("consumerSecret").at("writeOnly") == true);
+
+    // Which bundled functions the engine may chain after (FunctionSpec::pure).
+    std::set<std::string> pure;
+    for (const auto& component : listed.at("components"))
+        for (const auto& function : component.at("functions"))
+            if (function.at("pure") == true)
+                pure.insert(component.at("name").get<std::string>() + "." +
+                            function.at("name").get<std::string>());
+    CHECK(pure == std::set<std::string>{"jq.filter", "jq.transform", "router.route", "split.split"});
 }
 
 TEST_CASE("flowgate plugins says in one line what is wrong with its config", "[cli]") {

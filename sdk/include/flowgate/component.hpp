@@ -49,6 +49,12 @@ struct FunctionSpec {
     // The function may call StepContext::waitForResume. Messages of a flow with such a
     // step carry meta.resumeUrl, the URL that resumes their execution.
     bool pausesExecution = false;
+    // The function has no effect outside the messages it emits (no call out, no file, no
+    // reply, no state kept between runs): running it again on the same input is harmless.
+    // The engine may then run it again after a crash, and may run the next step on its
+    // output in the same attempt without storing that output first (workers.chainPureSteps).
+    // Logging is allowed. Leave it false when in doubt: false only costs a queue round trip.
+    bool pure = false;
 };
 
 // A kind of credential a component's functions take, e.g. an API token. A step's

@@ -35,6 +35,9 @@ std::vector<queue::Outcome> outcomes() {
     list[0].leaseToken = 9;
     list[0].kind = queue::Outcome::Kind::completed;
     list[0].next = {{"flow-a", "exec-1", "step-2", kBinary}, {"", "", "", ""}};
+    // Steps chained after the item's own (runtime/step_chain.hpp).
+    list[0].chained = {{"log", true, "", 1700000000123, 2500},
+                       {"call", false, "upstream said 503 \xff", -1, std::numeric_limits<std::int64_t>::max()}};
     list[1].itemId = std::numeric_limits<std::int64_t>::min();
     list[1].leaseToken = std::numeric_limits<std::uint64_t>::max();
     list[1].kind = queue::Outcome::Kind::retry;
@@ -76,6 +79,14 @@ void checkSame(const queue::Outcome& a, const queue::Outcome& b) {
     CHECK(a.error == b.error);
     CHECK(a.message == b.message);
     CHECK(a.waitToken == b.waitToken);
+    REQUIRE(a.chained.size() == b.chained.size());
+    for (std::size_t i = 0; i < a.chained.size(); ++i) {
+        CHECK(a.chained[i].stepId == b.chained[i].stepId);
+        CHECK(a.chained[i].ok == b.chained[i].ok);
+        CHECK(a.chained[i].error == b.chained[i].error);
+        CHECK(a.chained[i].startedAtMs == b.chained[i].startedAtMs);
+        CHECK(a.chained[i].durationUs == b.chained[i].durationUs);
+    }
 }
 
 HttpReply reply() {
@@ -96,7 +107,7 @@ std::vector<Sample> samples() {
     const auto take = [](std::string_view f) { wire::decodeTakeAnswer(f); };
     return {
         {"take request", wire::takeRequest(32, 1000ms), request},
-        {"started request", wire::startedRequest(42, 9, 30'000ms), request},
+        {"started request", wire::startedRequest(42, 9, 30'000ms, "log"), request},
         {"settle request", wire::settleRequest(outcomes()), request},
         {"hasPending request", wire::hasPendingRequest("exec-1"), request},
         {"reply request", wire::replyRequest("exec-1", reply()), request},
@@ -136,10 +147,14 @@ TEST_CASE("worker link: every request reads back as written", "[ipc]") {
     CHECK(clamped.max == std::numeric_limits<std::uint32_t>::max());
 
     const auto started = std::get<wire::Started>(wire::decodeRequest(
-        wire::startedRequest(std::numeric_limits<std::int64_t>::min(), 7ull << 60, 30'000ms)));
+        wire::startedRequest(std::numeric_limits<std::int64_t>::min(), 7ull << 60, 30'000ms, "")));
     CHECK(started.itemId == std::numeric_limits<std::int64_t>::min());
     CHECK(started.leaseToken == 7ull << 60);
     CHECK(started.deadline == 30'000ms);
+    CHECK(started.stepId.empty());
+    const auto chainedStep = std::get<wire::Started>(
+        wire::decodeRequest(wire::startedRequest(1, 2, 5'000ms, "log")));
+    CHECK(chainedStep.stepId == "log");
 
     const auto sent = outcomes();
     auto settle = std::get<wire::Settle>(wire::decodeRequest(wire::settleRequest(sent)));

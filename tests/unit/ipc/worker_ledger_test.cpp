@@ -82,3 +82,26 @@ TEST_CASE("settling tells each item's flow, step and how long its step ran", "[i
     CHECK_FALSE(runs[2].seconds);
     CHECK(ledger.pids() == std::vector<pid_t>{9});
 }
+
+TEST_CASE("a step chained after an item is what the worker runs, on the item's behalf",
+          "[ipc][chaining]") {
+    ipc::WorkerLedger ledger;
+    ledger.add(11);
+    ledger.leased(11, {held(1)});
+    ledger.started(11, 1, 10, 1000ms);
+    CHECK(ledger.running(11)->step == "s");
+    std::this_thread::sleep_for(20ms);
+    ledger.started(11, 1, 10, 5ms, "log");  // chained: its own deadline, the same item
+    CHECK(ledger.running(11)->step == "log");
+    CHECK(ledger.running(11)->item.stepId == "s");
+    CHECK(ledger.overdue(std::chrono::steady_clock::now() + 10ms).size() == 1);
+    ledger.idle(11);
+    std::vector<queue::Outcome> outcomes(1);
+    outcomes[0].itemId = 1;
+    const auto runs = ledger.settled(11, outcomes);
+    // The item's own step ran until the chained one started; that one reports its own
+    // duration in the outcome.
+    REQUIRE(runs[0].seconds);
+    CHECK(*runs[0].seconds >= 0.020);
+    CHECK(runs[0].step == "s");
+}

@@ -63,6 +63,32 @@ TEST_CASE("history: an execution runs, and succeeds when its last item completes
     CHECK(detail->attempts[0].startedAtMs > 0);
 }
 
+TEST_CASE("history: steps chained after an item are attempts of their own steps",
+          "[queue][history][chaining]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({NewWorkItem{"flow-a", "e1", "s1", "{}"}});
+    auto taken = takeAll(queue);
+    REQUIRE(taken.size() == 1);
+    auto done = outcome(taken[0], Outcome::Kind::completed);
+    done.chained = {{"s2", true, "", 1000, 2000}, {"s3", false, "upstream said 503", 1002, 3000}};
+    queue.settle({done});
+    const auto detail = queue.execution("e1");
+    REQUIRE(detail);
+    CHECK(detail->execution.status == "succeeded");
+    REQUIRE(detail->attempts.size() == 3);
+    CHECK(detail->attempts[0].stepId == "s1");
+    CHECK(detail->attempts[1].stepId == "s2");
+    CHECK(detail->attempts[1].outcome == "completed");
+    CHECK(detail->attempts[1].attempt == 1);
+    CHECK(detail->attempts[1].startedAtMs == 1000);
+    CHECK(detail->attempts[1].durationMs == 2);
+    CHECK(detail->attempts[1].error.empty());
+    CHECK(detail->attempts[2].stepId == "s3");
+    CHECK(detail->attempts[2].outcome == "failed");
+    CHECK(detail->attempts[2].error == "upstream said 503");
+}
+
 TEST_CASE("history: a failed attempt, a dead letter, its replay and the success after it",
           "[queue][history]") {
     QueueTempDir dir;

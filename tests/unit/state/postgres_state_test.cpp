@@ -196,3 +196,22 @@ TEST_CASE("shared state: execution pages filter and page like the embedded histo
     CHECK(state->executions(future).items.empty());
     CHECK(state->flowActivity().at("flow-a").queueDepth == 4);
 }
+
+TEST_CASE("shared state: steps chained after an item are attempts of their own steps, once",
+          "[state][postgres][chaining]") {
+    auto state = freshState();
+    state->received(receivedOf("e1"));
+    auto done = settlement(itemRef("e1.0", "e1"), Settlement::Kind::completed);
+    done.chained = {{"s2", true, "", 1000, 2000}, {"s3", false, "upstream said 503", 1002, 3000}};
+    done.next = {itemRef("e1.0.s2.0", "e1", "s3")};  // s3's input, stored after its failure
+    CHECK(state->settle({done}) == std::vector{SettleResult::applied});
+    CHECK(state->settle({done}) == std::vector{SettleResult::alreadySettled});  // redelivery
+    CHECK(attemptsOf(*state, "e1") ==
+          std::vector<std::string>{"s1:1:completed", "s2:1:completed", "s3:1:failed"});
+    const auto detail = state->execution("e1");
+    CHECK(detail->attempts[1].startedAtMs == 1000);
+    CHECK(detail->attempts[1].durationMs == 2);
+    CHECK(detail->attempts[1].error.empty());
+    CHECK(detail->attempts[2].error == "upstream said 503");
+    CHECK(statusOf(*state, "e1") == "running");
+}
