@@ -55,7 +55,7 @@ TEST_CASE("worker link: a worker takes, starts, settles, asks and replies over t
     REQUIRE(items.size() == 1);
     CHECK(items[0].message == kBinary);
     CHECK(items[0].stepId == "step-1");
-    client.started(items[0], 30s);
+    client.started(items[0], items[0].stepId, 30s);
     CHECK(client.hasPending("exec-1"));
 
     auto waiter = intake.replies->expect("exec-1");
