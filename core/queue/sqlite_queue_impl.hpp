@@ -258,7 +258,6 @@ private:
     std::uint64_t nextLeaseToken_ = 0;
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
-    std::int64_t walFramesAtWake_ = 0;  // walFrames_ when the checkpointer was last woken
     bool changedSinceIdle_ = true;  // idle maintenance has work to do
     SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
