@@ -127,17 +127,29 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                     "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 "
                     "AND wait_token IS NULL) THEN 'running' "
                     "ELSE 'waiting' END "
-                    "WHERE seq = ?4"),
+                    // The id check costs nothing (the row is read anyway) and keeps a
+                    // stale seq from touching another execution.
+                    "WHERE seq = ?4 AND request_id = ?1"),
       seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
+      // Both scan work_items (no index on the seqs: it would cost pages on every
+      // enqueue and settle to spare a scan of the live items once per prune batch).
+      handOverMessages_(db,
+                        "INSERT INTO work_item_messages (item_id, message) "
+                        "SELECT w.id, m.message FROM work_items w "
+                        "JOIN execution_messages m ON m.seq = w.message_seq "
+                        "WHERE w.message_seq <= ?1"),
+      forgetExecutions_(db,
+                        "UPDATE work_items SET execution_seq = NULL, message_seq = NULL "
+                        "WHERE execution_seq <= ?1"),
       deleteAttempts_(db, "DELETE FROM execution_attempts WHERE execution_seq <= ?1"),
       deleteMessages_(db, "DELETE FROM execution_messages WHERE seq <= ?1"),
       deleteExecutions_(db, "DELETE FROM executions WHERE seq <= ?1") {}
 
-void SqliteHistory::started(const std::string& executionId, const std::string& flowId,
-                            const std::string& message, const std::string& deliveryId,
-                            std::int64_t now) {
-    if (!options_.enabled) return;
+StartedExecution SqliteHistory::started(const std::string& executionId,
+                                        const std::string& flowId, const std::string& message,
+                                        const std::string& deliveryId, std::int64_t now) {
+    if (!options_.enabled) return {};
     std::int64_t seq = 0;
     {
         sqlite::Stmt::Use use(insertExecution_);
@@ -147,19 +159,22 @@ void SqliteHistory::started(const std::string& executionId, const std::string& f
         else
             use->bind(4, deliveryId);
         use->run();
-        if (db_.changes() == 0) return;  // known already
+        // Known already: its items find the seq by id (settle) and keep their own message.
+        if (db_.changes() == 0) return {};
         seq = db_.lastInsertRowid();
     }
     sqlite::Stmt::Use use(insertMessage_);
     use->bind(1, seq);
     std::string marker;
-    if (message.size() > options_.maxMessageBytes) {
+    const bool kept = message.size() <= options_.maxMessageBytes;
+    if (kept) {
+        use->bind(2, message);
+    } else {
         marker = R"({"truncated":true,"bytes":)" + std::to_string(message.size()) + "}";
         use->bind(2, marker);
-    } else {
-        use->bind(2, message);
     }
     use->run();
+    return {seq, kept};
 }
 
 void SqliteHistory::insertAttempt(std::int64_t executionSeq, const LeasedItem& item,
@@ -201,7 +216,10 @@ void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const s
                             std::int64_t now, const char* status,
                             const std::vector<ChainedRun>& chained) {
     if (!options_.enabled) return;
-    const std::int64_t seq = executionSeq(item.executionId);
+    // Stored with the item but for items older than schema 3 or than their execution's
+    // record; prune() clears it when it deletes the execution.
+    const std::int64_t seq = item.executionSeq != 0 ? item.executionSeq
+                                                    : executionSeq(item.executionId);
     if (seq == 0) return;  // pruned: nothing to attach the attempt to
     {
         sqlite::Stmt::Use use(settleStatus_);
@@ -211,6 +229,7 @@ void SqliteHistory::attempt(const LeasedItem& item, const char* outcome, const s
         else
             use->bindNull(3);
         use->run();
+        if (db_.changes() == 0) return;  // no such execution (pruned)
     }
     insertAttempt(seq, item, outcome, error, now);
     for (const auto& run : chained) insertChained(seq, run);
@@ -289,6 +308,8 @@ bool SqliteHistory::prune(std::int64_t now) {
     }
     cut = std::min(cut, first + kPruneBatch - 1);
     if (cut < first) return false;
+    sqlite::Stmt::Use(handOverMessages_)->bind(1, cut).run();
+    sqlite::Stmt::Use(forgetExecutions_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteAttempts_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteExecutions_)->bind(1, cut).run();

@@ -35,6 +35,16 @@ struct LeasedItem {
     std::string stepId;
     int attempt = 0;
     std::int64_t leasedAtMs = 0;
+    // The execution's seq as stored with the item; 0 if unknown (then looked up by id).
+    std::int64_t executionSeq = 0;
+};
+
+// What started() recorded: the execution's seq (0: nothing, history off or the execution
+// known already) and whether execution_messages holds the message whole, so the item may
+// share it instead of storing a copy.
+struct StartedExecution {
+    std::int64_t seq = 0;
+    bool messageKept = false;
 };
 
 // Writer thread only. Statements are prepared once on the write connection.
@@ -44,7 +54,7 @@ public:
 
     // A new execution (the first item of a webhook call); a second call for the same
     // execution changes nothing. `deliveryId` may be empty.
-    void started(const std::string& executionId, const std::string& flowId,
+    StartedExecution started(const std::string& executionId, const std::string& flowId,
                  const std::string& message, const std::string& deliveryId, std::int64_t now);
     bool enabled() const { return options_.enabled; }
     // An attempt of leased item `item` ended with `outcome` (the queue reads `item` from
@@ -65,7 +75,8 @@ public:
     // The same for the execution of stored item `itemId`.
     void refreshItem(std::int64_t itemId, std::int64_t now);
     // Deletes at most one small batch of executions past the retention limits. True if
-    // the batch was full (more may be due).
+    // the batch was full (more may be due). A live item that shares a deleted message
+    // gets a copy of its own first, and forgets the deleted seq.
     bool prune(std::int64_t now);
 
 private:
@@ -80,7 +91,8 @@ private:
     const HistoryOptions options_;
     sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
     sqlite::Stmt refreshStatus_, settleStatus_;
-    sqlite::Stmt seqRange_, oldest_, deleteAttempts_, deleteMessages_, deleteExecutions_;
+    sqlite::Stmt seqRange_, oldest_, handOverMessages_, forgetExecutions_, deleteAttempts_,
+        deleteMessages_, deleteExecutions_;
 };
 
 // The delivery id inside an enqueueOnce key (webhooks/webhook_handler.cpp's dedupeKey: flow,

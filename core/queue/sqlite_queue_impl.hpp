@@ -58,6 +58,14 @@ inline std::int64_t addMs(std::int64_t now, milliseconds delay) {
     return d > kFar - now ? kFar : now + d;
 }
 
+// An item's message, for a query over `work_items w`: its own row, else its execution's
+// (a first-step item whose message the history keeps whole, see kSchema). LEFT JOINs keep
+// work_items the outer loop; each message is one primary-key lookup.
+inline constexpr const char* kItemMessage = "COALESCE(m.message, em.message)";
+inline constexpr const char* kItemMessageJoin =
+    "LEFT JOIN work_item_messages m ON m.item_id = w.id "
+    "LEFT JOIN execution_messages em ON em.seq = w.message_seq";
+
 // Everything the writer thread needs. Statements are prepared once on the write
 // connection; only the writer thread touches them after the constructor.
 struct WriteStatements {
@@ -199,20 +207,31 @@ private:
                      std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     // Stores one new item, ready now, and counts its message's bytes (the caller counts
-    // the items: effects.stored, effects.madeReady).
-    void insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects);
+    // the items: effects.stored, effects.madeReady). `executionSeq`: the execution's
+    // history seq (0: none); `shareMessage`: execution_messages row `executionSeq` holds
+    // the item's message whole, so the item stores no copy.
+    void insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
+                    std::int64_t executionSeq = 0, bool shareMessage = false);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
     void pruneHistory(std::int64_t now);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
+    // Where a leased item's message is and its size in bytes.
+    struct LeasedMessage {
+        bool shared = false;  // its execution's (execution_messages), not its own row
+        std::int64_t bytes = 0;
+    };
     // Deletes a leased item; false if its lease was lost (nothing deleted). Fills
-    // `leased` (if given) with the item as it was leased.
+    // `leased` with the item as it was leased.
     bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
-                      LeasedItem* leased = nullptr);
-    // Reads the leased item for history (nothing if history is off or the lease lost).
-    void readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased);
+                      LeasedItem& leased);
+    // Reads the leased item for history and, if `message` is given, its message's place
+    // and size. Without `message` and with history off it reads nothing and returns true;
+    // otherwise false if the lease was lost.
+    bool readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased,
+                    LeasedMessage* message = nullptr);
     std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();

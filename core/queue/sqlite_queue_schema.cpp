@@ -11,8 +11,10 @@ namespace {
 // Bumped only for changes an older build cannot safely ignore. Added tables and indexes
 // (deliveries, work_items_execution) are not such a change: an older build opening the
 // file just does not de-duplicate, which is all it ever did. Version 2 moved the messages
-// out of work_items (an older build would find none).
-constexpr int kSchemaVersion = 2;
+// out of work_items (an older build would find none). Version 3 lets a first-step item
+// share its execution's message in execution_messages (an older build would find none,
+// and its history pruning would delete messages that live items still need).
+constexpr int kSchemaVersion = 3;
 
 // One table of live items (ready, waiting to retry, or leased) and one of dead letters.
 // `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
@@ -28,6 +30,11 @@ constexpr int kSchemaVersion = 2;
 // rewritten only by a park or a resume: a lease, a retry or a release then rewrites a
 // row of ~60 bytes (about 60 to a page) instead of one holding the message (3 to a page
 // with 1 KiB messages), and so does every WAL frame and checkpoint copy of that page.
+// A first-step item whose message the history keeps whole (execution_messages) has no row
+// there: `message_seq` names the execution_messages row instead, so a 1 KiB input is
+// written once, not twice (history pruning hands such a message over first, see
+// SqliteHistory::prune). `execution_seq` is the execution's history seq and
+// `message_bytes` the message's size, so a settle needs no lookup of either.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS work_items (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,7 +46,10 @@ CREATE TABLE IF NOT EXISTS work_items (
     lease_token     INTEGER,
     last_error      TEXT,
     created_at_ms   INTEGER NOT NULL,
-    wait_token      TEXT
+    wait_token      TEXT,
+    execution_seq   INTEGER,
+    message_seq     INTEGER,
+    message_bytes   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS work_item_messages (
     item_id         INTEGER PRIMARY KEY,
@@ -84,6 +94,24 @@ void moveMessagesOutOfWorkItems(sqlite::Db& db) {
     db.exec("INSERT INTO work_item_messages (item_id, message) "
             "SELECT id, message FROM work_items; "
             "ALTER TABLE work_items DROP COLUMN message;");
+}
+
+// Schema version 2 had neither the execution's seq nor the message's size on an item:
+// add them and fill them in (after createHistorySchema, which makes `executions`). Every
+// message stays in work_item_messages; only items stored from now on share theirs.
+void addExecutionColumns(sqlite::Db& db) {
+    if (db.queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
+                    "WHERE name = 'message_bytes'") > 0) {
+        return;
+    }
+    db.exec("ALTER TABLE work_items ADD COLUMN execution_seq INTEGER; "
+            "ALTER TABLE work_items ADD COLUMN message_seq INTEGER; "
+            "ALTER TABLE work_items ADD COLUMN message_bytes INTEGER NOT NULL DEFAULT 0; "
+            "UPDATE work_items SET message_bytes = COALESCE((SELECT "
+            "length(CAST(m.message AS BLOB)) FROM work_item_messages m "
+            "WHERE m.item_id = work_items.id), 0), "
+            "execution_seq = (SELECT e.seq FROM executions e "
+            "WHERE e.request_id = work_items.execution_id);");
 }
 
 // Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
@@ -156,6 +184,7 @@ void SqliteQueue::Impl::openDatabase() {
         writeDb_->exec(kWaitingIndex);
         moveMessagesOutOfWorkItems(*writeDb_);
         createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
+        addExecutionColumns(*writeDb_);
         createAdminSchema(*writeDb_);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 
@@ -174,8 +203,7 @@ void SqliteQueue::Impl::openDatabase() {
             use->bind(1, wallNowMs()).run();
         }
         storedCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM work_items");
-        storedBytes_ = writeDb_->queryInt(
-            "SELECT COALESCE(SUM(length(CAST(message AS BLOB))), 0) FROM work_item_messages");
+        storedBytes_ = writeDb_->queryInt("SELECT COALESCE(SUM(message_bytes), 0) FROM work_items");
         deadCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM dead_letters");
         keyCount_ = writeDb_->queryInt("SELECT COUNT(*) FROM deliveries");
         writeDb_->exec("COMMIT");

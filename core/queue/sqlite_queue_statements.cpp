@@ -12,18 +12,19 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       rollbackToSavepoint(db, "ROLLBACK TO op"),
       insertItem(db,
                  "INSERT INTO work_items (flow_id, execution_id, step_id, "
-                 "failed_attempts, available_at_ms, created_at_ms) "
-                 "VALUES (?1, ?2, ?3, 0, ?4, ?4)"),
+                 "failed_attempts, available_at_ms, created_at_ms, execution_seq, "
+                 "message_seq, message_bytes) "
+                 "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)"),
       insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
-      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step; CROSS
-      // JOIN keeps work_items the outer loop, the message one primary-key lookup per item.
-      // Items of paused flows are skipped where they are, so a resume finds them in
-      // their original order.
-      selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, "
-                                   "m.message, w.failed_attempts, w.lease_token IS NOT NULL, "
-                                   "w.leased_at_ms FROM work_items w "
-                                   "CROSS JOIN work_item_messages m ON m.item_id = w.id "
-                                   "WHERE w.available_at_ms <= ?1 AND ") +
+      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step; LEFT
+      // JOIN keeps work_items the outer loop, the message one primary-key lookup per item
+      // (kItemMessage). Items of paused flows are skipped where they are, so a resume
+      // finds them in their original order.
+      selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
+                       kItemMessage +
+                       ", w.failed_attempts, w.lease_token IS NOT NULL, "
+                       "w.leased_at_ms FROM work_items w " +
+                       kItemMessageJoin + " WHERE w.available_at_ms <= ?1 AND " +
                        kNotPausedCondition + " ORDER BY w.available_at_ms, w.id LIMIT ?2")
                           .c_str()),
       // Taking a parked item (its timeout came) ends its wait: a late resume fails.
@@ -34,17 +35,18 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                 "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
                 "wait_token = NULL, failed_attempts = failed_attempts + 1, "
                 "leased_at_ms = ?4 WHERE id = ?3"),
-      // Read first (messageBytes): the message's size keeps the backlog in bytes
+      // Read first (selectLeased): the message's size keeps the backlog in bytes
       // exact. No RETURNING: SQLite buffers its rows in an ephemeral table, which
       // costs more than a lookup of the row.
       deleteLeased(db, "DELETE FROM work_items WHERE id = ?1 AND lease_token = ?2"),
+      // Only for an item with a message of its own (message_seq IS NULL).
       deleteMessage(db, "DELETE FROM work_item_messages WHERE item_id = ?1"),
-      messageBytes(db, "SELECT length(CAST(message AS BLOB)) FROM work_item_messages "
-                       "WHERE item_id = ?1"),
+      messageBytes(db, "SELECT message_bytes FROM work_items WHERE id = ?1"),
       // A leased item before its outcome changes it: what the execution history
-      // records of it (leasedOf()).
+      // records of it, and where its message is and how big (leasedOf()).
       selectLeased(db,
-                   "SELECT execution_id, step_id, failed_attempts, leased_at_ms "
+                   "SELECT execution_id, step_id, failed_attempts, leased_at_ms, "
+                   "execution_seq, message_seq IS NOT NULL, message_bytes "
                    "FROM work_items WHERE id = ?1 AND lease_token = ?2"),
       // ?1 is 0 for a failed attempt (counted at take) and -1 to give it back.
       retryLeased(db,
@@ -56,24 +58,32 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                     "UPDATE work_items SET available_at_ms = ?1, lease_token = NULL, "
                     "failed_attempts = failed_attempts - 1 "
                     "WHERE id = ?2 AND lease_token = ?3"),
-      // Parking and resuming replace the message too (updateMessage, once matched).
+      // Parking and resuming replace the message too (updateMessage, once matched): the
+      // item then has a row of its own, also if it shared its execution's message.
       parkLeased(db,
                  "UPDATE work_items SET available_at_ms = ?1, "
                  "lease_token = NULL, wait_token = ?2, "
-                 "failed_attempts = failed_attempts - 1 "
+                 "failed_attempts = failed_attempts - 1, "
+                 "message_seq = NULL, message_bytes = ?5 "
                  "WHERE id = ?3 AND lease_token = ?4"),
       resumeParked(db,
-                   "UPDATE work_items SET available_at_ms = ?1, wait_token = NULL "
+                   "UPDATE work_items SET available_at_ms = ?1, wait_token = NULL, "
+                   "message_seq = NULL, message_bytes = ?4 "
                    "WHERE id = ?2 AND wait_token = ?3 AND lease_token IS NULL"),
-      updateMessage(db, "UPDATE work_item_messages SET message = ?1 WHERE item_id = ?2"),
-      insertDeadLetter(db,
-                       "INSERT INTO dead_letters (item_id, flow_id, execution_id, "
-                       "step_id, message, error, attempts, failed_at_ms, created_at_ms) "
-                       "SELECT w.id, w.flow_id, w.execution_id, w.step_id, m.message, "
-                       "COALESCE(?1, w.last_error, ''), w.failed_attempts, ?2, "
-                       "w.created_at_ms FROM work_items w "
-                       "CROSS JOIN work_item_messages m ON m.item_id = w.id "
-                       "WHERE w.id = ?3 AND w.lease_token = ?4"),
+      updateMessage(db,
+                    "INSERT INTO work_item_messages (item_id, message) VALUES (?2, ?1) "
+                    "ON CONFLICT (item_id) DO UPDATE SET message = excluded.message"),
+      // The dead letter keeps a copy of its own: history pruning may delete the
+      // execution's message long before an operator replays the letter.
+      insertDeadLetter(db, (std::string("INSERT INTO dead_letters (item_id, flow_id, "
+                                        "execution_id, step_id, message, error, attempts, "
+                                        "failed_at_ms, created_at_ms) "
+                                        "SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
+                            kItemMessage +
+                            ", COALESCE(?1, w.last_error, ''), w.failed_attempts, ?2, "
+                            "w.created_at_ms FROM work_items w " +
+                            kItemMessageJoin + " WHERE w.id = ?3 AND w.lease_token = ?4")
+                               .c_str()),
       earliestFuture(db,
                      "SELECT MIN(available_at_ms) FROM work_items "
                      "WHERE available_at_ms > ?1"),
@@ -92,9 +102,9 @@ ReadStatements::ReadStatements(sqlite::Db& db)
                       "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
       hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
       countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),
-      selectWaiting(db, "SELECT w.id, w.flow_id, w.step_id, m.message, w.wait_token "
-                        "FROM work_items w CROSS JOIN work_item_messages m "
-                        "ON m.item_id = w.id "
-                        "WHERE w.execution_id = ?1 AND w.wait_token IS NOT NULL ORDER BY w.id") {}
+      selectWaiting(db, (std::string("SELECT w.id, w.flow_id, w.step_id, ") + kItemMessage +
+                         ", w.wait_token FROM work_items w " + kItemMessageJoin +
+                         " WHERE w.execution_id = ?1 AND w.wait_token IS NOT NULL ORDER BY w.id")
+                            .c_str()) {}
 
 }  // namespace flowgate::queue

@@ -36,13 +36,14 @@ bool SqliteQueue::Impl::resume(std::int64_t itemId, const std::string& waitToken
 
 void SqliteQueue::Impl::applyResume(Op& op, std::int64_t now, Effects& effects) {
     const std::int64_t before = messageBytes(op.itemId);
+    const auto bytes = static_cast<std::int64_t>(op.message.size());
     sqlite::Stmt::Use use(write_->resumeParked);
-    use->bind(1, now).bind(2, op.itemId).bind(3, op.waitToken).run();
+    use->bind(1, now).bind(2, op.itemId).bind(3, op.waitToken).bind(4, bytes).run();
     op.resumed = writeDb_->changes() > 0;
     if (op.resumed) {
         sqlite::Stmt::Use(write_->updateMessage)->bind(1, op.message).bind(2, op.itemId).run();
     }
-    if (op.resumed) effects.bytes += static_cast<std::int64_t>(op.message.size()) - before;
+    if (op.resumed) effects.bytes += bytes - before;
     if (op.resumed) history_->refreshItem(op.itemId, now);
     effects.madeReady = effects.madeReady || op.resumed;
 }

@@ -14,6 +14,7 @@ LeasedItem leasedOf(sqlite::Stmt& stmt) {
     item.stepId = stmt.columnText(1);
     item.attempt = static_cast<int>(stmt.columnInt(2));
     item.leasedAtMs = stmt.columnIsNull(3) ? 0 : stmt.columnInt(3);
+    item.executionSeq = stmt.columnIsNull(4) ? 0 : stmt.columnInt(4);
     return item;
 }
 
@@ -23,22 +24,37 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
     const std::string deliveryId =
         op.kind == Op::Kind::enqueueOnce ? deliveryIdOfKey(op.key) : std::string();
     for (const auto& item : op.items) {
-        history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
-        insertItem(item, now, effects);
+        const StartedExecution started =
+            history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
+        insertItem(item, now, effects, started.seq, started.messageKept);
     }
     effects.stored += static_cast<std::int64_t>(op.items.size());
     effects.madeReady = effects.madeReady || !op.items.empty();
 }
 
-void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now,
-                                   Effects& effects) {
+void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
+                                   std::int64_t executionSeq, bool shareMessage) {
+    const auto bytes = static_cast<std::int64_t>(item.message.size());
     {
         sqlite::Stmt::Use use(write_->insertItem);
-        use->bind(1, item.flowId).bind(2, item.executionId).bind(3, item.stepId).bind(4, now).run();
+        use->bind(1, item.flowId).bind(2, item.executionId).bind(3, item.stepId).bind(4, now);
+        if (executionSeq != 0) {
+            use->bind(5, executionSeq);
+        } else {
+            use->bindNull(5);
+        }
+        if (shareMessage) {
+            use->bind(6, executionSeq);
+        } else {
+            use->bindNull(6);
+        }
+        use->bind(7, bytes).run();
     }
-    sqlite::Stmt::Use use(write_->insertMessage);
-    use->bind(1, writeDb_->lastInsertRowid()).bind(2, item.message).run();
-    effects.bytes += static_cast<std::int64_t>(item.message.size());
+    if (!shareMessage) {
+        sqlite::Stmt::Use use(write_->insertMessage);
+        use->bind(1, writeDb_->lastInsertRowid()).bind(2, item.message).run();
+    }
+    effects.bytes += bytes;
 }
 
 void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
@@ -54,13 +70,14 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
         const char* status = nullptr;
         switch (outcome.kind) {
         case Outcome::Kind::completed: {
-            if (!deleteLeased(outcome.itemId, token, effects, &leased)) {
+            if (!deleteLeased(outcome.itemId, token, effects, leased)) {
                 break;  // lease lost: someone else runs this item, its `next` is theirs
             }
             recorded = "completed";
             for (const auto& item : outcome.next) {
-                if (item.executionId == leased.executionId) status = "running";
-                insertItem(item, now, effects);
+                const bool same = item.executionId == leased.executionId;
+                if (same) status = "running";
+                insertItem(item, now, effects, same ? leased.executionSeq : 0, false);
             }
             effects.stored += static_cast<std::int64_t>(outcome.next.size());
             effects.madeReady = effects.madeReady || !outcome.next.empty();
@@ -98,29 +115,29 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
             if (db.changes() == 0) {
                 break;  // lease lost
             }
-            deleteLeased(outcome.itemId, token, effects, &leased);
+            deleteLeased(outcome.itemId, token, effects, leased);
             effects.dead += 1;
             recorded = "dead";
             status = "dead";
             break;
         }
         case Outcome::Kind::wait: {
-            const std::int64_t before = messageBytes(outcome.itemId);
-            readLeased(outcome.itemId, token, leased);
-            sqlite::Stmt::Use use(write_->parkLeased);
-            use->bind(1, addMs(now, outcome.delay))
+            LeasedMessage message;
+            if (!readLeased(outcome.itemId, token, leased, &message)) break;  // lease lost
+            const auto bytes = static_cast<std::int64_t>(outcome.message.size());
+            sqlite::Stmt::Use(write_->parkLeased)
+                ->bind(1, addMs(now, outcome.delay))
                 .bind(2, outcome.waitToken)
                 .bind(3, outcome.itemId)
                 .bind(4, token)
+                .bind(5, bytes)
                 .run();
-            if (db.changes() > 0) {
-                sqlite::Stmt::Use(write_->updateMessage)
-                    ->bind(1, outcome.message)
-                    .bind(2, outcome.itemId)
-                    .run();
-                effects.bytes += static_cast<std::int64_t>(outcome.message.size()) - before;
-                recorded = "waiting";
-            }
+            sqlite::Stmt::Use(write_->updateMessage)
+                ->bind(1, outcome.message)
+                .bind(2, outcome.itemId)
+                .run();
+            effects.bytes += bytes - message.bytes;
+            recorded = "waiting";
             break;
         }
         case Outcome::Kind::release: {
@@ -179,25 +196,27 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
 
 // Deletes a leased item; false if its lease was lost (nothing deleted).
 bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
-                                     LeasedItem* leased) {
-    {
-        sqlite::Stmt::Use use(write_->selectLeased);
-        use->bind(1, itemId).bind(2, token);
-        if (!use->step()) return false;
-        if (leased) *leased = leasedOf(write_->selectLeased);
-    }
-    effects.bytes -= messageBytes(itemId);
+                                     LeasedItem& leased) {
+    LeasedMessage message;
+    if (!readLeased(itemId, token, leased, &message)) return false;
     sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
-    sqlite::Stmt::Use(write_->deleteMessage)->bind(1, itemId).run();
+    // A shared message is its execution's: history pruning deletes it.
+    if (!message.shared) sqlite::Stmt::Use(write_->deleteMessage)->bind(1, itemId).run();
+    effects.bytes -= message.bytes;
     effects.stored -= 1;
     return true;
 }
 
-void SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased) {
-    if (!history_->enabled()) return;
+bool SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased,
+                                   LeasedMessage* message) {
+    // Only history needs the row unless its message is asked for.
+    if (!message && !history_->enabled()) return true;
     sqlite::Stmt::Use use(write_->selectLeased);
     use->bind(1, itemId).bind(2, token);
-    if (use->step()) leased = leasedOf(write_->selectLeased);
+    if (!use->step()) return false;
+    leased = leasedOf(write_->selectLeased);
+    if (message) *message = {use->columnInt(5) != 0, use->columnInt(6)};
+    return true;
 }
 
 std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
