@@ -25,8 +25,8 @@ ExecutionRecord recordOf(sqlite::Stmt& stmt, bool withMessage) {
 }  // namespace
 
 ExecutionPage readExecutions(sqlite::Db& db, const ExecutionQuery& q) {
-    // NULL parameters do not filter. Newest first by seq, which the primary key (or the
-    // (flow_id, seq) index) already orders.
+    // NULL parameters do not filter. Newest first by seq, which the primary key already
+    // orders; a filter makes it a scan from the newest row until the page is full.
     sqlite::Stmt stmt(db, (std::string(kColumns) +
                            "WHERE (?1 IS NULL OR flow_id = ?1) AND (?2 IS NULL OR status = ?2) "
                            "AND (?3 IS NULL OR received_at_ms >= ?3) "
