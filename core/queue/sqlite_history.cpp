@@ -45,15 +45,16 @@ CREATE INDEX IF NOT EXISTS execution_attempts_execution ON execution_attempts (e
 CREATE INDEX IF NOT EXISTS dead_letters_execution ON dead_letters (execution_id);
 )sql";
 
-// The status of an execution from what is stored: one statement, index lookups only.
-// Dead first: an execution with a dead letter needs an operator whatever else of it
+// The status of execution ?1 (seq ?4) from what is stored: one statement, index lookups
+// only. Dead first: an execution with a dead letter needs an operator whatever else of it
 // still runs.
-constexpr const char* kDeriveStatus =
-    "CASE WHEN EXISTS (SELECT 1 FROM dead_letters WHERE execution_id = ?1) THEN 'dead' "
-    "WHEN NOT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1) THEN 'succeeded' "
-    "WHEN ?3 THEN 'failed' "
-    "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 AND wait_token IS NULL) "
-    "THEN 'running' ELSE 'waiting' END";
+std::string deriveStatus() {
+    return "CASE WHEN EXISTS (SELECT 1 FROM dead_letters WHERE execution_id = ?1) THEN 'dead' "
+           "WHEN NOT " + itemsOfExecution("?4") + " THEN 'succeeded' "
+           "WHEN ?3 THEN 'failed' "
+           "WHEN " + itemsOfExecution("?4", " AND wait_token IS NULL") +
+           " THEN 'running' ELSE 'waiting' END";
+}
 
 // Executions deleted per transaction by prune(): small, so it adds little to the batch
 // it rides on.
@@ -112,8 +113,8 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                   "SELECT seq, ?2, ?3, ?4, ?5, 'lost', "
                   "'the lease ran out before the step reported' "
                   "FROM executions WHERE request_id = ?1"),
-      refreshStatus_(db, (std::string("UPDATE executions SET updated_at_ms = ?2, status = ") +
-                          kDeriveStatus + " WHERE seq = ?4")
+      refreshStatus_(db, ("UPDATE executions SET updated_at_ms = ?2, status = " +
+                          deriveStatus() + " WHERE seq = ?4")
                              .c_str()),
       // The settle path: the writer knows the outcome, so the status is given (?3) but
       // for a completed or parked step, whose execution may still have other items. A
@@ -122,26 +123,24 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       // in the other statements of the hot path: SQLite buffers RETURNING rows in an
       // ephemeral table, which costs more than the statement itself.
       settleStatus_(db,
-                    "UPDATE executions SET updated_at_ms = ?2, status = CASE "
-                    "WHEN status = 'dead' THEN 'dead' "
-                    "WHEN ?3 IS NOT NULL THEN ?3 "
-                    "WHEN NOT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1) "
-                    "THEN 'succeeded' "
-                    "WHEN EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1 "
-                    "AND wait_token IS NULL) THEN 'running' "
-                    "ELSE 'waiting' END "
-                    // The id check costs nothing (the row is read anyway) and keeps a
-                    // stale seq from touching another execution.
-                    "WHERE seq = ?4 AND request_id = ?1"),
+                    ("UPDATE executions SET updated_at_ms = ?2, status = CASE "
+                     "WHEN status = 'dead' THEN 'dead' "
+                     "WHEN ?3 IS NOT NULL THEN ?3 "
+                     "WHEN NOT " + itemsOfExecution("?4") + " THEN 'succeeded' "
+                     "WHEN " + itemsOfExecution("?4", " AND wait_token IS NULL") +
+                     " THEN 'running' ELSE 'waiting' END "
+                     // The id check costs nothing (the row is read anyway) and keeps a
+                     // stale seq from touching another execution.
+                     "WHERE seq = ?4 AND request_id = ?1")
+                        .c_str()),
       seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
-      // Both scan work_items (no index on the seqs: it would cost pages on every
-      // enqueue and settle to spare a scan of the live items once per prune batch).
+      // Both find the items by work_items_execution_seq (message_seq is the seq or NULL).
       handOverMessages_(db,
                         "INSERT INTO work_item_messages (item_id, message) "
                         "SELECT w.id, m.message FROM work_items w "
                         "JOIN execution_messages m ON m.seq = w.message_seq "
-                        "WHERE w.message_seq <= ?1"),
+                        "WHERE w.execution_seq <= ?1 AND w.message_seq IS NOT NULL"),
       forgetExecutions_(db,
                         "UPDATE work_items SET execution_seq = NULL, message_seq = NULL "
                         "WHERE execution_seq <= ?1"),

@@ -29,6 +29,15 @@ struct HistoryOptions {
 // run before the leases are cleared.
 void createHistorySchema(sqlite::Db& db, std::int64_t now);
 
+// SQL that is true while an item of the execution with id ?1 and seq `seq` (an SQL
+// expression) is stored and meets `condition` (e.g. " AND wait_token IS NULL"): items
+// with a seq are indexed by it, the others by id (see kExecutionIndexes).
+inline std::string itemsOfExecution(const std::string& seq, const char* condition = "") {
+    return "(EXISTS (SELECT 1 FROM work_items WHERE execution_seq = " + seq + condition +
+           ") OR EXISTS (SELECT 1 FROM work_items WHERE execution_seq IS NULL "
+           "AND execution_id = ?1" + condition + "))";
+}
+
 // What history needs to know of a leased item before its outcome changes it.
 struct LeasedItem {
     std::string executionId;

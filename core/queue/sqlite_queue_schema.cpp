@@ -56,7 +56,6 @@ CREATE TABLE IF NOT EXISTS work_item_messages (
     message         TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
-CREATE INDEX IF NOT EXISTS work_items_execution ON work_items (execution_id);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq             INTEGER PRIMARY KEY,
     item_id         INTEGER NOT NULL,
@@ -113,6 +112,18 @@ void addExecutionColumns(sqlite::Db& db) {
             "execution_seq = (SELECT e.seq FROM executions e "
             "WHERE e.request_id = work_items.execution_id);");
 }
+
+// Run after addExecutionColumns. An execution's items are found by its seq where they have
+// one (history on): seqs only grow, so new entries go to the right end of the index and
+// finished ones leave from its left, a page or two per commit, where an index on the
+// random request ids dirtied a page per entry (0.6 WAL frames per execution in
+// queue_bench). Items without a seq (history off, pruned, older) are found by id.
+constexpr const char* kExecutionIndexes =
+    "DROP INDEX IF EXISTS work_items_execution; "
+    "CREATE INDEX IF NOT EXISTS work_items_execution_seq ON work_items (execution_seq) "
+    "WHERE execution_seq IS NOT NULL; "
+    "CREATE INDEX IF NOT EXISTS work_items_execution_id ON work_items (execution_id) "
+    "WHERE execution_seq IS NULL;";
 
 // Freed pages stay in the database file unless auto_vacuum is on; INCREMENTAL lets the
 // writer give them back in small steps when it chooses (see idleMaintenance), instead of
@@ -185,6 +196,7 @@ void SqliteQueue::Impl::openDatabase() {
         moveMessagesOutOfWorkItems(*writeDb_);
         createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
         addExecutionColumns(*writeDb_);
+        writeDb_->exec(kExecutionIndexes);
         createAdminSchema(*writeDb_);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 

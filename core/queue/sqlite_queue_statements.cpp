@@ -100,7 +100,9 @@ WriteStatements::WriteStatements(sqlite::Db& db)
 ReadStatements::ReadStatements(sqlite::Db& db)
     : countLeased(db, "SELECT COUNT(*) FROM work_items "
                       "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
-      hasExecution(db, "SELECT EXISTS (SELECT 1 FROM work_items WHERE execution_id = ?1)"),
+      hasExecution(db, ("SELECT " +
+                        itemsOfExecution("(SELECT seq FROM executions WHERE request_id = ?1)"))
+                           .c_str()),
       countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),
       selectWaiting(db, (std::string("SELECT w.id, w.flow_id, w.step_id, ") + kItemMessage +
                          ", w.wait_token FROM work_items w " + kItemMessageJoin +

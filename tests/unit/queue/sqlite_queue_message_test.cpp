@@ -86,12 +86,14 @@ TEST_CASE("items keep a message of their own when the history does not hold it w
         SqliteQueue queue(options);
         queue.enqueue({firstStep("e1")});
         CHECK(ownMessages(dir) == 1);
+        CHECK(queue.hasPending("e1"));
         const auto taken = takeAll(queue);
         REQUIRE(taken.size() == 1);
         CHECK(taken[0].message == input("e1"));
         queue.settle({outcome(taken[0], Outcome::Kind::completed)});
         CHECK(ownMessages(dir) == 0);
         CHECK(queue.stats().backlogBytes == 0);
+        CHECK_FALSE(queue.hasPending("e1"));
     }
     SECTION("a message over the history's cap") {
         options.history.maxMessageBytes = 100;
@@ -185,6 +187,9 @@ TEST_CASE("pruning the history leaves live items and dead letters their messages
     CHECK_FALSE(queue.execution("e2"));
     CHECK_FALSE(queue.execution("e3"));
     CHECK(ownMessages(dir) == 2);  // e1 and e2 got copies; e4 shares the history's
+    CHECK(queue.hasPending("e1"));  // found by id once their execution's seq is gone
+    CHECK(queue.hasPending("e2"));
+    CHECK(queue.hasPending("e4"));
     const std::int64_t stored = static_cast<std::int64_t>(3 * input("e1").size());
     CHECK(queue.stats().backlogBytes == stored);
 
@@ -214,6 +219,7 @@ TEST_CASE("pruning the history leaves live items and dead letters their messages
     CHECK(e4->attempts.size() == 1);
     CHECK(ownMessages(dir) == 0);
     CHECK(queue.stats().backlogBytes == 0);
+    for (const char* id : {"e1", "e2", "e3", "e4"}) CHECK_FALSE(queue.hasPending(id));
 }
 
 TEST_CASE("shared messages survive a reopen and count in the backlog again",
