@@ -2,7 +2,7 @@
 // the pages each operation costs on disk.
 //
 //   queue_bench [--mode cycle|enqueue] [--threads N] [--seconds S] [--bytes B]
-//               [--workers W] [--inflight F] [--dir PATH]
+//               [--workers W] [--inflight F] [--ids caller|ordered] [--dir PATH]
 //
 // cycle (default): the whole flow webhook -> jq -> logger as the queue sees it. N threads
 // each enqueue one execution (one item of B bytes) at a time, with at most F executions
@@ -15,6 +15,10 @@
 // enqueue: N threads enqueue one item of B bytes per call for S seconds (the durable 202),
 // then W workers take up to 64 items and settle them as completed until the queue is
 // empty. Reports calls/s, ops per commit, latency percentiles, pages per item.
+//
+// --ids: cycle's execution ids, `<caller>-<n>` (default; they land all over the indexes
+// on them) or `ordered`, one increasing fixed-width number, as the engine's time-ordered
+// UUIDv7 request ids land at the right end of an index.
 //
 // The directory is removed after.
 #include <sqlite3.h>
@@ -56,6 +60,7 @@ struct Args {
     std::size_t bytes = 1024;
     int workers = 2;
     int inflight = 2048;
+    bool orderedIds = false;
     std::filesystem::path dir;
 };
 
@@ -78,6 +83,8 @@ Args parse(int argc, char** argv) {
             args.workers = std::atoi(value);
         } else if (key == "--inflight") {
             args.inflight = std::atoi(value);
+        } else if (key == "--ids") {
+            args.orderedIds = std::string(value) == "ordered";
         } else if (key == "--dir") {
             args.dir = value;
         } else {
@@ -193,6 +200,7 @@ void runCycle(const Args& args, SqliteQueue& queue, const SqliteIoCounter& io) {
     const std::string body(args.bytes, 'b');
     std::atomic<bool> stop{false};
     std::atomic<long> finished{0};
+    std::atomic<long> nextId{1'000'000'000'000};  // --ids ordered: same width for years
     Slots slots(args.inflight);
     std::vector<std::thread> threads;
     const auto ioBefore = io.counts();
@@ -203,8 +211,10 @@ void runCycle(const Args& args, SqliteQueue& queue, const SqliteIoCounter& io) {
     for (int t = 0; t < args.threads; ++t) {
         threads.emplace_back([&, t] {
             for (long i = 0; slots.acquire(stop); ++i) {
-                queue.enqueue({NewWorkItem{
-                    "bench-flow", std::to_string(t) + "-" + std::to_string(i), "jq", body}});
+                const std::string id = args.orderedIds
+                                           ? std::to_string(nextId++)
+                                           : std::to_string(t) + "-" + std::to_string(i);
+                queue.enqueue({NewWorkItem{"bench-flow", id, "jq", body}});
             }
         });
     }
@@ -244,8 +254,9 @@ void runCycle(const Args& args, SqliteQueue& queue, const SqliteIoCounter& io) {
     const auto commits = statsAfter.commits - statsBefore.commits;
     std::printf(
         "cycle: %d producers, %d workers, take(32), %zu-byte messages, %d in flight, "
-        "%.1f s\n",
-        args.threads, args.workers, args.bytes, args.inflight, elapsed);
+        "%s ids, %.1f s\n",
+        args.threads, args.workers, args.bytes, args.inflight,
+        args.orderedIds ? "ordered" : "caller", elapsed);
     std::printf("  %ld executions, %.0f executions/s, %lld commits, %.1f ops/commit\n", executions,
                 static_cast<double>(executions) / elapsed, static_cast<long long>(commits),
                 static_cast<double>(statsAfter.committedOps - statsBefore.committedOps) /
