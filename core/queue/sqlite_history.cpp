@@ -136,8 +136,9 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
       // Both find the items by work_items_execution_seq (message_seq is the seq or NULL).
+      // OR IGNORE: a row of the item's own would be its message already (kItemMessage).
       handOverMessages_(db,
-                        "INSERT INTO work_item_messages (item_id, message) "
+                        "INSERT OR IGNORE INTO work_item_messages (item_id, message) "
                         "SELECT w.id, m.message FROM work_items w "
                         "JOIN execution_messages m ON m.seq = w.message_seq "
                         "WHERE w.execution_seq <= ?1 AND w.message_seq IS NOT NULL"),
