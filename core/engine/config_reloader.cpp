@@ -1,5 +1,7 @@
 #include "engine/config_reloader.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -74,6 +76,7 @@ void ConfigReloader::stop() {
 }
 
 void ConfigReloader::run() {
+    pthread_setname_np(pthread_self(), "fg-reload");  // for top -H and profiles
     const auto interval = engine_.reload.interval;
     std::unique_lock lock(mutex_);
     while (!stopping_) {

@@ -1,5 +1,6 @@
 #include "engine/worker_supervisor.hpp"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -83,6 +84,7 @@ void WorkerSupervisor::reload() {
 // Workers are started from this thread only: PR_SET_PDEATHSIG ties each to the thread that
 // forked it, and this one lives until every worker is gone.
 void WorkerSupervisor::monitor() {
+    pthread_setname_np(pthread_self(), "fg-supervisor");  // for top -H and profiles
     bool stopping = false;
     Clock::time_point killAt;
     bool killed = false;

@@ -1,6 +1,8 @@
 // The edge's handler side: the handler threads that run each complete request, the
 // deferred answers (Response::defer) that come later from other threads, and the bytes
 // of an answer. Both hand a connection back to the loop through EdgeServer::Returns.
+#include <pthread.h>
+
 #include <Poco/Logger.h>
 
 #include "http/access_log.hpp"
@@ -122,6 +124,7 @@ private:
 };
 
 void EdgeServer::handlerThread() {
+    pthread_setname_np(pthread_self(), "fg-handler");
     while (true) {
         std::unique_lock lock(jobsMutex_);
         jobsReady_.wait(lock, [this] { return jobsClosed_ || !jobs_.empty(); });

@@ -16,6 +16,7 @@
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "flowgate/common/deferred_wakes.hpp"
 #include "http/edge_server.hpp"
 #include "http/transport.hpp"
 
@@ -54,20 +55,31 @@ struct EdgeServer::Connection {
     std::atomic<bool> busy{false};
 };
 
-struct EdgeServer::Returns {
+struct EdgeServer::Returns : std::enable_shared_from_this<Returns> {
     std::mutex mutex;
     std::vector<Connection*> connections;  // answered, for the loop to write
     bool closed = false;  // the server is going away: late answers are dropped
     int wakeFd = -1;
 
-    // Under `mutex`. One wake per batch of returns: the loop takes the whole list.
+    // Under `mutex`. One wake per batch of returns: the loop takes the whole list. A
+    // thread answering many requests in a row (the queue writer after a commit) defers
+    // the wake to the end of its run (common::DeferredWakes), so the loop wakes once for
+    // all of them instead of once per answer it was quick enough to take alone.
     void push(Connection* c) {
         const bool first = connections.empty();
         connections.push_back(c);
-        if (first) {
-            const std::uint64_t one = 1;
-            [[maybe_unused]] auto n = ::write(wakeFd, &one, sizeof one);
-        }
+        if (!first) return;
+        const bool deferred = common::DeferredWakes::defer(this, [self = shared_from_this()] {
+            std::lock_guard lock(self->mutex);
+            if (!self->closed) self->wake();
+        });
+        if (!deferred) wake();
+    }
+
+private:
+    void wake() {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wakeFd, &one, sizeof one);
     }
 };
 

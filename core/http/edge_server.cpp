@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -123,6 +124,7 @@ void EdgeServer::wake() {
 // The loop thread.
 
 void EdgeServer::loop() {
+    pthread_setname_np(pthread_self(), "fg-edge");  // for top -H and profiles
     auto& log = Poco::Logger::get("flowgate.http");
     epoll_event events[256];
     auto lastExpiry = Clock::now();

@@ -1,5 +1,6 @@
 #include "ipc/queue_service.hpp"
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ QueueService::~QueueService() {
 }
 
 void QueueService::acceptLoop() {
+    pthread_setname_np(pthread_self(), "fg-link-accept");  // for top -H and profiles
     while (!stopping_) {
         const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
@@ -67,6 +69,7 @@ void QueueService::acceptLoop() {
         auto& c = connections_.emplace_back();
         c.socket = std::make_unique<FrameSocket>(fd);
         c.thread = std::thread([this, &c] {
+            pthread_setname_np(pthread_self(), "fg-link");  // one per worker process
             serve(*c.socket);
             c.done = true;
         });

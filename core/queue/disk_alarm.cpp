@@ -1,5 +1,6 @@
 #include "queue/disk_alarm.hpp"
 
+#include <pthread.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
@@ -67,6 +68,7 @@ void DiskAlarm::check() {
 }
 
 void DiskAlarm::loop() {
+    pthread_setname_np(pthread_self(), "fg-disk-alarm");  // for top -H and profiles
     std::unique_lock lock(mutex_);
     while (!stop_) {
         wake_.wait_for(lock, interval_, [this] { return stop_; });

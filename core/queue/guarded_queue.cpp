@@ -1,5 +1,7 @@
 #include "queue/guarded_queue.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace flowgate::queue {
@@ -29,6 +31,7 @@ GuardedQueue::~GuardedQueue() {
 }
 
 void GuardedQueue::openLoop() {
+    pthread_setname_np(pthread_self(), "fg-queue-open");  // for top -H and profiles
     std::unique_lock lock(mutex_);
     while (!stop_) {
         wake_.wait_for(lock, retry_, [this] { return stop_; });

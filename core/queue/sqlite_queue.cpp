@@ -61,14 +61,17 @@ SqliteQueue::Impl::~Impl() {
 
 std::future<void> SqliteQueue::Impl::submit(const std::shared_ptr<Op>& op) {
     auto future = op->done.get_future();
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_) {
             throw QueueUnavailable("queue is shutting down");
         }
+        // Not empty: the writer was woken already, or is committing and looks again after.
+        wake = pending_.empty();
         pending_.push_back(op);
     }
-    writerWake_.notify_one();
+    if (wake) writerWake_.notify_one();
     return future;
 }
 

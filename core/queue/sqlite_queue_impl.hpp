@@ -255,12 +255,13 @@ private:
     // it (quick checks in take() and enqueue()) but written only under it.
     std::mutex mutex_;
     std::condition_variable writerWake_;  // pending_ grew, or stopping_
-    std::condition_variable takersWake_;  // generation_ or earliestFutureMs_ changed, closed_
+    std::condition_variable takersWake_;  // generation_ moved, earliestFutureMs_ changed, closed_
     Batch pending_;
     bool stopping_ = false;
     std::atomic<bool> closed_{false};
-    // Bumped after each commit that made items ready now; a taker that saw nothing at
-    // generation g must look again once it is no longer g.
+    // Bumped after each commit that made items ready now (or whose take came back full:
+    // more may be ready); a taker that saw nothing at generation g must look again once
+    // it is no longer g.
     std::uint64_t generation_ = 0;
     // Earliest available time after the last batch's clock (a delayed retry or a lease's
     // end): sleeping takers wake then, since an item becomes ready by time alone.
@@ -277,6 +278,7 @@ private:
     std::uint64_t nextLeaseToken_ = 0;
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
+    int framesAtCheckpointWake_ = 0;  // WAL frames when the checkpointer was last woken
     bool changedSinceIdle_ = true;  // idle maintenance has work to do
     SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch

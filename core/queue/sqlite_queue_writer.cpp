@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include "flowgate/common/deferred_wakes.hpp"
+
 namespace flowgate::queue {
 
 namespace {
@@ -122,6 +124,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     }
 
     if (!batchError.empty()) {
+        common::DeferredWakes oneWake;  // see below
         for (auto& op : batch) {
             op->taken.clear();  // leases that were never committed
             op->finish(
@@ -130,7 +133,18 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         return;
     }
 
-    bool wakeTakers = false;
+    // One sleeping taker is woken when items became ready, not all of them: most would
+    // find nothing and cost the writer an empty take each. A take that came back full
+    // may have left ready items behind, so it counts as making items ready: the next
+    // taker is woken by that commit, and so on while there is work.
+    bool tookFull = false;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Op& op = *batch[i];
+        tookFull = tookFull || (!skipped[i] && op.kind == Op::Kind::take && op.max > 0 &&
+                                op.taken.size() >= op.max);
+    }
+    bool wakeOneTaker = false;
+    bool wakeAllTakers = false;
     if (active > 0) {
         std::lock_guard lock(mutex_);
         ++commits_;
@@ -141,21 +155,27 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         storedBytes_ += total.bytes;
         deadCount_ += total.dead;
         keyCount_ += total.keys;
-        if (total.madeReady) {
+        if (total.madeReady || tookFull) {
             ++generation_;
-            wakeTakers = true;
+            wakeOneTaker = true;
         }
         // Sleeping takers planned their wake-up on the old earliest time; an earlier one
         // (a retry with a delay, a new lease) means they must plan again.
         if (earliest && (!earliestFutureMs_ || *earliest < *earliestFutureMs_)) {
-            wakeTakers = true;
+            wakeAllTakers = true;
         }
         earliestFutureMs_ = earliest;
     }
-    if (wakeTakers) {
+    if (wakeAllTakers) {
         takersWake_.notify_all();
+    } else if (wakeOneTaker) {
+        takersWake_.notify_one();
     }
-    // Only now, after COMMIT returned, do callers learn their outcome.
+    // Only now, after COMMIT returned, do callers learn their outcome. Completions that
+    // wake another thread (an HTTP answer for the edge loop) wake it once, after the last:
+    // answers the loop was quick enough to take one by one cost the writer an eventfd
+    // write each (1.2-1.6 per commit under load; now at most 1).
+    common::DeferredWakes oneWake;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i]->finish(failures[i].empty()
                              ? nullptr

@@ -9,13 +9,18 @@ namespace flowgate::queue {
 namespace {
 
 // WAL frames (pages) after which the background checkpointer copies the WAL back into the
-// database; SQLite's own default for its automatic checkpoints. Past it, every commit wakes
-// the checkpointer, which copies a hot page (the right end of a table) once per commit. Waking
-// it once per 1,000 new frames instead copies each such page once per round (queue_bench:
-// 61 % fewer pages copied), but each round's copy and database fsync then stalls the WAL's
-// fsyncs: durable 202s' p99 at 64 connections went from 9.5-14 ms to 29-33 ms
-// (bench/cpu-per-request ingest, 2026-12-02). Small, frequent copies keep the tail short.
+// database; SQLite's own default for its automatic checkpoints.
 constexpr int kCheckpointFrames = 1000;
+
+// Past kCheckpointFrames the checkpointer is woken once per this many new frames. Woken after
+// every commit, it copied a hot page (the right end of a table or index) once per commit:
+// 4.0-4.4 pages copied per execution, 57 us of its CPU (queue_bench cycle, 2026-12-02). Per
+// 128 new frames: 2.9-3.0 pages, 34-36 us, database fsyncs 0.05 -> 0.02 per execution; per
+// 256: 2.4-2.5 pages, 22-30 us; per 512: 1.9-2.0 pages, 14-18 us. But each round's copy and
+// database fsync stalls the WAL's fsyncs: per 1,000 new frames, durable 202s' p99 at 64
+// connections went from 9.5-14 ms to 29-33 ms (bench/cpu-per-request ingest). 128 kept the
+// p99 at 10.6-13.5 ms.
+constexpr int kCheckpointEveryFrames = 128;
 
 // Free pages given back to the file system per transaction by incremental vacuum, so that
 // the writer is never held up long by it (4 MiB at the default page size).
@@ -38,7 +43,12 @@ int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames
     impl->walFrames_ = frames;
     impl->changedSinceIdle_ = true;
     impl->lastWriteAt_ = SteadyClock::now();
-    if (frames >= kCheckpointFrames) {
+    // The WAL started over (RESTART, or a PASSIVE pass that copied everything): count
+    // from its beginning.
+    if (frames < impl->framesAtCheckpointWake_) impl->framesAtCheckpointWake_ = 0;
+    if (frames >= kCheckpointFrames &&
+        frames - impl->framesAtCheckpointWake_ >= kCheckpointEveryFrames) {
+        impl->framesAtCheckpointWake_ = frames;
         {
             std::lock_guard lock(impl->checkpointMutex_);
             impl->checkpointWanted_ = true;

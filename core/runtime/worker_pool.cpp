@@ -1,5 +1,7 @@
 #include "runtime/worker_pool.hpp"
 
+#include <pthread.h>
+
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
@@ -100,6 +102,7 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::run() {
+    pthread_setname_np(pthread_self(), "fg-worker");  // for top -H and profiles
     const auto batch = static_cast<std::size_t>(settings_.batch);
     while (!stopping_) {
         std::vector<WorkItem> items;

@@ -341,3 +341,46 @@ TEST_CASE("enqueueAsync reports each call once, after its commit, and refusals w
     CHECK(reopened.stats().ready == 150);
     CHECK(reported == kCalls);  // nothing reported twice
 }
+
+TEST_CASE("sleeping takers each get a share of a burst larger than one take", "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    constexpr int kTakers = 4;
+    constexpr std::size_t kMax = 10;
+
+    // Each asks for at most kMax and would sleep 20 s if nobody told it about work.
+    std::vector<std::future<std::vector<WorkItem>>> takers;
+    for (int t = 0; t < kTakers; ++t)
+        takers.push_back(
+            std::async(std::launch::async, [&queue] { return queue.take(kMax, 30s, 20s); }));
+    std::this_thread::sleep_for(200ms);  // all asleep on an empty queue
+    std::vector<NewWorkItem> burst;
+    for (std::size_t i = 0; i < kTakers * kMax; ++i) burst.push_back(item(std::to_string(i)));
+    const auto start = SteadyClock::now();
+    queue.enqueue(std::move(burst));
+
+    std::set<std::int64_t> ids;
+    for (auto& taker : takers) {
+        REQUIRE(taker.wait_for(10s) == std::future_status::ready);
+        const auto items = taker.get();
+        CHECK(items.size() == kMax);
+        for (const auto& w : items) ids.insert(w.id);
+    }
+    // Woken one after another while there was work, not at the end of their wait.
+    CHECK(SteadyClock::now() - start < 5s);
+    CHECK(ids.size() == kTakers * kMax);
+}
+
+TEST_CASE("an enqueueAsync completion runs after COMMIT: another connection sees the item",
+          "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    std::promise<bool> seen;
+    // hasPending reads through the queue's read connection, which sees committed rows only.
+    queue.enqueueAsync({item("visible")}, [&](std::exception_ptr error) {
+        seen.set_value(!error && queue.hasPending("exec-visible"));
+    });
+    auto result = seen.get_future();
+    REQUIRE(result.wait_for(10s) == std::future_status::ready);
+    CHECK(result.get());
+}
