@@ -133,7 +133,11 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                      // stale seq from touching another execution.
                      "WHERE seq = ?4 AND request_id = ?1")
                         .c_str()),
-      seqRange_(db, "SELECT MIN(seq), MAX(seq) FROM executions"),
+      // Two subqueries, not MIN(seq), MAX(seq) in one SELECT: SQLite answers a lone
+      // MIN or MAX from the end of the primary key, but both together scan the table
+      // (19 ms at 100,000 executions, paid on every commit while pruning is due).
+      seqRange_(db,
+                "SELECT (SELECT MIN(seq) FROM executions), (SELECT MAX(seq) FROM executions)"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
       // Both find the items by work_items_execution_seq (message_seq is the seq or NULL).
       // OR IGNORE: a row of the item's own would be its message already (kItemMessage).
