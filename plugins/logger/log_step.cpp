@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "append_only_file.hpp"
+#include "json_text.hpp"
 #include "utc_timestamp.hpp"
 
 namespace flowgate::plugins::logger {
@@ -18,15 +19,13 @@ struct LevelName {
     LogLevel level;
 };
 
+// Room for a typical line up front, so that it is rarely copied while it grows.
+constexpr std::size_t kLineBytes = 2048;
+
 constexpr std::array<LevelName, 4> kLevels{{{"debug", LogLevel::debug},
                                             {"info", LogLevel::info},
                                             {"warning", LogLevel::warning},
                                             {"error", LogLevel::error}}};
-
-// A logger must not fail on what it logs: invalid UTF-8 from an upstream step is replaced.
-std::string jsonText(const nlohmann::json& value) {
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 struct LogConfig {
     LevelName level;
@@ -54,20 +53,37 @@ private:
     // Written by hand rather than through a JSON object so the fields keep this order,
     // which is the order people read them in.
     std::string formatLine(const Message& input, const StepContext& context) const {
-        const nlohmann::json requestId =
-            input.meta.is_object() ? input.meta.value("requestId", nlohmann::json())
-                                   : nlohmann::json();
-        std::string line = "{\"time\":" + jsonText(utcTimestamp(std::chrono::system_clock::now()));
-        line += ",\"level\":" + jsonText(config_.level.name);
-        line += ",\"flow\":" + jsonText(context.flowId());
-        line += ",\"step\":" + jsonText(context.stepId());
-        line += ",\"requestId\":" + jsonText(requestId);
-        if (config_.prefix) line += ",\"prefix\":" + jsonText(*config_.prefix);
-        line += ",\"message\":{\"id\":" + jsonText(input.id);
-        line += ",\"body\":" + jsonText(input.body);
-        line += ",\"headers\":" + jsonText(input.headers);
-        line += ",\"meta\":" + jsonText(input.meta);
-        line += ",\"attachments\":" + jsonText(input.attachments);
+        std::string line;
+        line.reserve(kLineBytes);
+        JsonText json(line);
+        line += "{\"time\":";
+        json.string(utcTimestamp(std::chrono::system_clock::now()));
+        line += ",\"level\":";
+        json.string(config_.level.name);
+        line += ",\"flow\":";
+        json.string(context.flowId());
+        line += ",\"step\":";
+        json.string(context.stepId());
+        line += ",\"requestId\":";
+        const auto requestId = input.meta.find("requestId");  // end() if meta is no object
+        if (requestId == input.meta.end())
+            line += "null";
+        else
+            json.value(*requestId);
+        if (config_.prefix) {
+            line += ",\"prefix\":";
+            json.string(*config_.prefix);
+        }
+        line += ",\"message\":{\"id\":";
+        json.string(input.id);
+        line += ",\"body\":";
+        json.value(input.body);
+        line += ",\"headers\":";
+        json.value(input.headers);
+        line += ",\"meta\":";
+        json.value(input.meta);
+        line += ",\"attachments\":";
+        json.value(nlohmann::json(input.attachments));
         line += "}}";
         return line;
     }
