@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "append_only_file.hpp"
-#include "json_text.hpp"
+#include "log_line.hpp"
 #include "utc_timestamp.hpp"
 
 namespace flowgate::plugins::logger {
@@ -18,9 +18,6 @@ struct LevelName {
     std::string_view name;
     LogLevel level;
 };
-
-// Room for a typical line up front, so that it is rarely copied while it grows.
-constexpr std::size_t kLineBytes = 2048;
 
 constexpr std::array<LevelName, 4> kLevels{{{"debug", LogLevel::debug},
                                             {"info", LogLevel::info},
@@ -50,42 +47,9 @@ protected:
     }
 
 private:
-    // Written by hand rather than through a JSON object so the fields keep this order,
-    // which is the order people read them in.
     std::string formatLine(const Message& input, const StepContext& context) const {
-        std::string line;
-        line.reserve(kLineBytes);
-        JsonText json(line);
-        line += "{\"time\":";
-        json.string(utcTimestamp(std::chrono::system_clock::now()));
-        line += ",\"level\":";
-        json.string(config_.level.name);
-        line += ",\"flow\":";
-        json.string(context.flowId());
-        line += ",\"step\":";
-        json.string(context.stepId());
-        line += ",\"requestId\":";
-        const auto requestId = input.meta.find("requestId");  // end() if meta is no object
-        if (requestId == input.meta.end())
-            line += "null";
-        else
-            json.value(*requestId);
-        if (config_.prefix) {
-            line += ",\"prefix\":";
-            json.string(*config_.prefix);
-        }
-        line += ",\"message\":{\"id\":";
-        json.string(input.id);
-        line += ",\"body\":";
-        json.value(input.body);
-        line += ",\"headers\":";
-        json.value(input.headers);
-        line += ",\"meta\":";
-        json.value(input.meta);
-        line += ",\"attachments\":";
-        json.value(nlohmann::json(input.attachments));
-        line += "}}";
-        return line;
+        return logLine(input, utcTimestamp(std::chrono::system_clock::now()),
+                       config_.level.name, context.flowId(), context.stepId(), config_.prefix);
     }
 
     const LogConfig config_;
