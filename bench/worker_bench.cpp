@@ -26,6 +26,7 @@
 #include "log_line.hpp"
 #include "metrics/step_metrics.hpp"
 #include "runtime/stored_message.hpp"
+#include "rounds_option.hpp"
 
 using flowgate::Message;
 using nlohmann::json;
@@ -94,16 +95,9 @@ double median(std::vector<double> values) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int rounds = 15, iterations = 20000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--rounds")
-            rounds = std::atoi(argv[i + 1]);
-        else if (key == "--iterations")
-            iterations = std::atoi(argv[i + 1]);
-        else
-            return std::fprintf(stderr, "unknown option %s\n", key.c_str()), 2;
-    }
+    flowgate::bench::Rounds options{15, 20000};
+    if (!flowgate::bench::readRounds(argc, argv, options)) return 2;
+    const auto [rounds, iterations] = options;
     // The stored message of bench/cpu-per-request's request, as the webhook writes it.
     Message input;
     input.id = "0f3c2a9e-5b7d-4c1e-9a2b-3d4e5f607182";
