@@ -21,6 +21,7 @@
 #include "flowgate/message.hpp"
 #include "webhooks/json_validator.hpp"
 #include "webhooks/stored_message.hpp"
+#include "rounds_option.hpp"
 
 using nlohmann::json;
 
@@ -125,16 +126,9 @@ double medianNs(int rounds, int iterations, const std::function<void()>& call) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int rounds = 15, iterations = 20000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--rounds")
-            rounds = std::atoi(argv[i + 1]);
-        else if (key == "--iterations")
-            iterations = std::atoi(argv[i + 1]);
-        else
-            return std::fprintf(stderr, "unknown option %s\n", key.c_str()), 2;
-    }
+    flowgate::bench::Rounds options{15, 20000};
+    if (!flowgate::bench::readRounds(argc, argv, options)) return 2;
+    const auto [rounds, iterations] = options;
     // bench/cpu-per-request's body's shape, its title grown to make it 1 KiB.
     json doc = {{"title", std::string(200, 'x')}, {"n", 1}};
     for (int i = 0; i < 8; ++i)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ipc/queue_wire.hpp"
+#include "rounds_option.hpp"
 
 using flowgate::queue::Outcome;
 using flowgate::queue::WorkItem;
@@ -84,19 +85,9 @@ void measure(const char* name, const Batch& batch, int rounds, int iterations) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int rounds = 15;
-    int iterations = 2000;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i];
-        if (key == "--rounds") {
-            rounds = std::max(1, std::atoi(argv[i + 1]));
-        } else if (key == "--iterations") {
-            iterations = std::max(1, std::atoi(argv[i + 1]));
-        } else {
-            std::fprintf(stderr, "unknown option %s\n", key.c_str());
-            return 2;
-        }
-    }
+    flowgate::bench::Rounds options{15, 2000};
+    if (!flowgate::bench::readRounds(argc, argv, options)) return 2;
+    const auto [rounds, iterations] = options;
     measure("take", takeAnswer(), rounds, iterations);
     measure("settle", settle(), rounds, iterations);
 }

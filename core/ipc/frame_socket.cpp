@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -47,23 +48,19 @@ void writeAll(int fd, const std::uint8_t (&header)[4], std::string_view body) {
     }
 }
 
-// False on a clean end of stream before the first byte.
-bool readAll(int fd, std::uint8_t* data, std::size_t size) {
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::recv(fd, data + done, size - done, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == ECONNRESET) return false;  // the peer died: the same as closing
-            throw LinkError(errorText("local socket read"));
-        }
-        if (n == 0) {
-            if (done == 0) return false;
-            throw LinkError("local socket closed in the middle of a frame");
-        }
-        done += static_cast<std::size_t>(n);
+// What one recv asks for at most; a larger rest of a frame is read straight into it.
+constexpr std::size_t kInboxBytes = 64 * 1024;
+
+// Some bytes (at least one), 0 at the end of the stream, also when the peer died
+// (ECONNRESET is the same as closing).
+std::size_t receiveSome(int fd, char* data, std::size_t size) {
+    for (;;) {
+        const ssize_t n = ::recv(fd, data, size, 0);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        if (errno == ECONNRESET) return 0;
+        throw LinkError(errorText("local socket read"));
     }
-    return true;
 }
 
 sockaddr_un addressOf(const std::filesystem::path& path) {
@@ -97,14 +94,42 @@ void FrameSocket::send(std::string_view body) {
 
 std::optional<std::string> FrameSocket::receive() {
     std::uint8_t header[4];
-    if (!readAll(fd_, header, sizeof header)) return std::nullopt;
+    if (!read(reinterpret_cast<char*>(header), sizeof header)) return std::nullopt;
     const std::uint32_t size = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
                                (std::uint32_t{header[2]} << 8) | std::uint32_t{header[3]};
     if (size > kMaxFrameBytes) throw LinkError("local socket frame too large");
     std::string body(size, '\0');
-    if (size > 0 && !readAll(fd_, reinterpret_cast<std::uint8_t*>(body.data()), size))
+    if (size > 0 && !read(body.data(), size))
         throw LinkError("local socket closed in the middle of a frame");
     return body;
+}
+
+bool FrameSocket::read(char* out, std::size_t size) {
+    if (!inbox_) inbox_ = std::make_unique<char[]>(kInboxBytes);
+    std::size_t done = 0;
+    while (done < size) {
+        if (begin_ == end_) {
+            const std::size_t rest = size - done;
+            const bool straight = rest >= kInboxBytes;
+            const std::size_t n = straight ? receiveSome(fd_, out + done, rest)
+                                           : receiveSome(fd_, inbox_.get(), kInboxBytes);
+            if (n == 0) {
+                if (done == 0) return false;
+                throw LinkError("local socket closed in the middle of a frame");
+            }
+            if (straight) {
+                done += n;
+                continue;
+            }
+            begin_ = 0;
+            end_ = n;
+        }
+        const std::size_t n = std::min(end_ - begin_, size - done);
+        std::memcpy(out + done, inbox_.get() + begin_, n);
+        begin_ += n;
+        done += n;
+    }
+    return true;
 }
 
 void FrameSocket::shutdown() {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,7 +44,17 @@ public:
     pid_t peerPid() const;
 
 private:
+    // Copies the next `size` bytes of the stream into `out`; false on a clean end of
+    // stream before the first of them.
+    bool read(char* out, std::size_t size);
+
     int fd_;
+    // Bytes received and not yet returned, [begin_, end_) of inbox_: one recv brings a
+    // frame's header with its body, and the frames that queued up meanwhile (a worker's
+    // Started frames while the link thread was busy), instead of two calls per frame.
+    std::unique_ptr<char[]> inbox_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
 };
 
 // A listening socket at `path` (a stale file there is replaced), readable by this user

@@ -12,6 +12,7 @@
 #include "log/log_fields.hpp"
 #include "runtime/failed_attempt.hpp"
 #include "runtime/step_chain.hpp"
+#include "runtime/stored_message.hpp"
 #include "runtime/work_item_context.hpp"
 
 namespace flowgate::runtime {
@@ -203,7 +204,7 @@ WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::
 WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     Message input;
     try {
-        input = nlohmann::json::parse(item.message).get<Message>();
+        input = readStoredMessage(item.message);
     } catch (const std::exception& e) {
         Outcome dead = outcomeFor(item, Outcome::Kind::deadLetter);
         dead.error = std::string("stored message is not readable: ") + e.what();

@@ -16,6 +16,12 @@ constexpr std::size_t kMaxOutputs = 10000;
 
 enum class Scope { body, message };
 
+// `input` with `body` instead of its own; the input's body is not copied only to be
+// replaced.
+Message withBody(const Message& input, nlohmann::json body) {
+    return Message{input.id, std::move(body), input.headers, input.attachments, input.meta};
+}
+
 // With scope "message" an output stands for the message: the body, headers and meta it
 // holds replace the input's. The engine owns id and attachments, so an output may repeat
 // them (as `.meta.x = 1` does) but not change them.
@@ -57,11 +63,8 @@ protected:
             context.log(LogLevel::debug, text);
         };
         if (scope_ == Scope::body) {
-            for (auto& output : program_.outputs(input.body, kMaxOutputs, debug)) {
-                Message message = input;
-                message.body = std::move(output);
-                context.emit(std::move(message));
-            }
+            for (auto& output : program_.outputs(input.body, kMaxOutputs, debug))
+                context.emit(withBody(input, std::move(output)));
             return;
         }
         // Every output is checked before any is emitted.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "append_only_file.hpp"
+#include "log_line.hpp"
 #include "utc_timestamp.hpp"
 
 namespace flowgate::plugins::logger {
@@ -22,11 +23,6 @@ constexpr std::array<LevelName, 4> kLevels{{{"debug", LogLevel::debug},
                                             {"info", LogLevel::info},
                                             {"warning", LogLevel::warning},
                                             {"error", LogLevel::error}}};
-
-// A logger must not fail on what it logs: invalid UTF-8 from an upstream step is replaced.
-std::string jsonText(const nlohmann::json& value) {
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 struct LogConfig {
     LevelName level;
@@ -51,25 +47,9 @@ protected:
     }
 
 private:
-    // Written by hand rather than through a JSON object so the fields keep this order,
-    // which is the order people read them in.
     std::string formatLine(const Message& input, const StepContext& context) const {
-        const nlohmann::json requestId =
-            input.meta.is_object() ? input.meta.value("requestId", nlohmann::json())
-                                   : nlohmann::json();
-        std::string line = "{\"time\":" + jsonText(utcTimestamp(std::chrono::system_clock::now()));
-        line += ",\"level\":" + jsonText(config_.level.name);
-        line += ",\"flow\":" + jsonText(context.flowId());
-        line += ",\"step\":" + jsonText(context.stepId());
-        line += ",\"requestId\":" + jsonText(requestId);
-        if (config_.prefix) line += ",\"prefix\":" + jsonText(*config_.prefix);
-        line += ",\"message\":{\"id\":" + jsonText(input.id);
-        line += ",\"body\":" + jsonText(input.body);
-        line += ",\"headers\":" + jsonText(input.headers);
-        line += ",\"meta\":" + jsonText(input.meta);
-        line += ",\"attachments\":" + jsonText(input.attachments);
-        line += "}}";
-        return line;
+        return logLine(input, utcTimestamp(std::chrono::system_clock::now()),
+                       config_.level.name, context.flowId(), context.stepId(), config_.prefix);
     }
 
     const LogConfig config_;

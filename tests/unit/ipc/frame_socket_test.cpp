@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "ipc/frame_socket.hpp"
 
@@ -53,6 +54,35 @@ TEST_CASE("frame socket: frames arrive whole and unchanged, in order", "[ipc]") 
     CHECK(b.receive() == large);
     sender.join();
     CHECK(b.peerPid() == ::getpid());
+}
+
+TEST_CASE("frame socket: frames that arrive together or cut anywhere are each returned whole",
+          "[ipc]") {
+    SocketPair pair;
+    FrameSocket b(pair.fds[1]);
+    // Around the size one read takes at most, and far beyond it.
+    std::vector<std::string> frames;
+    std::mt19937 random(7);
+    for (std::size_t size : {0u, 1u, 5u, 65531u, 65532u, 65536u, 3u, 200000u, 2u}) {
+        std::string body(size, '\0');
+        for (auto& c : body) c = static_cast<char>(random());
+        frames.push_back(std::move(body));
+    }
+    std::string stream;
+    for (const auto& frame : frames)
+        stream += header(static_cast<std::uint32_t>(frame.size())) + frame;
+
+    for (std::size_t chunk : {std::size_t{1} << 30, std::size_t{7}, std::size_t{40000}}) {
+        INFO("written " << chunk << " bytes at a time");
+        std::thread sender([&] {
+            for (std::size_t at = 0; at < stream.size(); at += chunk)
+                writeRaw(pair.fds[0], stream.substr(at, chunk));
+        });
+        for (const auto& frame : frames) CHECK(b.receive() == frame);
+        sender.join();
+    }
+    ::close(pair.fds[0]);
+    CHECK_FALSE(b.receive().has_value());
 }
 
 TEST_CASE("frame socket: a clean close ends the stream, a close mid-frame is an error",

@@ -1,6 +1,7 @@
 // What logger steps write, where, and that they pass messages on unchanged.
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -221,4 +222,36 @@ TEST_CASE("logger replaces invalid UTF-8 instead of failing", "[plugins][logger]
 
     const json line = json::parse(context.logs().at(0).text);
     CHECK(line.at("message").at("body").at("text") == "bad \xEF\xBF\xBD byte");
+}
+
+TEST_CASE("logger writes each value as a compact JSON dump writes it", "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    auto step = makeStep(*logger, "log", {{"prefix", "p \"q\" \xC3\xA9"}});
+    auto context = ordersContext();
+    Message input = sampleMessage("id \\ \x01");
+    // Every kind of value, and strings that need escaping, UTF-8 and invalid bytes, in
+    // keys as well as values.
+    input.body = json::parse(R"({"plain":"abc","quote\"key":"a\"b\\c\/d","ctl":"\t\n\u0001\u007f",)"
+                             R"("utf8":"h\u00e9 \u20ac \ud83d\ude00","n":[0,-7,18446744073709551615,)"
+                             R"(1.5,-0.0,1e300,2.5e-8],"b":[true,false,null],"e":{},"a":[],)"
+                             R"("deep":{"x":[{"y":"z"}]}})");
+    input.body["bad \xFF key"] = "bad \xFE\xFF value \xC3";
+    input.body["nan"] = std::nan("");
+    input.meta["requestId"] = {{"not", "a string"}};
+    input.headers["x-\xE2\x82"] = "cut";
+
+    REQUIRE(step->execute(input, context).ok);
+
+    const auto text = [](const json& value) {
+        return value.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    const std::string& line = context.logs().at(0).text;
+    const std::string expected =
+        ",\"level\":\"info\",\"flow\":\"orders-flow\",\"step\":\"log-orders\",\"requestId\":" +
+        text(input.meta["requestId"]) + ",\"prefix\":" + text("p \"q\" \xC3\xA9") +
+        ",\"message\":{\"id\":" + text(input.id) + ",\"body\":" + text(input.body) +
+        ",\"headers\":" + text(input.headers) + ",\"meta\":" + text(input.meta) +
+        ",\"attachments\":" + text(input.attachments) + "}}";
+    REQUIRE(line.size() > expected.size());
+    CHECK(line.substr(line.size() - expected.size()) == expected);
 }
