@@ -245,7 +245,6 @@ void SqliteQueue::Impl::close() {
 QueueStats SqliteQueue::Impl::stats() {
     QueueStats stats;
     std::int64_t stored = 0;
-    std::int64_t leased = 0;
     {
         std::lock_guard lock(mutex_);
         stats.commits = commits_;
@@ -253,7 +252,6 @@ QueueStats SqliteQueue::Impl::stats() {
         stats.deadLetters = deadCount_;
         stats.dedupeKeys = keyCount_;
         stored = storedCount_;
-        leased = leases_.liveCount(wallNowMs());
     }
     stats.backlogBytes = storedBytes_.load();
     stats.checkpoints = checkpoints_.load();
@@ -263,8 +261,14 @@ QueueStats SqliteQueue::Impl::stats() {
     stats.databaseBytes = ec ? 0 : static_cast<std::int64_t>(dbSize);
     const auto walSize = std::filesystem::file_size(file.string() + "-wal", ec);
     stats.walBytes = ec ? 0 : static_cast<std::int64_t>(walSize);
+    std::int64_t leased = 0;
     try {
         std::lock_guard lock(readMutex_);
+        sqlite::Stmt::Use use(read_->countLeased);
+        use->bind(1, wallNowMs());
+        if (use->step()) {
+            leased = use->columnInt(0);
+        }
         sqlite::Stmt::Use waiting(read_->countWaiting);
         if (waiting->step()) {
             stats.waiting = waiting->columnInt(0);
@@ -272,8 +276,7 @@ QueueStats SqliteQueue::Impl::stats() {
     } catch (const sqlite::Error& e) {
         throw QueueUnavailable(std::string("queue stats: ") + e.what());
     }
-    // The lease book may hold an entry stale until the next take; keep the numbers
-    // consistent with each other.
+    // The two reads are not one snapshot; keep the numbers consistent with each other.
     stats.leased = std::min(leased, stored);
     stats.ready = stored - stats.leased;
     return stats;

@@ -28,7 +28,6 @@
 #include <thread>
 #include <vector>
 
-#include "queue/lease_book.hpp"
 #include "queue/lock_file.hpp"
 #include "queue/sqlite_admin.hpp"
 #include "queue/sqlite_db.hpp"
@@ -74,7 +73,7 @@ struct WriteStatements {
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
-    sqlite::Stmt insertItem, insertMessage, selectReady, selectEnded, leaseItem;
+    sqlite::Stmt insertItem, insertMessage, selectReady, leaseItem;
     sqlite::Stmt deleteLeased, deleteMessage, messageBytes, selectLeased, retryLeased,
         releaseLeased, parkLeased, resumeParked, updateMessage;
     sqlite::Stmt insertDeadLetter;
@@ -87,6 +86,7 @@ struct WriteStatements {
 struct ReadStatements {
     explicit ReadStatements(sqlite::Db& db);
 
+    sqlite::Stmt countLeased;
     sqlite::Stmt hasExecution;
     sqlite::Stmt countWaiting;
     sqlite::Stmt selectWaiting;
@@ -217,18 +217,6 @@ private:
     void pruneHistory(std::int64_t now);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
-    // The items whose leases ran out by `now` (up to `limit`), with the time each became
-    // ready, earliest first; stale book entries go to staleLeases_.
-    struct Due {
-        std::int64_t atMs = 0;
-        WorkItem item;
-        bool lost = false;            // a lease ran out: its attempt is recorded as lost
-        std::int64_t leasedAtMs = 0;  // of that lease
-    };
-    std::vector<Due> takeEnded(std::int64_t now, std::size_t limit);
-    // After COMMIT, under mutex_: the batch's leases into leases_, its settled ones out.
-    void bookLeases(const Batch& batch, const std::vector<bool>& skipped,
-                    const std::vector<std::string>& failures, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
     // Where a leased item's message is and its size in bytes.
     struct LeasedMessage {
@@ -245,7 +233,6 @@ private:
     bool readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased,
                     LeasedMessage* message = nullptr);
     std::int64_t messageBytes(std::int64_t itemId);
-    // The earliest available_at_ms after `now` of an unleased item (leases: leases_).
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
 
@@ -286,14 +273,9 @@ private:
     std::atomic<std::int64_t> storedCount_{0};  // rows in work_items, as last committed
     std::atomic<std::int64_t> storedBytes_{0};  // bytes of their messages, as last committed
     std::atomic<std::int64_t> checkpoints_{0};  // WAL resets
-    // Every lease granted since open and not settled (a previous owner's are cleared at
-    // open); changed only after a commit. Read by the writer without the mutex.
-    LeaseBook leases_;
 
     // Writer thread only (after construction).
     std::uint64_t nextLeaseToken_ = 0;
-    // Book entries the batch being applied found stale: dropped once it commits.
-    std::vector<LeaseBook::Lease> staleLeases_;
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
     int framesAtCheckpointWake_ = 0;  // WAL frames when the checkpointer was last woken

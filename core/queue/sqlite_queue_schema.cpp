@@ -18,10 +18,7 @@ constexpr int kSchemaVersion = 3;
 
 // One table of live items (ready, waiting to retry, or leased) and one of dead letters.
 // `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
-// leasing sets it to the lease's end. Only unleased items are indexed on it
-// (work_items_ready): a take then just deletes the item's entry and its settle touches
-// the index no more; the writer finds leases that ran out in memory (LeaseBook), and
-// every lease of a previous owner is cleared at open.
+// leasing pushes it to the lease's end, so an expired lease needs no sweeper.
 // AUTOINCREMENT so an id is never reused: settle matches on (id, lease_token), and a dead
 // letter's item id must name one item forever.
 // `deliveries` holds enqueueOnce() keys. A row is live while expires_at_ms > now; an
@@ -58,6 +55,7 @@ CREATE TABLE IF NOT EXISTS work_item_messages (
     item_id         INTEGER PRIMARY KEY,
     message         TEXT    NOT NULL
 );
+CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq             INTEGER PRIMARY KEY,
     item_id         INTEGER NOT NULL,
@@ -77,15 +75,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_expires ON deliveries (expires_at_ms);
 )sql";
-
-// Files before 2026-12 indexed every item on available_at_ms (work_items_available): a take
-// moved the item's entry to its lease's end and the settle deleted it again. Measured
-// with queue_bench (see README, Benchmarks). An older build opening the file recreates
-// its index and works on, so the schema version stays.
-constexpr const char* kReadyIndex =
-    "DROP INDEX IF EXISTS work_items_available; "
-    "CREATE INDEX IF NOT EXISTS work_items_ready ON work_items (available_at_ms) "
-    "WHERE lease_token IS NULL";
 
 // Run after kSchema: files made before items could wait lack the column (an older build
 // ignores it, so the schema version stays).
@@ -206,7 +195,6 @@ void SqliteQueue::Impl::openDatabase() {
             writeDb_->exec("ALTER TABLE work_items ADD COLUMN wait_token TEXT");
         }
         writeDb_->exec(kWaitingIndex);
-        writeDb_->exec(kReadyIndex);
         moveMessagesOutOfWorkItems(*writeDb_);
         createHistorySchema(*writeDb_, wallNowMs());  // before the leases are cleared below
         addExecutionColumns(*writeDb_);

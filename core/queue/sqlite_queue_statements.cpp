@@ -16,25 +16,16 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                  "message_seq, message_bytes) "
                  "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)"),
       insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
-      // `lease_token IS NULL` selects the index work_items_ready; ORDER BY matches it
-      // (available_at_ms, then rowid), so no sort step; LEFT JOIN keeps work_items the
-      // outer loop, the message one primary-key lookup per item (kItemMessage). Items of
-      // paused flows are skipped where they are, so a resume finds them in their
-      // original order. Leases that ran out come from selectEnded.
+      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step; LEFT
+      // JOIN keeps work_items the outer loop, the message one primary-key lookup per item
+      // (kItemMessage). Items of paused flows are skipped where they are, so a resume
+      // finds them in their original order.
       selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
                        kItemMessage +
-                       ", w.failed_attempts, w.available_at_ms FROM work_items w " +
+                       ", w.failed_attempts, w.lease_token IS NOT NULL, "
+                       "w.leased_at_ms FROM work_items w " +
                        kItemMessageJoin + " WHERE w.available_at_ms <= ?1 AND " +
-                       "w.lease_token IS NULL AND " + kNotPausedCondition +
-                       " ORDER BY w.available_at_ms, w.id LIMIT ?2")
-                          .c_str()),
-      // An item whose lease ran out (LeaseBook), if it is still that lease's; the last
-      // column says its flow is paused (it then stays where it is).
-      selectEnded(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
-                       kItemMessage +
-                       ", w.failed_attempts, w.leased_at_ms, NOT (" + kNotPausedCondition +
-                       ") FROM work_items w " + kItemMessageJoin +
-                       " WHERE w.id = ?1 AND w.lease_token = ?2")
+                       kNotPausedCondition + " ORDER BY w.available_at_ms, w.id LIMIT ?2")
                           .c_str()),
       // Taking a parked item (its timeout came) ends its wait: a late resume fails.
       // The attempt is counted here, in the lease's own commit, so a step that kills
@@ -95,7 +86,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                                .c_str()),
       earliestFuture(db,
                      "SELECT MIN(available_at_ms) FROM work_items "
-                     "WHERE available_at_ms > ?1 AND lease_token IS NULL"),
+                     "WHERE available_at_ms > ?1"),
       selectDelivery(db, "SELECT execution_id, expires_at_ms FROM deliveries WHERE key = ?1"),
       upsertDelivery(db,
                      "INSERT INTO deliveries (key, execution_id, expires_at_ms) "
@@ -107,7 +98,9 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                       "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)") {}
 
 ReadStatements::ReadStatements(sqlite::Db& db)
-    : hasExecution(db, ("SELECT " +
+    : countLeased(db, "SELECT COUNT(*) FROM work_items "
+                      "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
+      hasExecution(db, ("SELECT " +
                         itemsOfExecution("(SELECT seq FROM executions WHERE request_id = ?1)"))
                            .c_str()),
       countWaiting(db, "SELECT COUNT(*) FROM work_items WHERE wait_token IS NOT NULL"),

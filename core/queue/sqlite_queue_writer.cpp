@@ -87,7 +87,6 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
             }
         };
         const auto applyAndCommit = [&](bool isolateOps) {
-            staleLeases_.clear();
             sqlite::Stmt::Use(write_->begin)->run();
             total = applyOps(batch, skipped, failures, now, isolateOps);
             if (now >= nextPurgeMs_) {
@@ -156,10 +155,6 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         storedBytes_ += total.bytes;
         deadCount_ += total.dead;
         keyCount_ += total.keys;
-        bookLeases(batch, skipped, failures, now);
-        if (const auto leaseEnd = leases_.nextEndAfter(now)) {
-            earliest = earliest ? std::min(*earliest, *leaseEnd) : *leaseEnd;
-        }
         if (total.madeReady || tookFull) {
             ++generation_;
             wakeOneTaker = true;

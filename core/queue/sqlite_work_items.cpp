@@ -18,18 +18,6 @@ LeasedItem leasedOf(sqlite::Stmt& stmt) {
     return item;
 }
 
-// The item of a row of selectReady or selectEnded (columns 0-5).
-WorkItem takenOf(sqlite::Stmt& stmt) {
-    WorkItem item;
-    item.id = stmt.columnInt(0);
-    item.flowId = stmt.columnText(1);
-    item.executionId = stmt.columnText(2);
-    item.stepId = stmt.columnText(3);
-    item.message = stmt.columnText(4);
-    item.failedAttempts = static_cast<int>(stmt.columnInt(5));
-    return item;
-}
-
 }  // namespace
 
 void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects) {
@@ -173,39 +161,25 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
 void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
     const auto limit = static_cast<std::int64_t>(
         std::min<std::uint64_t>(op.max, std::numeric_limits<std::int64_t>::max()));
-    // Usually none: a lease runs out only when its worker died or hung.
-    std::vector<Due> ended = takeEnded(now, op.max);
-    std::vector<std::int64_t> readyAt;
     {
         // Read first, update after: changing rows under a running SELECT on the same
         // table can make SQLite visit a row twice.
         sqlite::Stmt::Use use(write_->selectReady);
         use->bind(1, now).bind(2, limit);
         while (use->step()) {
-            op.taken.push_back(takenOf(write_->selectReady));
-            if (!ended.empty()) readyAt.push_back(use->columnInt(6));
-        }
-    }
-    if (!ended.empty()) {
-        // In line by the time each became ready: a lease's end is its item's
-        // available_at_ms, as it was when leased items were indexed too.
-        std::vector<Due> all;
-        for (std::size_t i = 0; i < op.taken.size(); ++i)
-            all.push_back({readyAt[i], std::move(op.taken[i])});
-        op.taken.clear();
-        for (auto& due : ended) all.push_back(std::move(due));
-        std::sort(all.begin(), all.end(), [](const Due& a, const Due& b) {
-            return a.atMs != b.atMs ? a.atMs < b.atMs : a.item.id < b.item.id;
-        });
-        if (all.size() > op.max) all.resize(op.max);
-        for (auto& due : all) {
-            // Retaken after its lease ran out without a report.
-            if (due.lost) {
-                history_->lost({due.item.executionId, due.item.stepId, due.item.failedAttempts,
-                                due.leasedAtMs},
+            WorkItem& item = op.taken.emplace_back();
+            item.id = use->columnInt(0);
+            item.flowId = use->columnText(1);
+            item.executionId = use->columnText(2);
+            item.stepId = use->columnText(3);
+            item.message = use->columnText(4);
+            item.failedAttempts = static_cast<int>(use->columnInt(5));
+            // Ready although leased: that lease ran out without a report.
+            if (use->columnInt(6) != 0) {
+                history_->lost({item.executionId, item.stepId, item.failedAttempts,
+                                use->columnIsNull(7) ? 0 : use->columnInt(7)},
                                now);
             }
-            op.taken.push_back(std::move(due.item));
         }
     }
     const std::int64_t leaseEnd = addMs(now, op.lease);
@@ -217,44 +191,6 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
             .bind(3, item.id)
             .bind(4, now)
             .run();
-    }
-}
-
-std::vector<SqliteQueue::Impl::Due> SqliteQueue::Impl::takeEnded(std::int64_t now,
-                                                                  std::size_t limit) {
-    std::vector<Due> ended;
-    for (const auto& lease : leases_.ended(now)) {
-        if (ended.size() >= limit) break;
-        sqlite::Stmt::Use use(write_->selectEnded);
-        use->bind(1, lease.itemId).bind(2, static_cast<std::int64_t>(lease.token));
-        if (!use->step()) {
-            staleLeases_.push_back(lease);  // settled in a batch that failed, or retaken
-            continue;
-        }
-        if (use->columnInt(7) != 0) continue;  // paused: stays leased until resumed
-        Due& due = ended.emplace_back();
-        due.atMs = lease.endMs;
-        due.lost = true;
-        due.item = takenOf(write_->selectEnded);
-        due.leasedAtMs = use->columnIsNull(6) ? 0 : use->columnInt(6);
-    }
-    return ended;
-}
-
-void SqliteQueue::Impl::bookLeases(const Batch& batch, const std::vector<bool>& skipped,
-                                   const std::vector<std::string>& failures, std::int64_t now) {
-    for (const auto& lease : staleLeases_) leases_.drop(lease.itemId, lease.token);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        const Op& op = *batch[i];
-        if (skipped[i] || !failures[i].empty()) continue;
-        if (op.kind == Op::Kind::take) {
-            const std::int64_t end = addMs(now, op.lease);
-            for (const auto& item : op.taken) leases_.add(item.id, item.leaseToken, end);
-        } else if (op.kind == Op::Kind::settle) {
-            // Whatever the outcome, the lease is over; one lost before is not the token's.
-            for (const auto& outcome : op.outcomes)
-                leases_.drop(outcome.itemId, outcome.leaseToken);
-        }
     }
 }
 

@@ -210,37 +210,3 @@ TEST_CASE("a queue file of a newer schema is refused and gets none of this build
     CHECK(queryInt(file, "PRAGMA user_version") == 4);
     CHECK(queryInt(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'work_items'") == 0);
 }
-
-TEST_CASE("a schema 3 file drops its index of every item for the index of unleased ones",
-          "[queue][schema]") {
-    QueueTempDir dir;
-    const auto file = dir.path() / "queue.db";
-    std::int64_t leasedId = 0;
-    {
-        SqliteQueue queue(dir.options());
-        for (const char* m : {"a", "b", "c"}) queue.enqueue({flowgate::test::item(m)});
-        const auto leased = queue.take(1, 1h, 0ms);
-        REQUIRE(leased.size() == 1);
-        leasedId = leased[0].id;
-    }
-    // As a schema 3 build left it: every item indexed on available_at_ms, "a" leased.
-    execSql(file,
-            "DROP INDEX work_items_ready; "
-            "CREATE INDEX work_items_available ON work_items (available_at_ms);");
-    REQUIRE(queryInt(file, "SELECT COUNT(*) FROM work_items WHERE lease_token IS NOT NULL") == 1);
-
-    SqliteQueue queue(dir.options());
-    CHECK(queryInt(file, "PRAGMA user_version") == 3);
-    CHECK(queryInt(file, "SELECT COUNT(*) FROM sqlite_schema "
-                         "WHERE name = 'work_items_available'") == 0);
-    CHECK(queryInt(file, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'work_items_ready'") ==
-          1);
-    // The dead owner's lease is cleared: "a" is back at its place in line.
-    const auto taken = takeAll(queue);
-    REQUIRE(taken.size() == 3);
-    CHECK(taken[0].id == leasedId);
-    CHECK(taken[0].message == "a");
-    CHECK(taken[0].failedAttempts == 1);
-    CHECK(taken[1].message == "b");
-    CHECK(taken[2].message == "c");
-}
