@@ -130,6 +130,55 @@ TEST_CASE("a leased item is handed out again only after its lease ends", "[queue
     CHECK(stats.ready == 0);
 }
 
+TEST_CASE("an item whose lease ran out gets back in line at the lease's end", "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({item("slow")});
+    const auto slow = queue.take(1, 200ms, 0ms);
+    REQUIRE(slow.size() == 1);
+    queue.enqueue({item("before-the-end")});  // ready before the lease ends
+    std::this_thread::sleep_for(300ms);
+    queue.enqueue({item("after-the-end")});
+
+    const auto taken = takeAll(queue);
+    REQUIRE(taken.size() == 3);
+    CHECK(taken[0].message == "before-the-end");
+    CHECK(taken[1].message == "slow");
+    CHECK(taken[1].failedAttempts == 1);
+    CHECK(taken[2].message == "after-the-end");
+    CHECK(queue.stats().leased == 3);
+
+    // Only the current holder settles; the one that ran out changes nothing.
+    queue.settle({outcome(slow[0], Outcome::Kind::completed)});
+    CHECK(queue.stats().leased == 3);
+    std::vector<Outcome> done;
+    for (const auto& t : taken) done.push_back(outcome(t, Outcome::Kind::completed));
+    queue.settle(std::move(done));
+    const auto stats = queue.stats();
+    CHECK(stats.leased == 0);
+    CHECK(stats.ready == 0);
+}
+
+TEST_CASE("an item of a paused flow whose lease ran out waits for the resume", "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({NewWorkItem{"held", "e-held", "s1", "held"}});
+    const auto first = queue.take(1, 100ms, 0ms);
+    REQUIRE(first.size() == 1);
+    queue.setPaused("held", true);
+    std::this_thread::sleep_for(200ms);
+    CHECK(takeAll(queue).empty());
+    CHECK(queue.stats().leased == 0);  // its lease is over, it is not handed out
+
+    queue.setPaused("held", false);
+    const auto again = takeAll(queue);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].id == first[0].id);
+    CHECK(again[0].failedAttempts == 1);
+    queue.settle({outcome(again[0], Outcome::Kind::completed)});
+    CHECK(queue.stats().ready + queue.stats().leased == 0);
+}
+
 TEST_CASE("reopening clears the leases of the previous owner", "[queue]") {
     QueueTempDir dir;
     WorkItem before;
