@@ -43,6 +43,14 @@ AdminEffects setPausedIn(sqlite::Db& db, const std::string& flowId, bool paused,
         // The flow's held items are ready (most are due already): takers look again.
         effects.madeReady = db.changes() > 0;
     }
+    // Leased items are marked too: if their lease runs out during the pause, they wait.
+    // A pause walks the flow's items once (no index by flow); a resume finds them by the
+    // mark.
+    sqlite::Stmt mark(db, paused ? "UPDATE work_items SET paused = 1 "
+                                   "WHERE flow_id = ?1 AND paused = 0"
+                                 : "UPDATE work_items SET paused = 0 "
+                                   "WHERE paused = 1 AND flow_id = ?1");
+    mark.bind(1, flowId).run();
     return effects;
 }
 
@@ -78,10 +86,12 @@ AdminEffects replayIn(sqlite::Db& db, SqliteHistory& history, const DeadLetterQu
     sqlite::Stmt insert(db,
                         "INSERT INTO work_items (flow_id, execution_id, step_id, "
                         "failed_attempts, available_at_ms, created_at_ms, execution_seq, "
-                        "message_bytes) "
+                        "message_bytes, paused) "
                         "SELECT d.flow_id, d.execution_id, d.step_id, 0, ?1, ?1, "
                         "(SELECT e.seq FROM executions e WHERE e.request_id = d.execution_id), "
-                        "length(CAST(d.message AS BLOB)) FROM dead_letters d WHERE d.seq = ?2");
+                        "length(CAST(d.message AS BLOB)), "
+                        "EXISTS (SELECT 1 FROM paused_flows p WHERE p.flow_id = d.flow_id) "
+                        "FROM dead_letters d WHERE d.seq = ?2");
     sqlite::Stmt insertMessage(db,
                                "INSERT INTO work_item_messages (item_id, message) "
                                "SELECT ?1, message FROM dead_letters WHERE seq = ?2 "

@@ -17,9 +17,9 @@ namespace flowgate::queue {
 // Creates the pause table (idempotent; inside the opening transaction).
 void createAdminSchema(sqlite::Db& db);
 
-// The work_items condition take() adds so paused flows' items stay where they are.
-inline constexpr const char* kNotPausedCondition =
-    "flow_id NOT IN (SELECT flow_id FROM paused_flows)";
+// The value of work_items.paused for a new item of flow ?1 (the flow_id parameter).
+inline constexpr const char* kPausedFlow =
+    "EXISTS (SELECT 1 FROM paused_flows WHERE flow_id = ?1)";
 
 // What a change did to the queue, for its in-memory counters.
 struct AdminEffects {

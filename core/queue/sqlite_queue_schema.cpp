@@ -13,12 +13,16 @@ namespace {
 // file just does not de-duplicate, which is all it ever did. Version 2 moved the messages
 // out of work_items (an older build would find none). Version 3 lets a first-step item
 // share its execution's message in execution_messages (an older build would find none,
-// and its history pruning would delete messages that live items still need).
-constexpr int kSchemaVersion = 3;
+// and its history pruning would delete messages that live items still need). Version 4
+// marks the items of paused flows (`paused`): an older build would store new items of a
+// paused flow unmarked, and they would run while the flow is paused.
+constexpr int kSchemaVersion = 4;
 
 // One table of live items (ready, waiting to retry, or leased) and one of dead letters.
 // `available_at_ms` is the only scheduling column: ready means available_at_ms <= now, and
-// leasing pushes it to the lease's end, so an expired lease needs no sweeper.
+// leasing pushes it to the lease's end, so an expired lease needs no sweeper. `paused` is 1
+// while the item's flow is paused: it leads the ready index (work_items_ready), so a take
+// never walks past a paused flow's backlog, however long.
 // AUTOINCREMENT so an id is never reused: settle matches on (id, lease_token), and a dead
 // letter's item id must name one item forever.
 // `deliveries` holds enqueueOnce() keys. A row is live while expires_at_ms > now; an
@@ -49,13 +53,13 @@ CREATE TABLE IF NOT EXISTS work_items (
     wait_token      TEXT,
     execution_seq   INTEGER,
     message_seq     INTEGER,
-    message_bytes   INTEGER NOT NULL DEFAULT 0
+    message_bytes   INTEGER NOT NULL DEFAULT 0,
+    paused          INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS work_item_messages (
     item_id         INTEGER PRIMARY KEY,
     message         TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS work_items_available ON work_items (available_at_ms);
 CREATE TABLE IF NOT EXISTS dead_letters (
     seq             INTEGER PRIMARY KEY,
     item_id         INTEGER NOT NULL,
@@ -144,6 +148,20 @@ void enableIncrementalVacuum(sqlite::Db& db) {
     }
 }
 
+// Schema version 3 filtered paused flows out in every take, walking the index past all of
+// their items: add the mark (after createAdminSchema, which makes `paused_flows`), and
+// replace the ready index with one the mark leads.
+void markPausedItems(sqlite::Db& db) {
+    if (db.queryInt("SELECT COUNT(*) FROM pragma_table_info('work_items') "
+                    "WHERE name = 'paused'") == 0) {
+        db.exec("ALTER TABLE work_items ADD COLUMN paused INTEGER NOT NULL DEFAULT 0; "
+                "UPDATE work_items SET paused = 1 "
+                "WHERE flow_id IN (SELECT flow_id FROM paused_flows);");
+    }
+    db.exec("DROP INDEX IF EXISTS work_items_available; "
+            "CREATE INDEX IF NOT EXISTS work_items_ready ON work_items (paused, available_at_ms);");
+}
+
 }  // namespace
 
 void SqliteQueue::Impl::openDatabase() {
@@ -200,6 +218,7 @@ void SqliteQueue::Impl::openDatabase() {
         addExecutionColumns(*writeDb_);
         writeDb_->exec(kExecutionIndexes);
         createAdminSchema(*writeDb_);
+        markPausedItems(*writeDb_);
         writeDb_->exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 
         // The previous owner of the file is gone (we hold the lock), and so is whatever it

@@ -10,22 +10,24 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       savepoint(db, "SAVEPOINT op"),
       releaseSavepoint(db, "RELEASE op"),
       rollbackToSavepoint(db, "ROLLBACK TO op"),
-      insertItem(db,
-                 "INSERT INTO work_items (flow_id, execution_id, step_id, "
-                 "failed_attempts, available_at_ms, created_at_ms, execution_seq, "
-                 "message_seq, message_bytes) "
-                 "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)"),
+      insertItem(db, (std::string("INSERT INTO work_items (flow_id, execution_id, step_id, "
+                                  "failed_attempts, available_at_ms, created_at_ms, "
+                                  "execution_seq, message_seq, message_bytes, paused) "
+                                  "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7, ") +
+                      kPausedFlow + ")")
+                         .c_str()),
       insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
-      // ORDER BY matches the index (available_at_ms, then rowid), so no sort step; LEFT
-      // JOIN keeps work_items the outer loop, the message one primary-key lookup per item
-      // (kItemMessage). Items of paused flows are skipped where they are, so a resume
-      // finds them in their original order.
+      // ORDER BY matches the index (paused = 0, then available_at_ms, then rowid), so no
+      // sort step; LEFT JOIN keeps work_items the outer loop, the message one primary-key
+      // lookup per item (kItemMessage). Items of paused flows are in the other half of the
+      // index, in their original order for the resume.
       selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
                        kItemMessage +
                        ", w.failed_attempts, w.lease_token IS NOT NULL, "
                        "w.leased_at_ms FROM work_items w " +
-                       kItemMessageJoin + " WHERE w.available_at_ms <= ?1 AND " +
-                       kNotPausedCondition + " ORDER BY w.available_at_ms, w.id LIMIT ?2")
+                       kItemMessageJoin +
+                       " WHERE w.paused = 0 AND w.available_at_ms <= ?1 "
+                       "ORDER BY w.available_at_ms, w.id LIMIT ?2")
                           .c_str()),
       // Taking a parked item (its timeout came) ends its wait: a late resume fails.
       // The attempt is counted here, in the lease's own commit, so a step that kills
@@ -86,7 +88,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                                .c_str()),
       earliestFuture(db,
                      "SELECT MIN(available_at_ms) FROM work_items "
-                     "WHERE available_at_ms > ?1"),
+                     "WHERE paused = 0 AND available_at_ms > ?1"),
       selectDelivery(db, "SELECT execution_id, expires_at_ms FROM deliveries WHERE key = ?1"),
       upsertDelivery(db,
                      "INSERT INTO deliveries (key, execution_id, expires_at_ms) "
@@ -99,7 +101,8 @@ WriteStatements::WriteStatements(sqlite::Db& db)
 
 ReadStatements::ReadStatements(sqlite::Db& db)
     : countLeased(db, "SELECT COUNT(*) FROM work_items "
-                      "WHERE available_at_ms > ?1 AND lease_token IS NOT NULL"),
+                      "WHERE paused IN (0, 1) AND available_at_ms > ?1 "
+                      "AND lease_token IS NOT NULL"),
       hasExecution(db, ("SELECT " +
                         itemsOfExecution("(SELECT seq FROM executions WHERE request_id = ?1)"))
                            .c_str()),

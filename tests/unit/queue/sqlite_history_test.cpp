@@ -257,6 +257,36 @@ TEST_CASE("pause: take() leaves a paused flow's items, across a reopen, resume k
     CHECK(queue.pausedFlows().empty());
 }
 
+TEST_CASE("pause: items stored before it and a retry during it wait for the resume, in order",
+          "[queue][pause]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    for (int i = 0; i < 3; ++i)
+        queue.enqueue({NewWorkItem{"held", "h" + std::to_string(i), "s1", std::to_string(i)}});
+    const auto leased = queue.take(1, 30s, 5s);
+    REQUIRE(leased.size() == 1);
+    queue.setPaused("held", true);
+    // The leased item's retry comes due during the pause: it waits like the others.
+    Outcome retry = outcome(leased[0], Outcome::Kind::retry);
+    retry.failed = true;
+    retry.error = "flaky";
+    queue.settle({retry});
+    queue.enqueue({NewWorkItem{"free", "f", "s1", "x"}});
+    const auto during = takeAll(queue);
+    REQUIRE(during.size() == 1);
+    CHECK(during[0].flowId == "free");
+    CHECK(queue.stats().ready == 3);
+
+    queue.setPaused("held", false);
+    const auto after = takeAll(queue);
+    REQUIRE(after.size() == 3);
+    // The retry went to the back of the line when it was settled, as without a pause.
+    CHECK(after[0].message == "1");
+    CHECK(after[1].message == "2");
+    CHECK(after[2].message == "0");
+    CHECK(after[2].failedAttempts == 1);
+}
+
 TEST_CASE("history: parked executions wait, lost leases are recorded, also across a reopen",
           "[queue][history]") {
     QueueTempDir dir;

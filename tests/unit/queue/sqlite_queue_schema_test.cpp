@@ -193,7 +193,7 @@ TEST_CASE("a migrated queue file reopens as it was left", "[queue][schema]") {
     QueueTempDir dir;
     execSql(dir.path() / "queue.db", GENERATE(kVersion1File, kVersion2File));
     { SqliteQueue queue(dir.options()); }
-    CHECK(queryInt(dir.path() / "queue.db", "PRAGMA user_version") == 3);
+    CHECK(queryInt(dir.path() / "queue.db", "PRAGMA user_version") == 4);
     SqliteQueue queue(dir.options());
     auto taken = takeAll(queue);
     REQUIRE(taken.size() == 2);
@@ -204,9 +204,42 @@ TEST_CASE("a queue file of a newer schema is refused and gets none of this build
           "[queue][schema]") {
     QueueTempDir dir;
     const auto file = dir.path() / "queue.db";
-    execSql(file, "CREATE TABLE future (x); PRAGMA user_version = 4;");
+    execSql(file, "CREATE TABLE future (x); PRAGMA user_version = 5;");
     CHECK_THROWS_WITH(SqliteQueue(dir.options()),
-                      Catch::Contains("has queue schema version 4, newer than this build's 3"));
-    CHECK(queryInt(file, "PRAGMA user_version") == 4);
+                      Catch::Contains("has queue schema version 5, newer than this build's 4"));
+    CHECK(queryInt(file, "PRAGMA user_version") == 5);
     CHECK(queryInt(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'work_items'") == 0);
+}
+
+TEST_CASE("a version 3 file's paused flow keeps its items held, and resumes them in order",
+          "[queue][schema][pause]") {
+    QueueTempDir dir;
+    const auto file = dir.path() / "queue.db";
+    {
+        SqliteQueue queue(dir.options());
+        for (int i = 0; i < 3; ++i)
+            queue.enqueue({flowgate::queue::NewWorkItem{"held", "h" + std::to_string(i), "s",
+                                                        std::to_string(i)}});
+        queue.enqueue({flowgate::queue::NewWorkItem{"free", "f", "s", "x"}});
+    }
+    // Back to version 3's layout: no mark, the old ready index, the pause only in
+    // paused_flows.
+    execSql(file,
+            "DROP INDEX work_items_ready; ALTER TABLE work_items DROP COLUMN paused; "
+            "CREATE INDEX work_items_available ON work_items (available_at_ms); "
+            "INSERT INTO paused_flows VALUES ('held', 1); PRAGMA user_version = 3;");
+
+    SqliteQueue queue(dir.options());
+    CHECK(queryInt(file, "PRAGMA user_version") == 4);
+    CHECK(queryInt(file, "SELECT COUNT(*) FROM sqlite_master "
+                         "WHERE name = 'work_items_available'") == 0);
+    const auto during = takeAll(queue);
+    REQUIRE(during.size() == 1);
+    CHECK(during[0].flowId == "free");
+    queue.setPaused("held", false);
+    const auto after = takeAll(queue);
+    REQUIRE(after.size() == 3);
+    CHECK(after[0].message == "0");
+    CHECK(after[1].message == "1");
+    CHECK(after[2].message == "2");
 }
