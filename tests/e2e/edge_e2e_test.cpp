@@ -196,6 +196,34 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[e2e][e
     CHECK(last.json().at("requestId") != first.json().at("requestId"));
 }
 
+TEST_CASE("an async webhook is answered while every handler thread waits on a sync flow",
+          "[e2e][edge]") {
+    // The edge's loop handles a small async webhook itself (its 202 comes from the queue's
+    // commit); only requests that may block, like a sync flow's, need a handler thread.
+    TestConfig config(json{{"http", {{"threads", 1}}}});
+    const auto out = config.file("out.log");
+    const auto silentOut = config.file("silent.log");
+    config.addFlow(openFlow(out));
+    json silent = openFlow(silentOut);  // never replies
+    silent["id"] = "silent";
+    silent["trigger"] = {{"response", {{"mode", "sync"}, {"timeoutMs", 3000}}}};
+    config.addFlow(silent);
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+
+    RawConnection waiting(engine.port());
+    waiting.send(post("/hook/silent", R"({"wait":true})"));
+    // Stored and run: the one handler thread now waits for a reply that never comes.
+    REQUIRE(eventually([&] { return jsonLines(silentOut).size() == 1; }));
+
+    RawConnection c(engine.port());
+    c.send(post("/hook/open", R"({"i":1})"));
+    const auto accepted = c.readResponse();
+    CHECK(accepted.status == 202);
+    CHECK(eventually([&] { return jsonLines(out).size() == 1; }));
+    // The sync request was held all along, and is answered when its flow's time is up.
+    CHECK(waiting.readResponse().status == 504);
+}
+
 TEST_CASE("connections over the per-address cap are refused with a JSON 503", "[e2e][edge]") {
     TestConfig config(json{{"http", {{"maxConnectionsPerAddress", 3}}}});
     config.addFlow(openFlow(config.file("out.log")));
