@@ -191,7 +191,11 @@ bool WebhookHandler::cannotBlock(const Request& request) const {
     const auto flow = services_.flows.findEnabled(hook->flowId);
     if (!flow) return true;
     const auto& trigger = flow->trigger;
-    if (trigger.responseMode == "sync" || trigger.dedupeWindow.count() != 0) return false;
+    if (trigger.responseMode == "sync") return false;
+    // A delivery id makes a dedupe check (dedupeKey), which waits for its commit.
+    if (trigger.dedupeWindow.count() != 0)
+        for (const auto& name : trigger.dedupeHeaders)
+            if (request.hasHeader(name)) return false;
     if (request.method == "GET") return true;  // its body is ignored
     return request.body.size() <= kLoopBodyBytes &&
            !mayStoreAttachments(request.header("content-type"), request.body);

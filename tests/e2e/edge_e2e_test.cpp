@@ -200,28 +200,33 @@ TEST_CASE("an async webhook is answered while every handler thread waits on a sy
           "[e2e][edge]") {
     // The edge's loop handles a small async webhook itself (its 202 comes from the queue's
     // commit); only requests that may block, like a sync flow's, need a handler thread.
-    TestConfig config(json{{"http", {{"threads", 1}}}});
+    // With the fewest handler threads allowed, both held by sync requests for 4 s, a request
+    // waiting for one would pass its 2 s deadline and be refused 503.
+    TestConfig config(json{{"http", {{"threads", 2}, {"requestTimeoutMs", 2000}}}});
     const auto out = config.file("out.log");
     const auto silentOut = config.file("silent.log");
     config.addFlow(openFlow(out));
     json silent = openFlow(silentOut);  // never replies
     silent["id"] = "silent";
-    silent["trigger"] = {{"response", {{"mode", "sync"}, {"timeoutMs", 3000}}}};
+    silent["trigger"] = {{"response", {{"mode", "sync"}, {"timeoutMs", 4000}}}};
     config.addFlow(silent);
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
 
-    RawConnection waiting(engine.port());
-    waiting.send(post("/hook/silent", R"({"wait":true})"));
-    // Stored and run: the one handler thread now waits for a reply that never comes.
-    REQUIRE(eventually([&] { return jsonLines(silentOut).size() == 1; }));
+    std::vector<RawConnection> waiting;
+    for (int i = 0; i < 2; ++i) {
+        waiting.emplace_back(engine.port());
+        waiting.back().send(post("/hook/silent", R"({"wait":true})"));
+    }
+    // Both stored and run: both handler threads now wait for a reply that never comes.
+    REQUIRE(eventually([&] { return jsonLines(silentOut).size() == 2; }));
 
     RawConnection c(engine.port());
     c.send(post("/hook/open", R"({"i":1})"));
     const auto accepted = c.readResponse();
     CHECK(accepted.status == 202);
     CHECK(eventually([&] { return jsonLines(out).size() == 1; }));
-    // The sync request was held all along, and is answered when its flow's time is up.
-    CHECK(waiting.readResponse().status == 504);
+    // The sync requests were held all along, and are answered when their flow's time is up.
+    for (auto& connection : waiting) CHECK(connection.readResponse().status == 504);
 }
 
 TEST_CASE("connections over the per-address cap are refused with a JSON 503", "[e2e][edge]") {
