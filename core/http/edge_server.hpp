@@ -72,7 +72,8 @@ struct EdgeMetrics {
 class EdgeServer {
 public:
     // Called on a handler thread, many at once (or on the loop thread, see LoopPolicy),
-    // with a complete request; fills in the response. An exception becomes a logged 500 with the request id.
+    // with a complete request; fills in the response. An exception becomes a logged 500
+    // with the request id.
     using Handler = std::function<void(const Request&, Response&)>;
     // Whether `handler` may run a request on the loop thread itself. A handoff to a handler
     // thread costs a wake-up and two context switches, often more than a small request's
