@@ -9,9 +9,22 @@
 
 namespace flowgate::http {
 
-void logAccess(const AccessRecord& record) {
+namespace {
+
+Poco::Logger& accessLogger() {
     // Logger::get takes a global lock: once, not per request.
     static Poco::Logger& logger = Poco::Logger::get("flowgate.access");
+    return logger;
+}
+
+}  // namespace
+
+bool accessLogOn() {
+    return accessLogger().information();
+}
+
+void logAccess(const AccessRecord& record) {
+    Poco::Logger& logger = accessLogger();
     if (!logger.information()) return;
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.3f", record.durationMs);

@@ -23,4 +23,8 @@ struct AccessRecord {
 // Thread-safe; costs nothing when the "flowgate.access" logger is off.
 void logAccess(const AccessRecord& record);
 
+// Whether logAccess writes anything now (the logger's level takes information): a caller
+// spares building a record, the client's address as text most of all, when it does not.
+bool accessLogOn();
+
 }  // namespace flowgate::http

@@ -108,7 +108,7 @@ public:
 
     std::shared_ptr<ResponseSender> defer() override {
         const Request& r = job_.request;
-        auto access = server_.settings_.accessLog
+        auto access = server_.settings_.accessLog && accessLogOn()
                           ? std::make_unique<Sender::Access>(Sender::Access{
                                 r.method, std::string(r.path()), job_.started,
                                 r.clientAddress.toString()})
@@ -179,7 +179,7 @@ void EdgeServer::serve(Job& job) {
     }
     // A deferred answer is logged by its sender; the connection stays busy until then.
     if (response.deferred()) return;
-    if (settings_.accessLog)
+    if (settings_.accessLog && accessLogOn())
         logAccess({request.method, request.path(), response.status, response.flow, request.id,
                    millisecondsSince(job.started), request.clientAddress.toString()});
     serialize(c.out, response, request.method == "HEAD", close, request.versionMinor);

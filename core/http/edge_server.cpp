@@ -38,9 +38,11 @@ constexpr std::chrono::milliseconds kAcceptPause{100};
 
 }  // namespace
 
-EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics)
+EdgeServer::EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics,
+                       LoopPolicy onLoop)
     : settings_(std::move(settings)),
       handler_(std::move(handler)),
+      onLoop_(std::move(onLoop)),
       metrics_(metrics),
       tls_(settings_.tls.enabled() ? std::make_unique<TlsContext>(settings_.tls) : nullptr),
       listener_(Poco::Net::SocketAddress(settings_.host, static_cast<Poco::UInt16>(settings_.port)),
@@ -333,6 +335,13 @@ void EdgeServer::dispatch(Connection& c) {
     job.request.serverAddress = c.local;
     job.request.secure = tls_ != nullptr;
     c.phase = Connection::Phase::handling;
+    if (runsOnLoop(job.request)) {
+        // Owned as a handler thread owns it: a deferred answer comes back through returns_,
+        // and whatever is left after the answer (pipelined bytes, a close) waits for the
+        // next turn of the loop, so one event does one request's work.
+        c.busy.store(true, std::memory_order_relaxed);
+        return serve(job);
+    }
     bool queued = false;
     {
         std::lock_guard lock(jobsMutex_);
@@ -347,6 +356,15 @@ void EdgeServer::dispatch(Connection& c) {
         return refuse(c, 503, "overloaded", "the server is busy; try again later");
     }
     jobsReady_.notify_one();
+}
+
+bool EdgeServer::runsOnLoop(const Request& request) {
+    if (!onLoop_) return false;
+    try {
+        return onLoop_(request);
+    } catch (...) {
+        return false;  // a handler thread meets the same problem, and logs it
+    }
 }
 
 void EdgeServer::refuse(Connection& c, int status, const std::string& code,

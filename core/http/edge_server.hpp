@@ -10,6 +10,8 @@
 // has at most one request with a handler at a time, so pipelined requests are answered
 // in order. The handler thread writes its answer itself and gives the connection back to
 // epoll; the loop takes over only what is left (a slow reader, pipelined bytes, a close).
+// A request the owner's LoopPolicy picks (one that cannot block and is small) is handled
+// on the loop thread itself instead, the same way, without the handoff.
 //
 // With http.tls set, every connection speaks TLS through the same loop: the handshake is
 // read and written like request bytes (http/transport.hpp), so its time counts against the
@@ -69,13 +71,21 @@ struct EdgeMetrics {
 
 class EdgeServer {
 public:
-    // Called on a handler thread, many at once, with a complete request; fills in the
-    // response. An exception becomes a logged 500 with the request id.
+    // Called on a handler thread, many at once (or on the loop thread, see LoopPolicy),
+    // with a complete request; fills in the response. An exception becomes a logged 500
+    // with the request id.
     using Handler = std::function<void(const Request&, Response&)>;
+    // Whether `handler` may run a request on the loop thread itself. A handoff to a handler
+    // thread costs a wake-up and two context switches, often more than a small request's
+    // handling; but while the loop runs a handler no other connection is read, so only a
+    // request whose handling cannot block and is bounded (a small body) may stay. Called on
+    // the loop thread: cheap, never blocking. Empty: every request goes to a handler thread.
+    using LoopPolicy = std::function<bool(const Request&)>;
 
     // Loads the TLS certificate if there is one (throws TlsError), binds at once (a taken
     // port fails here); serves after start().
-    EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics);
+    EdgeServer(EdgeSettings settings, Handler handler, EdgeMetrics& metrics,
+               LoopPolicy onLoop = {});
     ~EdgeServer();
     EdgeServer(const EdgeServer&) = delete;
     EdgeServer& operator=(const EdgeServer&) = delete;
@@ -107,6 +117,7 @@ private:
     void onWritable(Connection& c);
     void advance(Connection& c, const char* data, std::size_t size);
     void dispatch(Connection& c);
+    bool runsOnLoop(const Request& request);
     void refuse(Connection& c, int status, const std::string& code, const std::string& message);
     void handBack(Connection& c);
     void afterWrite(Connection& c);
@@ -121,6 +132,7 @@ private:
 
     const EdgeSettings settings_;
     const Handler handler_;
+    const LoopPolicy onLoop_;
     EdgeMetrics& metrics_;
     const std::unique_ptr<TlsContext> tls_;  // null: plain HTTP
     Poco::Net::ServerSocket listener_;

@@ -233,8 +233,20 @@ bool RequestParser::takeContinueRequest() {
 Request RequestParser::take(bool& keepAlive) {
     Impl& impl = *impl_;
     keepAlive = impl.keepAlive;
-    Request request = std::move(impl.request);
-    impl.request = Request{};
+    // Field by field: moving or resetting a whole Request copies its Poco addresses (no
+    // move constructors in Poco 1.11: an allocation each), which the parser never sets.
+    Request request;
+    Request& parsed = impl.request;
+    request.method = std::move(parsed.method);
+    request.target = std::move(parsed.target);
+    request.versionMinor = parsed.versionMinor;
+    request.headers = std::move(parsed.headers);
+    request.body = std::move(parsed.body);
+    parsed.method.clear();
+    parsed.target.clear();
+    parsed.versionMinor = 1;
+    parsed.headers.clear();
+    parsed.body.clear();
     impl.field.clear();
     impl.value.clear();
     impl.inValue = false;

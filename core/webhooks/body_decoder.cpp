@@ -251,6 +251,12 @@ std::variant<DecodedBody, DecodeError> decode(std::string_view contentType,
 
 }  // namespace
 
+bool mayStoreAttachments(std::string_view contentType, std::string_view body) {
+    const std::string type = mediaType(contentType);
+    if (type.empty() && body.empty()) return false;
+    return !isJsonType(type) && type != "application/x-www-form-urlencoded" && !isXmlType(type);
+}
+
 std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
                                                   std::string_view contentDisposition,
                                                   std::string_view body,

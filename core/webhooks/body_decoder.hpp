@@ -95,6 +95,10 @@ std::variant<DecodedBody, DecodeError> decodeBody(std::string_view contentType,
                                                   attachments::AttachmentStore* store,
                                                   const DecodeLimits& limits);
 
+// Whether decodeBody may write an attachment file for this body: multipart, or a
+// non-empty body of a type other than JSON, a form or XML (those are decoded in memory).
+bool mayStoreAttachments(std::string_view contentType, std::string_view body);
+
 // Whether decodeBody would take `body` as JSON as it is: a JSON media type, no deeper
 // than kMaxJsonDepth, valid JSON (numbers a double holds, strings UTF-8; see
 // webhooks/json_validator.hpp). Checks without building a tree, so the caller may store

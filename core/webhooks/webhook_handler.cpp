@@ -184,6 +184,23 @@ void answerUnstored(Response& response, std::exception_ptr error, HttpMetrics& m
 
 }  // namespace
 
+bool WebhookHandler::cannotBlock(const Request& request) const {
+    bool malformedPath = false;
+    const auto hook = parseHookPath(request.path(), malformedPath);
+    if (!hook || !isFlowId(hook->flowId)) return true;  // answered 400/404 at once
+    const auto flow = services_.flows.findEnabled(hook->flowId);
+    if (!flow) return true;
+    const auto& trigger = flow->trigger;
+    if (trigger.responseMode == "sync") return false;
+    // A delivery id makes a dedupe check (dedupeKey), which waits for its commit.
+    if (trigger.dedupeWindow.count() != 0)
+        for (const auto& name : trigger.dedupeHeaders)
+            if (request.hasHeader(name)) return false;
+    if (request.method == "GET") return true;  // its body is ignored
+    return request.body.size() <= kLoopBodyBytes &&
+           !mayStoreAttachments(request.header("content-type"), request.body);
+}
+
 void WebhookHandler::handle(const Request& request, Response& response) {
     respond(request, response);
     // A deferred answer is counted by whoever sends it.

@@ -44,6 +44,13 @@ class WebhookHandler {
 public:
     explicit WebhookHandler(WebhookServices& services) : services_(services) {}
     void handle(const Request& request, Response& response);
+    // Whether handle() returns without waiting for anything and after bounded work, so
+    // the edge may run it on its loop thread (EdgeServer::LoopPolicy): not for a sync flow
+    // (waits for the reply), a delivery id (its dedupe check waits for its commit), a body
+    // that may become attachment files (disk writes), or a body over kLoopBodyBytes
+    // (decoding and checking its credential take time in proportion). Cheap; never blocks.
+    bool cannotBlock(const Request& request) const;
+    static constexpr std::size_t kLoopBodyBytes = 16 * 1024;
 
 private:
     // The answer; response.flow names the configured flow the path reached, if any.

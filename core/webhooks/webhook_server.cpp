@@ -34,7 +34,7 @@ WebhookServer::WebhookServer(WebhookServices services, StatusEndpoints status,
       edge_(
           edgeSettings(services.settings),
           [this](const Request& request, Response& response) { route(request, response); },
-          edgeMetrics) {}
+          edgeMetrics, [this](const Request& request) { return runsOnLoop(request); }) {}
 
 WebhookServer::~WebhookServer() {
     stop();
@@ -50,6 +50,13 @@ void WebhookServer::stop() {
 
 int WebhookServer::port() const {
     return edge_.port();
+}
+
+// The edge's loop thread handles the webhooks that cannot block (most async ones: their
+// 202 comes from the queue's commit, not from a waiting thread). The rest, and resumes
+// and /health, which are rare, go to the handler threads.
+bool WebhookServer::runsOnLoop(const Request& request) const {
+    return request.path().starts_with("/hook/") && webhooks_.cannotBlock(request);
 }
 
 void WebhookServer::route(const Request& request, Response& response) {

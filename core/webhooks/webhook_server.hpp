@@ -41,6 +41,7 @@ public:
 
 private:
     void route(const Request& request, Response& response);
+    bool runsOnLoop(const Request& request) const;
 
     WebhookServices services_;
     StatusEndpoints status_;

@@ -196,6 +196,39 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[e2e][e
     CHECK(last.json().at("requestId") != first.json().at("requestId"));
 }
 
+TEST_CASE("an async webhook is answered while every handler thread waits on a sync flow",
+          "[e2e][edge]") {
+    // The edge's loop handles a small async webhook itself (its 202 comes from the queue's
+    // commit); only requests that may block, like a sync flow's, need a handler thread.
+    // With the fewest handler threads allowed, both held by sync requests for 4 s, a request
+    // waiting for one would pass its 2 s deadline and be refused 503.
+    TestConfig config(json{{"http", {{"threads", 2}, {"requestTimeoutMs", 2000}}}});
+    const auto out = config.file("out.log");
+    const auto silentOut = config.file("silent.log");
+    config.addFlow(openFlow(out));
+    json silent = openFlow(silentOut);  // never replies
+    silent["id"] = "silent";
+    silent["trigger"] = {{"response", {{"mode", "sync"}, {"timeoutMs", 4000}}}};
+    config.addFlow(silent);
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+
+    std::vector<RawConnection> waiting;
+    for (int i = 0; i < 2; ++i) {
+        waiting.emplace_back(engine.port());
+        waiting.back().send(post("/hook/silent", R"({"wait":true})"));
+    }
+    // Both stored and run: both handler threads now wait for a reply that never comes.
+    REQUIRE(eventually([&] { return jsonLines(silentOut).size() == 2; }));
+
+    RawConnection c(engine.port());
+    c.send(post("/hook/open", R"({"i":1})"));
+    const auto accepted = c.readResponse();
+    CHECK(accepted.status == 202);
+    CHECK(eventually([&] { return jsonLines(out).size() == 1; }));
+    // The sync requests were held all along, and are answered when their flow's time is up.
+    for (auto& connection : waiting) CHECK(connection.readResponse().status == 504);
+}
+
 TEST_CASE("connections over the per-address cap are refused with a JSON 503", "[e2e][edge]") {
     TestConfig config(json{{"http", {{"maxConnectionsPerAddress", 3}}}});
     config.addFlow(openFlow(config.file("out.log")));
