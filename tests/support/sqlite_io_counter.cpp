@@ -41,19 +41,37 @@ int fileRead(sqlite3_file* f, void* p, int n, sqlite3_int64 off) {
 }
 // A WAL frame header starts with the frame's page number, big-endian.
 constexpr int kWalFrameHeaderBytes = 24;
+constexpr int kWalHeaderBytes = 32;
+
+void countFrameHeader(const unsigned char* b) {
+    const std::uint32_t page = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                               (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
+    std::lock_guard lock(framesByPageMutex);
+    ++framesByPage[page];
+}
+
+// SQLite writes a frame as its header and then its page; the queue's WAL-buffering VFS
+// above this one hands down many whole frames in one write, maybe after the WAL's own
+// header or a page rewritten in place. Both count the same.
+void countWalWrite(const unsigned char* b, int n) {
+    const int frameBytes = kWalFrameHeaderBytes + countedPageSize;
+    int lead = n % frameBytes;
+    if (lead == kWalFrameHeaderBytes) {
+        countFrameHeader(b);
+    } else if (lead == countedPageSize) {
+        ++walFrames;
+    } else if (lead != kWalHeaderBytes && lead != 0) {
+        return;  // not frames (SQLite writes nothing else to a WAL)
+    }
+    for (int at = lead; at < n; at += frameBytes) {
+        countFrameHeader(b + at);
+        ++walFrames;
+    }
+}
 
 int fileWrite(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
-    if (n == kWalFrameHeaderBytes && kindOf(f) == Kind::wal) {
-        const auto* b = static_cast<const unsigned char*>(p);
-        const std::uint32_t page = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
-                                   (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
-        std::lock_guard lock(framesByPageMutex);
-        ++framesByPage[page];
-    }
-    if (n == countedPageSize) {
-        if (kindOf(f) == Kind::wal) ++walFrames;
-        if (kindOf(f) == Kind::database) ++databasePages;
-    }
+    if (kindOf(f) == Kind::wal) countWalWrite(static_cast<const unsigned char*>(p), n);
+    if (kindOf(f) == Kind::database && n == countedPageSize) ++databasePages;
     return innerOf(f)->pMethods->xWrite(innerOf(f), p, n, off);
 }
 int fileTruncate(sqlite3_file* f, sqlite3_int64 size) {
