@@ -23,6 +23,8 @@
 //   last commit are never read).
 #include "queue/sqlite_wal_vfs.hpp"
 
+#include "queue/sqlite_vfs_forwarding.hpp"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -62,6 +64,7 @@ struct WalFile {
 
 WalFile* self(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
 sqlite3_file* innerOf(sqlite3_file* f) { return self(f)->inner; }
+using Forward = ForwardFile<innerOf>;
 
 int flush(WalFile* file) {
     if (file->size == 0) return SQLITE_OK;
@@ -78,7 +81,7 @@ int flushed(sqlite3_file* f, Call call) {
     if (self(f)->isWal) {
         if (const int rc = flush(self(f)); rc != SQLITE_OK) return rc;
     }
-    return call(innerOf(f));
+    return call();
 }
 
 bool isCommitHeader(const void* data, int amount) {
@@ -89,7 +92,7 @@ bool isCommitHeader(const void* data, int amount) {
 
 int fileWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
     WalFile* file = self(f);
-    if (!file->isWal) return file->inner->pMethods->xWrite(file->inner, data, amount, offset);
+    if (!file->isWal) return Forward::write(f, data, amount, offset);
     // Within or right after the buffered range (SQLite rewrites a frame of the open
     // transaction in place when a page changes again): copy in. Otherwise write the
     // buffer and start a new one here.
@@ -99,7 +102,7 @@ int fileWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offse
     if (!joins) {
         if (const int rc = flush(file); rc != SQLITE_OK) return rc;
         if (amount > kBufferBytes) {
-            return file->inner->pMethods->xWrite(file->inner, data, amount, offset);
+            return Forward::write(f, data, amount, offset);
         }
         if (file->buffer == nullptr) {
             file->buffer = static_cast<unsigned char*>(sqlite3_malloc64(kBufferBytes));
@@ -127,63 +130,47 @@ int fileClose(sqlite3_file* f) {
     return flushRc != SQLITE_OK ? flushRc : rc;
 }
 int fileRead(sqlite3_file* f, void* data, int amount, sqlite3_int64 offset) {
-    return flushed(f, [&](sqlite3_file* in) { return in->pMethods->xRead(in, data, amount, offset); });
+    return flushed(f, [&] { return Forward::read(f, data, amount, offset); });
 }
 int fileTruncate(sqlite3_file* f, sqlite3_int64 size) {
-    return flushed(f, [&](sqlite3_file* in) { return in->pMethods->xTruncate(in, size); });
+    return flushed(f, [&] { return Forward::truncate(f, size); });
 }
 int fileSync(sqlite3_file* f, int flags) {
-    return flushed(f, [&](sqlite3_file* in) { return in->pMethods->xSync(in, flags); });
+    return flushed(f, [&] { return Forward::sync(f, flags); });
 }
 int fileSize(sqlite3_file* f, sqlite3_int64* size) {
-    return flushed(f, [&](sqlite3_file* in) { return in->pMethods->xFileSize(in, size); });
+    return flushed(f, [&] { return Forward::size(f, size); });
 }
 int fileControl(sqlite3_file* f, int op, void* arg) {
-    return flushed(f, [&](sqlite3_file* in) { return in->pMethods->xFileControl(in, op, arg); });
+    return flushed(f, [&] { return Forward::control(f, op, arg); });
 }
 int fileFetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
-    return flushed(f,
-                   [&](sqlite3_file* in) { return in->pMethods->xFetch(in, offset, amount, out); });
-}
-int fileLock(sqlite3_file* f, int level) {
-    return innerOf(f)->pMethods->xLock(innerOf(f), level);
-}
-int fileUnlock(sqlite3_file* f, int level) {
-    return innerOf(f)->pMethods->xUnlock(innerOf(f), level);
-}
-int fileCheckReserved(sqlite3_file* f, int* out) {
-    return innerOf(f)->pMethods->xCheckReservedLock(innerOf(f), out);
-}
-int fileSectorSize(sqlite3_file* f) {
-    return innerOf(f)->pMethods->xSectorSize(innerOf(f));
-}
-int fileDevice(sqlite3_file* f) {
-    return innerOf(f)->pMethods->xDeviceCharacteristics(innerOf(f));
-}
-int fileShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
-    return innerOf(f)->pMethods->xShmMap(innerOf(f), region, size, extend, out);
-}
-int fileShmLock(sqlite3_file* f, int offset, int n, int flags) {
-    return innerOf(f)->pMethods->xShmLock(innerOf(f), offset, n, flags);
-}
-void fileShmBarrier(sqlite3_file* f) {
-    innerOf(f)->pMethods->xShmBarrier(innerOf(f));
-}
-int fileShmUnmap(sqlite3_file* f, int deleteFlag) {
-    return innerOf(f)->pMethods->xShmUnmap(innerOf(f), deleteFlag);
-}
-int fileUnfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) {
-    return innerOf(f)->pMethods->xUnfetch(innerOf(f), offset, p);
+    return flushed(f, [&] { return Forward::fetch(f, offset, amount, out); });
 }
 
 // Version 3, so SQLite uses shared memory and memory-mapping through us exactly as it
 // would through the wrapped VFS. Every method is forwarded, so the wrapped file's own
 // version decides nothing: the unix VFS implements all of them.
 const sqlite3_io_methods walFileMethods = {
-    3,          fileClose,  fileRead,   fileWrite,         fileTruncate, fileSync,
-    fileSize,   fileLock,   fileUnlock, fileCheckReserved, fileControl,  fileSectorSize,
-    fileDevice, fileShmMap, fileShmLock, fileShmBarrier,   fileShmUnmap, fileFetch,
-    fileUnfetch,
+    3,
+    fileClose,
+    fileRead,
+    fileWrite,
+    fileTruncate,
+    fileSync,
+    fileSize,
+    Forward::lock,
+    Forward::unlock,
+    Forward::checkReserved,
+    fileControl,
+    Forward::sectorSize,
+    Forward::device,
+    Forward::shmMap,
+    Forward::shmLock,
+    Forward::shmBarrier,
+    Forward::shmUnmap,
+    fileFetch,
+    Forward::unfetch,
 };
 
 int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* outFlags) {
@@ -204,32 +191,6 @@ int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int
     file->base.pMethods = &walFileMethods;
     return rc;
 }
-int vfsDelete(sqlite3_vfs*, const char* name, int syncDir) {
-    return wrapped()->xDelete(wrapped(), name, syncDir);
-}
-int vfsAccess(sqlite3_vfs*, const char* name, int flags, int* out) {
-    return wrapped()->xAccess(wrapped(), name, flags, out);
-}
-int vfsFullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
-    return wrapped()->xFullPathname(wrapped(), name, n, out);
-}
-void* vfsDlOpen(sqlite3_vfs*, const char* name) { return wrapped()->xDlOpen(wrapped(), name); }
-void vfsDlError(sqlite3_vfs*, int n, char* out) { wrapped()->xDlError(wrapped(), n, out); }
-void (*vfsDlSym(sqlite3_vfs*, void* lib, const char* symbol))(void) {
-    return wrapped()->xDlSym(wrapped(), lib, symbol);
-}
-void vfsDlClose(sqlite3_vfs*, void* lib) { wrapped()->xDlClose(wrapped(), lib); }
-int vfsRandomness(sqlite3_vfs*, int n, char* out) {
-    return wrapped()->xRandomness(wrapped(), n, out);
-}
-int vfsSleep(sqlite3_vfs*, int us) { return wrapped()->xSleep(wrapped(), us); }
-int vfsCurrentTime(sqlite3_vfs*, double* out) { return wrapped()->xCurrentTime(wrapped(), out); }
-int vfsGetLastError(sqlite3_vfs*, int n, char* out) {
-    return wrapped()->xGetLastError(wrapped(), n, out);
-}
-int vfsCurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
-    return wrapped()->xCurrentTimeInt64(wrapped(), out);
-}
 
 sqlite3_vfs walVfs{};
 
@@ -238,24 +199,7 @@ sqlite3_vfs walVfs{};
 const char* walBufferingVfs() {
     static std::once_flag once;
     std::call_once(once, [] {
-        sqlite3_vfs* real = wrapped();
-        walVfs.iVersion = 2;
-        walVfs.szOsFile = static_cast<int>(sizeof(WalFile));
-        walVfs.mxPathname = real->mxPathname;
-        walVfs.zName = "flowgate-wal-buffer";
-        walVfs.xOpen = vfsOpen;
-        walVfs.xDelete = vfsDelete;
-        walVfs.xAccess = vfsAccess;
-        walVfs.xFullPathname = vfsFullPathname;
-        walVfs.xDlOpen = vfsDlOpen;
-        walVfs.xDlError = vfsDlError;
-        walVfs.xDlSym = vfsDlSym;
-        walVfs.xDlClose = vfsDlClose;
-        walVfs.xRandomness = vfsRandomness;
-        walVfs.xSleep = vfsSleep;
-        walVfs.xCurrentTime = vfsCurrentTime;
-        walVfs.xGetLastError = vfsGetLastError;
-        walVfs.xCurrentTimeInt64 = vfsCurrentTimeInt64;
+        walVfs = forwardingVfs<wrapped>("flowgate-wal-buffer", sizeof(WalFile), vfsOpen);
         // Registration fails only without memory; sqlite3_open_v2 then reports the VFS as
         // unknown, which the caller sees as a failed open.
         sqlite3_vfs_register(&walVfs, 0);

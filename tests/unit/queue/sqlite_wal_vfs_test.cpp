@@ -58,6 +58,14 @@ sqlite3* openWal(const std::filesystem::path& file, const char* synchronous) {
     return db;
 }
 
+// What a program opening the file afterwards finds: `rows` rows and a sound file.
+void checkReopened(const std::filesystem::path& file, std::int64_t rows) {
+    sqlite3* db = open(file, nullptr);
+    CHECK(integer(db, "SELECT COUNT(*) FROM t") == rows);
+    CHECK(text(db, "PRAGMA integrity_check") == "ok");
+    sqlite3_close(db);
+}
+
 // A row of about one page, so every commit writes several frames.
 const char* kInsert = "INSERT INTO t (v) VALUES (printf('%.3000c', 'x') || hex(randomblob(8)))";
 
@@ -119,10 +127,7 @@ TEST_CASE("WAL-buffering VFS: a process killed after COMMIT returned loses nothi
     REQUIRE(WIFSIGNALED(status));
     REQUIRE(reported == 30);
 
-    sqlite3* db = open(file, nullptr);
-    CHECK(integer(db, "SELECT COUNT(*) FROM t") == 90);
-    CHECK(text(db, "PRAGMA integrity_check") == "ok");
-    sqlite3_close(db);
+    checkReopened(file, 90);
 }
 
 TEST_CASE("WAL-buffering VFS: restarts, in-place rewrites and cache spills land where they belong",
@@ -153,10 +158,7 @@ TEST_CASE("WAL-buffering VFS: restarts, in-place rewrites and cache spills land 
     }
     sqlite3_close(reader);
     sqlite3_close(writer);
-    sqlite3* db = open(file, nullptr);
-    CHECK(integer(db, "SELECT COUNT(*) FROM t") == 750);
-    CHECK(text(db, "PRAGMA integrity_check") == "ok");
-    sqlite3_close(db);
+    checkReopened(file, 750);
 }
 
 TEST_CASE("WAL-buffering VFS: writes at any offset of a WAL file land at that offset",
