@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "queue/sqlite_wal_vfs.hpp"
+
 namespace flowgate::queue::sqlite {
 
 Error::Error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
@@ -12,7 +14,8 @@ Db::Db(const std::filesystem::path& file) {
     // NOMUTEX: each connection is used by one thread at a time (the queue guarantees it),
     // so SQLite's own per-connection mutex would only cost time.
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+    // Through the WAL-buffering VFS: a commit's frames reach the WAL in one write.
+    const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, walBufferingVfs());
     if (rc != SQLITE_OK) {
         // sqlite3_open_v2 hands back a handle even on failure, so the message is readable.
         std::string message = "cannot open " + file.string() + ": " +

@@ -30,7 +30,8 @@ struct SqliteIoCounts {
 class SqliteIoCounter {
 public:
     // `pageSize`: writes of exactly this many bytes are pages (a WAL frame is written as
-    // a 24-byte header and then its page).
+    // a 24-byte header and then its page, or with others in one write by the queue's
+    // WAL-buffering VFS: both are counted frame by frame).
     explicit SqliteIoCounter(int pageSize = 4096);
     ~SqliteIoCounter();
     SqliteIoCounter(const SqliteIoCounter&) = delete;
