@@ -83,15 +83,15 @@ AdminEffects replayIn(sqlite::Db& db, SqliteHistory& history, const DeadLetterQu
     AdminEffects effects;
     // The replayed item keeps its own copy of the message (the letter's may differ from
     // the execution's input: a later step's), and finds its execution's seq if recorded.
-    sqlite::Stmt insert(db,
-                        "INSERT INTO work_items (flow_id, execution_id, step_id, "
-                        "failed_attempts, available_at_ms, created_at_ms, execution_seq, "
-                        "message_bytes, paused) "
-                        "SELECT d.flow_id, d.execution_id, d.step_id, 0, ?1, ?1, "
-                        "(SELECT e.seq FROM executions e WHERE e.request_id = d.execution_id), "
-                        "length(CAST(d.message AS BLOB)), "
-                        "EXISTS (SELECT 1 FROM paused_flows p WHERE p.flow_id = d.flow_id) "
-                        "FROM dead_letters d WHERE d.seq = ?2");
+    sqlite::Stmt insert(
+        db, (std::string("INSERT INTO work_items (flow_id, execution_id, step_id, "
+                         "failed_attempts, available_at_ms, created_at_ms, execution_seq, "
+                         "message_bytes, paused) "
+                         "SELECT d.flow_id, d.execution_id, d.step_id, 0, ?1, ?1, "
+                         "(SELECT e.seq FROM executions e WHERE e.request_id = d.execution_id), "
+                         "length(CAST(d.message AS BLOB)), ") +
+             pausedFlow("d.flow_id") + " FROM dead_letters d WHERE d.seq = ?2")
+                .c_str());
     sqlite::Stmt insertMessage(db,
                                "INSERT INTO work_item_messages (item_id, message) "
                                "SELECT ?1, message FROM dead_letters WHERE seq = ?2 "

@@ -17,9 +17,10 @@ namespace flowgate::queue {
 // Creates the pause table (idempotent; inside the opening transaction).
 void createAdminSchema(sqlite::Db& db);
 
-// The value of work_items.paused for a new item of flow ?1 (the flow_id parameter).
-inline constexpr const char* kPausedFlow =
-    "EXISTS (SELECT 1 FROM paused_flows WHERE flow_id = ?1)";
+// The value of work_items.paused for a new item of the flow `flowId` (an SQL expression).
+inline std::string pausedFlow(const char* flowId) {
+    return std::string("EXISTS (SELECT 1 FROM paused_flows p WHERE p.flow_id = ") + flowId + ")";
+}
 
 // What a change did to the queue, for its in-memory counters.
 struct AdminEffects {

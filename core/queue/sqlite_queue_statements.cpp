@@ -14,7 +14,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                                   "failed_attempts, available_at_ms, created_at_ms, "
                                   "execution_seq, message_seq, message_bytes, paused) "
                                   "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7, ") +
-                      kPausedFlow + ")")
+                      pausedFlow("?1") + ")")
                          .c_str()),
       insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
       // ORDER BY matches the index (paused = 0, then available_at_ms, then rowid), so no
@@ -100,6 +100,8 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                       "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)") {}
 
 ReadStatements::ReadStatements(sqlite::Db& db)
+    // paused IN (0, 1) holds for every row; it lets SQLite range over work_items_ready,
+    // which the mark leads, instead of scanning the table.
     : countLeased(db, "SELECT COUNT(*) FROM work_items "
                       "WHERE paused IN (0, 1) AND available_at_ms > ?1 "
                       "AND lease_token IS NOT NULL"),
