@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "distributed/shared_broker.hpp"
+#include "support/build_paths.hpp"
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
 #include "support/postgres_server.hpp"
@@ -34,7 +35,8 @@ namespace {
 // resume URLs made by worker hosts at `publicPort`.
 fs::path distributedConfig(const TempDir& dir, int ingressPort, int publicPort) {
     const fs::path config = dir / "config";
-    fs::copy(fs::path(FLOWGATE_SOURCE_DIR) / "config", config, fs::copy_options::recursive);
+    fs::copy(fs::path(flowgate::test::paths::sourceDir) / "config", config,
+             fs::copy_options::recursive);
     for (const auto& entry : fs::directory_iterator(config / "flows")) {
         std::string text = readFile(entry.path());
         for (std::size_t at; (at = text.find("127.0.0.1:8080")) != std::string::npos;)
@@ -161,8 +163,8 @@ TEST_CASE("ingress and worker refuse to start without a distributed backend, in 
     writeFile(dir / "bad" / "engine.json",
               R"({"queue": {"type": "rabbitmq", "url": "amqp://u:hunter2@127.0.0.1:1/"}})");
     auto run = [&](const std::string& command, const std::string& config) {
-        const std::string line = std::string(FLOWGATE_BINARY) + " " + command + " --config " +
-                                 (dir / config).string() + " --data " +
+        const std::string line = std::string(flowgate::test::paths::binary) + " " + command +
+                                 " --config " + (dir / config).string() + " --data " +
                                  (dir / "data").string() + " --port 0 --admin-port 0 2>&1";
         FILE* pipe = ::popen(line.c_str(), "r");
         std::string output;

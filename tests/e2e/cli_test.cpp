@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/cli_run.hpp"
 #include "support/engine_process.hpp"
 #include "support/test_config.hpp"
@@ -16,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 std::string pluginArgs() {
-    return std::string(" --plugins ") + FLOWGATE_PLUGIN_DIR;
+    return std::string(" --plugins ") + flowgate::test::paths::pluginDir;
 }
 
 }  // namespace
@@ -38,8 +39,8 @@ TEST_CASE("flowgate validate lists every error and exits non-zero", "[cli]") {
 }
 
 TEST_CASE("flowgate validate passes the shipped config", "[cli]") {
-    const auto run = runFlowgate(std::string("validate --config ") + FLOWGATE_SOURCE_DIR + "/config" +
-                              pluginArgs());
+    const auto run = runFlowgate(std::string("validate --config ") +
+                                 flowgate::test::paths::sourceDir + "/config" + pluginArgs());
     INFO(run.output);
     CHECK(run.exitCode == 0);
     CHECK(run.output.find(" 0 error(s)") != std::string::npos);
@@ -121,7 +122,7 @@ TEST_CASE("bad command lines get one line and a non-zero exit", "[cli]") {
 TEST_CASE("a second engine on the same data directory refuses to start", "[cli]") {
     TestConfig config;
     config.addFlow({{"id", "ok"}, {"steps", {{{"id", "a"}, {"component", "logger"}, {"function", "log"}}}}});
-    EngineProcess running(config.configDir(), {FLOWGATE_PLUGIN_DIR}, config.logFile());
+    EngineProcess running(config.configDir(), {flowgate::test::paths::pluginDir}, config.logFile());
     const auto second =
         runFlowgate("run --port 0 --config " + config.configDir().string() + pluginArgs());
     CHECK(second.exitCode == 1);

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
 #include "support/test_config.hpp"
@@ -26,7 +27,7 @@ struct Run {
 // Runs the binary with `args`; stdout and stderr apart.
 Run runFlowgate(const std::string& args, const std::filesystem::path& errFile) {
     const std::string command =
-        std::string(FLOWGATE_BINARY) + " " + args + " 2>" + errFile.string();
+        std::string(flowgate::test::paths::binary) + " " + args + " 2>" + errFile.string();
     FILE* pipe = popen(command.c_str(), "r");
     REQUIRE(pipe);
     std::string out;
@@ -66,8 +67,8 @@ TEST_CASE("flowgate run refuses an engine.json with an unknown key or a wrong ty
     TestConfig config(bad);
     config.addFlow(loggerFlow(config.file("out.log")));
     const std::string engineJson = (config.configDir() / "engine.json").string();
-    const std::string args =
-        "--port 0 --config " + config.configDir().string() + " --plugins " + FLOWGATE_PLUGIN_DIR;
+    const std::string args = "--port 0 --config " + config.configDir().string() + " --plugins " +
+                             flowgate::test::paths::pluginDir;
     INFO(bad.dump());
 
     const Run run = runFlowgate("run " + args, config.file("stderr.txt"));

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -22,7 +23,8 @@ namespace {
 // name `port` instead.
 fs::path copyShippedConfig(const TempDir& dir, int port) {
     const fs::path config = dir / "config";
-    fs::copy(fs::path(FLOWGATE_SOURCE_DIR) / "config", config, fs::copy_options::recursive);
+    fs::copy(fs::path(flowgate::test::paths::sourceDir) / "config", config,
+             fs::copy_options::recursive);
     for (const auto& entry : fs::directory_iterator(config / "flows")) {
         std::string text = readFile(entry.path());
         for (std::size_t at; (at = text.find("127.0.0.1:8080")) != std::string::npos;)

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/engine_process.hpp"
 #include "support/raw_http.hpp"
 #include "support/test_config.hpp"
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kTlsDir = FLOWGATE_TEST_DATA_DIR "/tls";
+const fs::path kTlsDir = fs::path(flowgate::test::paths::testDataDir) / "tls";
 
 json loggerFlow(const fs::path& out) {
     return {{"id", "open"},
@@ -72,7 +73,7 @@ struct Run {
 // the engine's log).
 Run runFlowgate(const std::string& args, const fs::path& errFile) {
     const fs::path outFile = errFile.string() + ".out";
-    const std::string command = std::string(FLOWGATE_BINARY) + " " + args + " >" +
+    const std::string command = std::string(flowgate::test::paths::binary) + " " + args + " >" +
                                 outFile.string() + " 2>" + errFile.string();
     const int status = std::system(command.c_str());
     const std::string err = readFile(errFile);
@@ -264,7 +265,7 @@ TEST_CASE("a certificate that cannot be used stops the start with one line", "[e
     installCertificate(files, "server");
     writeFile(files.file("key.pem"), readFile(kTlsDir / "server2.key"));  // not its key
     TestConfig mismatch(tlsEngine(files));
-    const std::string args = " --port 0 --plugins " FLOWGATE_PLUGIN_DIR;
+    const std::string args = std::string(" --port 0 --plugins ") + flowgate::test::paths::pluginDir;
     Run run = runFlowgate("run --config " + mismatch.configDir().string() + args,
                           mismatch.file("err.txt"));
     CHECK(run.exitCode == 1);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "support/build_paths.hpp"
 #include "support/cli_run.hpp"
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
@@ -20,8 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kSample = fs::path(FLOWGATE_SOURCE_DIR) / "sdk" / "examples" / "shout-plugin";
-const fs::path kFetch = fs::path(FLOWGATE_SOURCE_DIR) / "tests" / "fixtures" / "outside-fetch-plugin";
+const fs::path kSample =
+    fs::path(flowgate::test::paths::sourceDir) / "sdk" / "examples" / "shout-plugin";
+const fs::path kFetch =
+    fs::path(flowgate::test::paths::sourceDir) / "tests" / "fixtures" / "outside-fetch-plugin";
 
 // Runs a command (through the shell); its output goes to `log`, shown if it fails.
 void run(const std::string& command, const fs::path& log) {
@@ -36,15 +39,15 @@ std::string quoted(const fs::path& path) {
 
 // Installs the build tree under `prefix` (once per test run: both tests use it).
 void install(const fs::path& prefix, const fs::path& log) {
-    run(quoted(FLOWGATE_CMAKE) + " --install " + quoted(FLOWGATE_BUILD_DIR) + " --prefix " +
-            quoted(prefix),
+    run(quoted(flowgate::test::paths::cmake) + " --install " +
+            quoted(flowgate::test::paths::buildDir) + " --prefix " + quoted(prefix),
         log);
 }
 
 // Configures and builds `source` against the SDK installed under `prefix`.
 void buildAgainst(const fs::path& source, const fs::path& build, const fs::path& prefix,
                   const fs::path& log) {
-    const std::string cmake = quoted(FLOWGATE_CMAKE);
+    const std::string cmake = quoted(flowgate::test::paths::cmake);
     run(cmake + " -S " + quoted(source) + " -B " + quoted(build) +
             " -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=" + quoted(prefix),
         log);
@@ -174,7 +177,7 @@ TEST_CASE("a plugin using the installed outbound client is refused an internal a
 
 TEST_CASE("README's 'Write a plugin' shows the sample plugin exactly as the test builds it",
           "[sdk]") {
-    const std::string readme = readFile(fs::path(FLOWGATE_SOURCE_DIR) / "README.md");
+    const std::string readme = readFile(fs::path(flowgate::test::paths::sourceDir) / "README.md");
     for (const char* file : {"shout.cpp", "shout_test.cpp", "CMakeLists.txt"}) {
         INFO(file);
         CHECK(readme.find(readFile(kSample / file)) != std::string::npos);

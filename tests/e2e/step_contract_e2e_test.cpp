@@ -4,6 +4,7 @@
 // attachment bytes (and no other execution's).
 #include <catch2/catch.hpp>
 
+#include "support/build_paths.hpp"
 #include "support/cli_run.hpp"
 #include "support/engine_process.hpp"
 #include "support/http_client.hpp"
@@ -69,7 +70,7 @@ TEST_CASE("a flow whose step credential lacks a required field is refused at loa
     config.addFlow({{"id", "fine"}, {"steps", {{{"id", "log"}, {"component", "logger"}, {"function", "log"}}}}});
 
     const auto run = runFlowgate("validate --config " + config.configDir().string() +
-                                 " --plugins " + FLOWGATE_PLUGIN_DIR);
+                                 " --plugins " + flowgate::test::paths::pluginDir);
     INFO(run.output);
     CHECK(run.exitCode == 1);
     CHECK(run.output.find("half-twitter.json: (document): Missing required property "

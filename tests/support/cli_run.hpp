@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include "support/build_paths.hpp"
 
 namespace flowgate::test {
 
@@ -13,6 +14,7 @@ struct CliRun {
 
 // `flowgate <args>` (args as a shell would split them), waiting for it to exit; the
 // binary of the build tree, or `binary` (an installed one).
-CliRun runFlowgate(const std::string& args, const std::filesystem::path& binary = FLOWGATE_BINARY);
+CliRun runFlowgate(const std::string& args,
+                   const std::filesystem::path& binary = flowgate::test::paths::binary);
 
 }  // namespace flowgate::test

@@ -1,4 +1,5 @@
 #include "support/engine_process.hpp"
+#include "support/build_paths.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -22,15 +23,20 @@ int freePort() {
 }
 
 std::vector<fs::path> allPluginDirs() {
-    return {FLOWGATE_PLUGIN_DIR, FLOWGATE_TEST_PLUGIN_DIR};
+    return {flowgate::test::paths::pluginDir, flowgate::test::paths::testPluginDir};
 }
 
 EngineProcess::EngineProcess(const fs::path& configDir, const std::vector<fs::path>& pluginDirs,
                              const fs::path& logFile, int port, int adminPort,
                              const std::vector<std::string>& extraArgs) {
-    std::vector<std::string> args = {FLOWGATE_BINARY,    "run",    "--config",
-                                     configDir.string(), "--port", std::to_string(port),
-                                     "--admin-port",     std::to_string(adminPort)};
+    std::vector<std::string> args = {flowgate::test::paths::binary,
+                                     "run",
+                                     "--config",
+                                     configDir.string(),
+                                     "--port",
+                                     std::to_string(port),
+                                     "--admin-port",
+                                     std::to_string(adminPort)};
     for (const auto& dir : pluginDirs) {
         args.push_back("--plugins");
         args.push_back(dir.string());

@@ -1,4 +1,5 @@
 #include "support/local_http_server.hpp"
+#include "support/build_paths.hpp"
 
 #include <sstream>
 
@@ -60,7 +61,7 @@ void Recorder::handleRequest(Poco::Net::HTTPServerRequest& request,
 }
 
 std::string dataFile(const std::string& name) {
-    return std::string(FLOWGATE_TEST_DATA_DIR) + "/tls/" + name;
+    return std::string(flowgate::test::paths::testDataDir) + "/tls/" + name;
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/build_paths.hpp"
+
 struct ssl_ctx_st;
 struct ssl_st;
 
@@ -24,7 +26,8 @@ struct RawResponse {
 };
 
 struct TlsClientOptions {
-    std::string caFile = FLOWGATE_TEST_DATA_DIR "/tls/ca.pem";  // the server must chain to it
+    // The server must chain to it.
+    std::string caFile = std::string(flowgate::test::paths::testDataDir) + "/tls/ca.pem";
     std::string serverName = "localhost";                       // checked against the certificate
     int minVersion = 0;  // TLS1_1_VERSION, ...; 0: OpenSSL's default
     int maxVersion = 0;

@@ -1,4 +1,5 @@
 #include "support/role_process.hpp"
+#include "support/build_paths.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -15,9 +16,16 @@ namespace fs = std::filesystem;
 
 RoleProcess::RoleProcess(const std::string& command, const fs::path& configDir,
                          const fs::path& dataDir, const fs::path& logFile, int port) {
-    std::vector<std::string> args = {
-        FLOWGATE_BINARY,  command,  "--config",           configDir.string(), "--data",
-        dataDir.string(), "--port", std::to_string(port), "--admin-port",     "0"};
+    std::vector<std::string> args = {flowgate::test::paths::binary,
+                                     command,
+                                     "--config",
+                                     configDir.string(),
+                                     "--data",
+                                     dataDir.string(),
+                                     "--port",
+                                     std::to_string(port),
+                                     "--admin-port",
+                                     "0"};
     for (const auto& dir : allPluginDirs()) {
         args.push_back("--plugins");
         args.push_back(dir.string());

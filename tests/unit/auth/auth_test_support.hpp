@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/verifier.hpp"
+#include "support/build_paths.hpp"
 
 namespace flowgate::test {
 
@@ -66,7 +67,7 @@ inline auth::Verdict verify(const auth::Verifier& verifier, const Request& reque
 
 // The published vectors, read from the copy in tests/data.
 inline nlohmann::json signatureVectors() {
-    std::ifstream in(std::string(FLOWGATE_TEST_DATA_DIR) + "/signatures.json");
+    std::ifstream in(std::string(flowgate::test::paths::testDataDir) + "/signatures.json");
     REQUIRE(in);
     std::stringstream text;
     text << in.rdbuf();

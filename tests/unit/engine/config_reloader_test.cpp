@@ -4,9 +4,10 @@
 
 #include <thread>
 
-#include "engine/config_reloader.hpp"
 #include "config/credential_store.hpp"
+#include "engine/config_reloader.hpp"
 #include "flow/flow_loader.hpp"
+#include "support/build_paths.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace flowgate;
@@ -34,7 +35,8 @@ struct ReloadFixture {
         config::ConfigErrors errors;
         engine = config::loadEngineConfig(dir / "config", errors);
         REQUIRE(errors.empty());
-        components.loadDirectory(FLOWGATE_PLUGIN_DIR);  // logger, jq, ... (not watched)
+        components.loadDirectory(
+            flowgate::test::paths::pluginDir);  // logger, jq, ... (not watched)
     }
 
     void writeFlow(const std::string& name, const json& flow) {
@@ -69,7 +71,8 @@ TEST_CASE("a plugin dropped in is loaded once settled, and the flow waiting for 
     CHECK_FALSE(reloader.check(false));  // nothing changed
 
     const fs::path dropped = f.dir / "plugins" / "libflowgate-testkit.so";
-    fs::copy_file(fs::path(FLOWGATE_TEST_PLUGIN_DIR) / "libflowgate-testkit.so", dropped);
+    fs::copy_file(fs::path(flowgate::test::paths::testPluginDir) / "libflowgate-testkit.so",
+                  dropped);
     // Seen for the first time: it might still be being copied, so it waits.
     CHECK_FALSE(reloader.check(false));
     CHECK(f.components.find("testkit") == nullptr);
@@ -100,7 +103,7 @@ TEST_CASE("a forced reload loads a new plugin file at once", "[reload]") {
     f.writeFlow("sleepy.json", sleepFlow());
     f.loadFlows();
     cli::ConfigReloader reloader(f.engine, f.components, f.catalog, f.metrics);
-    fs::copy_file(fs::path(FLOWGATE_TEST_PLUGIN_DIR) / "libflowgate-testkit.so",
+    fs::copy_file(fs::path(flowgate::test::paths::testPluginDir) / "libflowgate-testkit.so",
                   f.dir / "plugins" / "libflowgate-testkit.so");
     CHECK(reloader.check(true));
     CHECK(f.catalog.snapshot()->find("sleepy") != nullptr);
@@ -116,7 +119,7 @@ TEST_CASE("a refused plugin file is tried again once it changes", "[reload]") {
     CHECK_FALSE(reloader.check(false));  // the same refused file is not retried
 
     fs::remove(file);
-    fs::copy_file(fs::path(FLOWGATE_TEST_PLUGIN_DIR) / "libflowgate-testkit.so", file);
+    fs::copy_file(fs::path(flowgate::test::paths::testPluginDir) / "libflowgate-testkit.so", file);
     CHECK(reloader.check(true));
     CHECK(f.components.find("testkit") != nullptr);
     CHECK(f.metrics.failures == 1);

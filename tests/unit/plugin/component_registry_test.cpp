@@ -10,6 +10,7 @@
 
 #include "plugin/component_registry.hpp"
 #include "plugin/plugin_library.hpp"
+#include "support/build_paths.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -20,8 +21,8 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kPluginDir = FLOWGATE_PLUGIN_DIR;
-const fs::path kTestPluginDir = FLOWGATE_TEST_PLUGIN_DIR;
+const fs::path kPluginDir = flowgate::test::paths::pluginDir;
+const fs::path kTestPluginDir = flowgate::test::paths::testPluginDir;
 
 std::string joined(const std::vector<std::string>& errors) {
     std::string text;

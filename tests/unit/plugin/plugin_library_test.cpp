@@ -8,9 +8,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "flowgate/testkit.hpp"
 #include "plugin/component_registry.hpp"
 #include "plugin/plugin_library.hpp"
-#include "flowgate/testkit.hpp"
+#include "support/build_paths.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -24,7 +25,7 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kTestPluginDir = FLOWGATE_TEST_PLUGIN_DIR;
+const fs::path kTestPluginDir = flowgate::test::paths::testPluginDir;
 
 std::string errorOf(const fs::path& file) {
     auto loaded = loadPlugin(file);

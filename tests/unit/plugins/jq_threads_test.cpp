@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "flowgate/testkit.hpp"
+#include "support/build_paths.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
@@ -64,7 +65,7 @@ TEST_CASE("one jq step runs correctly from 8 threads at once", "[plugins][jq]") 
 // cleaned up by code that goes away with the plugin, such as pthread key destructors in
 // builds of libjq that use them, a worker thread would crash when it exits.
 TEST_CASE("threads that ran jq programs outlive the unloaded jq plugin", "[plugins][jq]") {
-    const std::string file = std::string(FLOWGATE_PLUGIN_DIR) + "/libflowgate-jq.so";
+    const std::string file = std::string(flowgate::test::paths::pluginDir) + "/libflowgate-jq.so";
     std::mutex mutex;
     std::condition_variable changed;
     bool ran = false;

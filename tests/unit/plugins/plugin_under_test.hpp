@@ -1,4 +1,4 @@
-// Tests of the bundled plugins load the real built libraries from FLOWGATE_PLUGIN_DIR
+// Tests of the bundled plugins load the real built libraries from paths::pluginDir
 // through the component registry, as the engine does, and never link plugin sources.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "config/config_schema.hpp"
 #include "flowgate/step.hpp"
 #include "plugin/component_registry.hpp"
+#include "support/build_paths.hpp"
 
 namespace flowgate::testing {
 
@@ -23,7 +24,8 @@ namespace flowgate::testing {
 inline std::shared_ptr<const plugin::RegisteredComponent> loadRealComponent(
     const std::string& file, std::string_view component) {
     plugin::ComponentRegistry registry;
-    const std::string error = registry.loadFile(std::filesystem::path(FLOWGATE_PLUGIN_DIR) / file);
+    const std::string error =
+        registry.loadFile(std::filesystem::path(flowgate::test::paths::pluginDir) / file);
     INFO(error);
     REQUIRE(error.empty());
     auto found = registry.find(component);
@@ -35,7 +37,7 @@ inline std::shared_ptr<const plugin::RegisteredComponent> loadRealComponent(
 // that used it (the jq tests check that a plugin really unloads).
 inline std::unique_ptr<plugin::ComponentRegistry> loadRealComponents() {
     auto registry = std::make_unique<plugin::ComponentRegistry>();
-    registry->loadDirectory(FLOWGATE_PLUGIN_DIR);
+    registry->loadDirectory(flowgate::test::paths::pluginDir);
     return registry;
 }
 

@@ -4,8 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "plugin/component_registry.hpp"
 #include "flowgate/testkit.hpp"
+#include "plugin/component_registry.hpp"
+#include "support/build_paths.hpp"
 #include "unit/plugins/plugin_under_test.hpp"
 
 using flowgate::Message;
@@ -19,8 +20,8 @@ namespace {
 
 std::shared_ptr<const flowgate::plugin::RegisteredComponent> loadTestkit() {
     flowgate::plugin::ComponentRegistry registry;
-    const auto error = registry.loadFile(std::filesystem::path(FLOWGATE_TEST_PLUGIN_DIR) /
-                                         "libflowgate-testkit.so");
+    const auto error = registry.loadFile(
+        std::filesystem::path(flowgate::test::paths::testPluginDir) / "libflowgate-testkit.so");
     INFO(error);
     REQUIRE(error.empty());
     return registry.find("testkit");
