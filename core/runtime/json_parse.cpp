@@ -68,12 +68,21 @@ json toJson(simdjson::dom::element element) {
 }
 
 // "-0" is a signed integer zero to nlohmann and an integer zero to simdjson, which cannot
-// tell it from "0": such text (or a string that looks like it) goes to nlohmann.
+// tell it from "0": text that may hold it goes to nlohmann. A number's minus sign opens the
+// text or follows '[', ',' or ':' (and whitespace), which the "-0" inside ids and dates
+// ("0f3c2a9e-0b7d…", "2026-12-02") does not.
 bool mayHoldMinusZero(std::string_view text) {
     for (std::size_t at = text.find("-0"); at != std::string_view::npos;
          at = text.find("-0", at + 1)) {
         const char next = at + 2 < text.size() ? text[at + 2] : ' ';
-        if (!(next >= '0' && next <= '9') && next != '.' && next != 'e' && next != 'E')
+        if ((next >= '0' && next <= '9') || next == '.' || next == 'e' || next == 'E')
+            continue;  // not a zero: a fraction, an exponent, or no number at all ("-01")
+        std::size_t before = at;
+        while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t' ||
+                              text[before - 1] == '\n' || text[before - 1] == '\r'))
+            --before;
+        if (before == 0 || text[before - 1] == '[' || text[before - 1] == ',' ||
+            text[before - 1] == ':')
             return true;
     }
     return false;

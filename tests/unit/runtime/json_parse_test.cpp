@@ -59,6 +59,8 @@ TEST_CASE("parseJson reads what nlohmann reads, with the same types", "[runtime]
         R"([18446744073709551615, 18446744073709551616, -9223372036854775809])",  // past 64 bits
         R"([-0, -0.0, 0.0, 1.0, 1e2, 1E-2, -1.5e300, 5e-324, 0.1, 3.141592653589793238462643])",
         R"({"date":"2026-12-02T07:13:21Z","range":"a-0","n":-0})",  // "-0" in strings and a number
+        R"({"id":"0f3c2a9e-0b7d-4c1e","a":[-0],"b":[1, -0 ],"c": -0, "d":"x, -0"})",
+        "-0", " -0 ",
         R"(["\u0000", "\"\\\/\b\f\n\r\t", "\u00e9\ud83d\ude00", "é😀", ""])",
         R"(  {"spaced" : [ true , false , null ] }  )",
         "\xEF\xBB\xBF{\"bom\":true}",                               // nlohmann skips a BOM
