@@ -1,6 +1,7 @@
 // A worker's per-execution pieces on bench/cpu-per-request's message, main's code (dd3e8f4)
 // against the current one: reading the stored message, the logger's line, jq's output
-// message (scope body) and counting a settled step run in the step metrics.
+// message (scope body) and counting a settled step run in the step metrics; and the parse
+// of the stored text alone, nlohmann's against simdjson's (runtime/json_parse.hpp).
 //
 //   worker_bench [--rounds R] [--iterations N]
 //
@@ -25,6 +26,7 @@
 #include "flowgate/message.hpp"
 #include "log_line.hpp"
 #include "metrics/step_metrics.hpp"
+#include "runtime/json_parse.hpp"
 #include "runtime/stored_message.hpp"
 #include "rounds_option.hpp"
 
@@ -118,6 +120,7 @@ int main(int argc, char** argv) {
     const std::string flow = "bench", step = "log";
 
     if (json(flowgate::runtime::readStoredMessage(stored)) != json::parse(stored) ||
+        flowgate::runtime::parseJson(stored) != json::parse(stored) ||
         flowgate::plugins::logger::logLine(input, "t", "info", flow, step, noPrefix) !=
             oldLogLine(input, "t", "info", flow, step, noPrefix))
         return std::fprintf(stderr, "old and new differ\n"), 1;
@@ -129,6 +132,9 @@ int main(int argc, char** argv) {
         {"stored message",
          [&] { sink += json::parse(stored).get<Message>().id.size(); },
          [&] { sink += flowgate::runtime::readStoredMessage(stored).id.size(); }},
+        {"json parse",
+         [&] { sink += json::parse(stored).size(); },
+         [&] { sink += flowgate::runtime::parseJson(stored).size(); }},
         {"logger line",
          [&] { sink += oldLogLine(input, "2026-12-02T07:13:21.123Z", "info", flow, step, noPrefix).size(); },
          [&] {

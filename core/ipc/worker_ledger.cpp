@@ -29,9 +29,16 @@ void WorkerLedger::leased(pid_t pid, const std::vector<queue::WorkItem>& items) 
     auto it = workers_.find(pid);
     if (it == workers_.end()) return;
     for (const auto& item : items) {
-        queue::WorkItem kept = item;
-        kept.message.clear();  // the ledger names items; it never runs them
-        it->second.held[item.id] = std::move(kept);
+        // Without the message (not copied only to be cleared): the ledger names items; it
+        // never runs them.
+        queue::WorkItem& kept = it->second.held[item.id];
+        kept.id = item.id;
+        kept.leaseToken = item.leaseToken;
+        kept.flowId = item.flowId;
+        kept.executionId = item.executionId;
+        kept.stepId = item.stepId;
+        kept.message.clear();
+        kept.failedAttempts = item.failedAttempts;
     }
 }
 

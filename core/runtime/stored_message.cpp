@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "runtime/json_parse.hpp"
+
 namespace flowgate::runtime {
 
 namespace {
@@ -17,7 +19,7 @@ nlohmann::json take(nlohmann::json& document, const char* key) {
 }  // namespace
 
 Message readStoredMessage(std::string_view text) {
-    nlohmann::json document = nlohmann::json::parse(text);
+    nlohmann::json document = parseJson(text);
     // Anything but an object fails in from_json, with its error.
     if (!document.is_object()) return document.get<Message>();
     Message message;
