@@ -67,6 +67,12 @@ void QueueClient::settle(std::vector<queue::Outcome> outcomes) {
     ask(wire::settleRequest(outcomes), wire::decodeSettleAnswer);
 }
 
+std::vector<queue::WorkItem> QueueClient::settleAndTake(
+    const std::vector<queue::Outcome>& outcomes, std::size_t max) {
+    // After close() the outcomes still go in (the work is done), but nothing more is taken.
+    return ask(wire::settleAndTakeRequest(outcomes, closed_ ? 0 : max), wire::decodeTakeAnswer);
+}
+
 bool QueueClient::hasPending(const std::string& executionId) {
     return ask(wire::hasPendingRequest(executionId), wire::decodeHasPendingAnswer);
 }

@@ -27,6 +27,8 @@ public:
     void started(const queue::WorkItem& item, const std::string& stepId,
                  std::chrono::milliseconds deadline) override;
     void settle(std::vector<queue::Outcome> outcomes) override;
+    std::vector<queue::WorkItem> settleAndTake(const std::vector<queue::Outcome>& outcomes,
+                                               std::size_t max) override;
     bool hasPending(const std::string& executionId) override;
     void close() override { closed_ = true; }
 

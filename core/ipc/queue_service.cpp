@@ -122,6 +122,13 @@ std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& reques
             metrics_.count(settle->outcomes, ledger_.settled(pid, settle->outcomes));
             return wire::settleAnswer();
         }
+        if (auto* fused = std::get_if<wire::SettleAndTake>(&request)) {
+            ledger_.idle(pid);
+            auto items = queue_.settleAndTake(fused->outcomes, fused->max, lease_);
+            metrics_.count(fused->outcomes, ledger_.settled(pid, fused->outcomes));
+            ledger_.leased(pid, items);
+            return wire::takeAnswer(items);
+        }
         if (auto* pending = std::get_if<wire::HasPending>(&request))
             return wire::hasPendingAnswer(queue_.hasPending(pending->executionId));
         auto& deliver = std::get<wire::DeliverReply>(request);

@@ -9,7 +9,14 @@ namespace flowgate::ipc::wire {
 
 namespace {
 
-enum class Op : std::uint8_t { take = 1, started = 2, settle = 3, hasPending = 4, reply = 5 };
+enum class Op : std::uint8_t {
+    take = 1,
+    started = 2,
+    settle = 3,
+    hasPending = 4,
+    reply = 5,
+    settleAndTake = 6
+};
 enum class Status : std::uint8_t { ok = 0, error = 1 };
 
 // The fewest bytes each list element takes on the wire (all strings empty): what
@@ -172,6 +179,18 @@ std::string settleRequest(const std::vector<queue::Outcome>& outcomes) {
     return std::move(out).finish();
 }
 
+std::string settleAndTakeRequest(const std::vector<queue::Outcome>& outcomes, std::size_t max) {
+    std::size_t size = 1 + 4 + 4;
+    for (const auto& outcome : outcomes) size += sizeOf(outcome);
+    FrameWriter out(size);
+    out.u8(static_cast<std::uint8_t>(Op::settleAndTake));
+    out.u32(static_cast<std::uint32_t>(
+        std::min<std::size_t>(max, std::numeric_limits<std::uint32_t>::max())));
+    out.u32(static_cast<std::uint32_t>(outcomes.size()));
+    for (const auto& outcome : outcomes) write(out, outcome);
+    return std::move(out).finish();
+}
+
 std::string hasPendingRequest(const std::string& executionId) {
     FrameWriter out(1 + FrameWriter::sizeOf(executionId));
     out.u8(static_cast<std::uint8_t>(Op::hasPending));
@@ -222,6 +241,15 @@ Request decodeRequest(std::string_view frame) {
             settle.outcomes.reserve(std::min(n, kMaxReserve));
             for (std::size_t i = 0; i < n; ++i) settle.outcomes.push_back(readOutcome(in));
             request = std::move(settle);
+            break;
+        }
+        case Op::settleAndTake: {
+            SettleAndTake fused;
+            fused.max = in.u32();
+            const std::size_t n = in.count(kMinOutcomeBytes);
+            fused.outcomes.reserve(std::min(n, kMaxReserve));
+            for (std::size_t i = 0; i < n; ++i) fused.outcomes.push_back(readOutcome(in));
+            request = std::move(fused);
             break;
         }
         case Op::hasPending:

@@ -10,6 +10,8 @@
 //   hasPending  u8 4, bytes execution                  -> ok + u8 pending
 //   reply       u8 5, bytes execution, i32 status, u32 n, n x (bytes name, bytes value),
 //               bytes body                                (no answer)
+//   settleAndTake  u8 6, u32 max, u32 n, n x outcome  -> ok + u32 n, n x item (as take,
+//               without waiting)
 // Every answer starts with u8 0 (ok) or u8 1 + bytes text (the intake refused: the
 // client throws queue::QueueUnavailable with the text).
 //   item     i64 id, u64 token, bytes flow, bytes execution, bytes step, bytes message,
@@ -50,6 +52,10 @@ struct Started {
 struct Settle {
     std::vector<queue::Outcome> outcomes;
 };
+struct SettleAndTake {
+    std::size_t max = 0;
+    std::vector<queue::Outcome> outcomes;
+};
 struct HasPending {
     std::string executionId;
 };
@@ -57,7 +63,7 @@ struct DeliverReply {
     std::string executionId;
     HttpReply reply;
 };
-using Request = std::variant<Take, Started, Settle, HasPending, DeliverReply>;
+using Request = std::variant<Take, Started, Settle, SettleAndTake, HasPending, DeliverReply>;
 
 // Whether the worker waits for an answer to `request`.
 bool answered(const Request& request);
@@ -67,6 +73,7 @@ std::string takeRequest(std::size_t max, std::chrono::milliseconds wait);
 std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
                            std::chrono::milliseconds deadline, const std::string& stepId);
 std::string settleRequest(const std::vector<queue::Outcome>& outcomes);
+std::string settleAndTakeRequest(const std::vector<queue::Outcome>& outcomes, std::size_t max);
 std::string hasPendingRequest(const std::string& executionId);
 std::string replyRequest(const std::string& executionId, const HttpReply& reply);
 
@@ -78,7 +85,7 @@ std::string hasPendingAnswer(bool pending);
 std::string errorAnswer(const std::string& error);
 
 // Back on the worker: throw queue::QueueUnavailable for an error answer.
-std::vector<queue::WorkItem> decodeTakeAnswer(std::string_view frame);
+std::vector<queue::WorkItem> decodeTakeAnswer(std::string_view frame);  // and settleAndTake's
 void decodeSettleAnswer(std::string_view frame);
 bool decodeHasPendingAnswer(std::string_view frame);
 

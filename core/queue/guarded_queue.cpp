@@ -103,6 +103,17 @@ void GuardedQueue::settle(std::vector<Outcome> outcomes) {
     opened().settle(std::move(outcomes));
 }
 
+std::vector<WorkItem> GuardedQueue::settleAndTake(std::vector<Outcome> outcomes,
+                                                  std::size_t max,
+                                                  std::chrono::milliseconds lease) {
+    Queue& queue = opened();
+    if (alarm_.raised()) {  // paused, as take() is: settle only
+        queue.settle(std::move(outcomes));
+        return {};
+    }
+    return queue.settleAndTake(std::move(outcomes), max, lease);
+}
+
 void GuardedQueue::close() {
     {
         std::lock_guard lock(mutex_);

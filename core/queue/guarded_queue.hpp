@@ -42,6 +42,8 @@ public:
     std::vector<WorkItem> take(std::size_t max, std::chrono::milliseconds lease,
                                std::chrono::milliseconds wait) override;
     void settle(std::vector<Outcome> outcomes) override;
+    std::vector<WorkItem> settleAndTake(std::vector<Outcome> outcomes, std::size_t max,
+                                        std::chrono::milliseconds lease) override;
     void close() override;
     bool hasPending(const std::string& executionId) override;
     std::vector<WaitingItem> waiting(const std::string& executionId) override;

@@ -154,6 +154,17 @@ public:
     // skipped, together with its `next` items.
     virtual void settle(std::vector<Outcome> outcomes) = 0;
 
+    // settle(outcomes), then leases up to `max` items ready now (no waiting), as take()
+    // would. A worker hands in one batch's outcomes and gets its next batch in one trip:
+    // one commit to wait for instead of two. A backend that can do both in one transaction
+    // does; this default does one after the other. Throws QueueUnavailable, with nothing
+    // of the outcomes applied, or after them if only the take failed.
+    virtual std::vector<WorkItem> settleAndTake(std::vector<Outcome> outcomes, std::size_t max,
+                                                std::chrono::milliseconds lease) {
+        settle(std::move(outcomes));
+        return take(max, lease, std::chrono::milliseconds(0));
+    }
+
     // Wakes every take() and makes later ones return empty at once. enqueue() and
     // settle() keep working until the queue is destroyed, so in-flight work can finish.
     virtual void close() = 0;

@@ -184,6 +184,26 @@ void SqliteQueue::Impl::settle(std::vector<Outcome> outcomes) {
     if (outcomes.empty()) {
         return;
     }
+    submit(settleOp(std::move(outcomes))).get();
+}
+
+std::vector<WorkItem> SqliteQueue::Impl::settleAndTake(std::vector<Outcome> outcomes,
+                                                       std::size_t max, milliseconds lease) {
+    if (lease.count() <= 0) {
+        throw std::invalid_argument("settleAndTake: lease must be positive");
+    }
+    if (outcomes.empty()) {
+        return take(max, lease, milliseconds(0));
+    }
+    auto op = settleOp(std::move(outcomes));
+    op->max = closed_ ? 0 : max;  // the writer checks again: close() may come meanwhile
+    op->lease = lease;
+    submit(op).get();
+    return std::move(op->taken);
+}
+
+// A settle op for `outcomes`, checked first: a malformed outcome is the caller's bug.
+std::shared_ptr<SqliteQueue::Impl::Op> SqliteQueue::Impl::settleOp(std::vector<Outcome> outcomes) {
     for (const auto& outcome : outcomes) {
         switch (outcome.kind) {
         case Outcome::Kind::completed:
@@ -210,7 +230,7 @@ void SqliteQueue::Impl::settle(std::vector<Outcome> outcomes) {
     }
     auto op = std::make_shared<Op>(Op::Kind::settle);
     op->outcomes = std::move(outcomes);
-    submit(op).get();
+    return op;
 }
 
 bool SqliteQueue::Impl::hasPending(const std::string& executionId) {
@@ -306,6 +326,11 @@ std::vector<WorkItem> SqliteQueue::take(std::size_t max, std::chrono::millisecon
 }
 
 void SqliteQueue::settle(std::vector<Outcome> outcomes) { impl_->settle(std::move(outcomes)); }
+
+std::vector<WorkItem> SqliteQueue::settleAndTake(std::vector<Outcome> outcomes, std::size_t max,
+                                                 std::chrono::milliseconds lease) {
+    return impl_->settleAndTake(std::move(outcomes), max, lease);
+}
 
 void SqliteQueue::close() { impl_->close(); }
 

@@ -114,6 +114,10 @@ public:
     // applies). `next` belongs to completed outcomes only: std::invalid_argument for
     // another kind with `next` items. A negative delay counts as zero.
     void settle(std::vector<Outcome> outcomes) override;
+    // One op, one transaction: the outcomes, then the take, which so can lease a `next`
+    // item the outcomes stored.
+    std::vector<WorkItem> settleAndTake(std::vector<Outcome> outcomes, std::size_t max,
+                                        std::chrono::milliseconds lease) override;
 
     void close() override;
     // See Queue. Reads through the read connection, like stats().

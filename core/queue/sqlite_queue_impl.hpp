@@ -104,6 +104,8 @@ public:
                                            std::vector<NewWorkItem> items);
     std::vector<WorkItem> take(std::size_t max, milliseconds lease, milliseconds wait);
     void settle(std::vector<Outcome> outcomes);
+    std::vector<WorkItem> settleAndTake(std::vector<Outcome> outcomes, std::size_t max,
+                                        milliseconds lease);
     void close();
     bool hasPending(const std::string& executionId);
     std::vector<WaitingItem> waiting(const std::string& executionId);
@@ -138,8 +140,8 @@ private:
         milliseconds window{0};          // enqueueOnce
         std::string executionId;         // enqueueOnce
         std::vector<Outcome> outcomes;   // settle
-        std::size_t max = 0;             // take
-        milliseconds lease{0};           // take
+        std::size_t max = 0;             // take; settle: take this many after (settleAndTake)
+        milliseconds lease{0};           // take, and a settle with max
         std::int64_t itemId = 0;         // resume
         std::string waitToken;           // resume
         std::string message;             // resume
@@ -190,6 +192,7 @@ private:
 
     void openDatabase();
     std::future<void> submit(const std::shared_ptr<Op>& op);
+    std::shared_ptr<Op> settleOp(std::vector<Outcome> outcomes);
     void refuseIfFull(std::int64_t stored, std::int64_t bytes,
                       const std::vector<NewWorkItem>& adding) const;
     bool waitForWork(std::uint64_t seenGeneration, SteadyClock::time_point deadline);

@@ -69,6 +69,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i]->generation = generation;
         skipped[i] = closed && batch[i]->kind == Op::Kind::take;
+        if (closed && batch[i]->kind == Op::Kind::settle) batch[i]->max = 0;  // settles only
         active += skipped[i] ? 0 : 1;
     }
 
@@ -140,8 +141,7 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     bool tookFull = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const Op& op = *batch[i];
-        tookFull = tookFull || (!skipped[i] && op.kind == Op::Kind::take && op.max > 0 &&
-                                op.taken.size() >= op.max);
+        tookFull = tookFull || (!skipped[i] && op.max > 0 && op.taken.size() >= op.max);
     }
     bool wakeOneTaker = false;
     bool wakeAllTakers = false;
@@ -230,6 +230,7 @@ SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
                 effects.madeReady = effects.madeReady || changed.madeReady;
             } else {
                 applySettle(op, now, effects);
+                if (op.max > 0) applyTake(op, now);  // settleAndTake: after the outcomes
             }
             if (isolateOps) {
                 sqlite::Stmt::Use(write_->releaseSavepoint)->run();

@@ -33,6 +33,12 @@ public:
     // queue::QueueUnavailable; nothing of the call was applied then.
     virtual void settle(std::vector<queue::Outcome> outcomes) = 0;
 
+    // settle(outcomes), then take(max) without waiting, in one trip to the intake and one
+    // commit (queue::Queue::settleAndTake). Throws queue::QueueUnavailable; nothing of the
+    // outcomes was applied then.
+    virtual std::vector<queue::WorkItem> settleAndTake(
+        const std::vector<queue::Outcome>& outcomes, std::size_t max) = 0;
+
     // queue::Queue::hasPending.
     virtual bool hasPending(const std::string& executionId) = 0;
 

@@ -105,38 +105,55 @@ void WorkerPool::stop() {
 void WorkerPool::run() {
     pthread_setname_np(pthread_self(), "fg-worker");  // for top -H and profiles
     const auto batch = static_cast<std::size_t>(settings_.batch);
+    Ran ran;  // the last batch, settled in the same trip that takes the next
     while (!stopping_) {
         std::vector<WorkItem> items;
-        try {
-            items = source_.take(batch, std::chrono::seconds(1));
-        } catch (const std::exception& e) {
-            // The store refused (disk full) or the intake is going away: nothing was
-            // leased, so wait and ask again.
-            logger_.warning("cannot take work items: %s", std::string(e.what()));
-            std::this_thread::sleep_for(kSettleRetryDelay);
-            continue;
+        if (!ran.outcomes.empty()) {
+            try {
+                // One trip and one commit for both, instead of one each.
+                items = source_.settleAndTake(ran.outcomes, batch);
+            } catch (const std::exception& e) {
+                logger_.error("cannot settle %z work items, trying again: %s",
+                              ran.outcomes.size(), std::string(e.what()));
+                // Nothing of it was applied: settle alone until the store takes it.
+                if (!settle(std::move(ran.outcomes))) return;
+            }
+            afterSettle(ran);
+            ran = Ran{};
+        } else {
+            try {
+                items = source_.take(batch, std::chrono::seconds(1));
+            } catch (const std::exception& e) {
+                // The store refused (disk full) or the intake is going away: nothing was
+                // leased, so wait and ask again.
+                logger_.warning("cannot take work items: %s", std::string(e.what()));
+                std::this_thread::sleep_for(kSettleRetryDelay);
+                continue;
+            }
         }
-        if (!items.empty()) runBatch(items);
+        if (!items.empty()) ran = runBatch(items);
     }
+    if (!ran.outcomes.empty() && settle(std::move(ran.outcomes))) afterSettle(ran);
 }
 
-void WorkerPool::runBatch(const std::vector<WorkItem>& items) {
-    std::vector<Outcome> outcomes;
-    std::vector<std::pair<std::string, HttpReply>> replies;
-    std::vector<std::string> endedWithAttachments;
-    outcomes.reserve(items.size());
+WorkerPool::Ran WorkerPool::runBatch(const std::vector<WorkItem>& items) {
+    Ran ran;
+    ran.outcomes.reserve(items.size());
     for (const auto& item : items) {
         if (stopping_) {
-            outcomes.push_back(outcomeFor(item, Outcome::Kind::release));
+            ran.outcomes.push_back(outcomeFor(item, Outcome::Kind::release));
             continue;
         }
         Processed processed = process(item);
-        outcomes.push_back(std::move(processed.outcome));
-        if (processed.reply) replies.emplace_back(item.executionId, std::move(*processed.reply));
-        if (processed.endsBranchWithAttachments) endedWithAttachments.push_back(item.executionId);
+        ran.outcomes.push_back(std::move(processed.outcome));
+        if (processed.reply) ran.replies.emplace_back(item.executionId, std::move(*processed.reply));
+        if (processed.endsBranchWithAttachments) ran.endedWithAttachments.push_back(item.executionId);
     }
-    if (!settle(std::move(outcomes))) return;
-    for (auto& [executionId, reply] : replies) {
+    return ran;
+}
+
+void WorkerPool::afterSettle(Ran& ran) {
+    for (auto& [executionId, reply] : ran.replies) {
         try {
             replies_.deliver(executionId, std::move(reply));
         } catch (const std::exception& e) {
@@ -144,7 +161,7 @@ void WorkerPool::runBatch(const std::vector<WorkItem>& items) {
                           std::string(e.what()));
         }
     }
-    for (const auto& executionId : endedWithAttachments) releaseAttachments(executionId);
+    for (const auto& executionId : ran.endedWithAttachments) releaseAttachments(executionId);
 }
 
 bool WorkerPool::settle(std::vector<Outcome> outcomes) {

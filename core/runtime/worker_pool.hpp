@@ -1,6 +1,6 @@
 // A worker: leases work items, runs each through its flow's step, and settles the whole
 // batch in one transaction (next items stored and own items acknowledged together, so a
-// crash re-runs only the steps that were in flight).
+// crash re-runs only the steps that were in flight), which also leases the next batch.
 //
 // One thread, one step at a time: a worker process that dies or passes a step's deadline
 // then names exactly one step, and costs exactly one attempt (of the leased item, also when
@@ -46,8 +46,17 @@ public:
     Processed process(const queue::WorkItem& item);
 
 private:
+    // A batch run but not yet settled, and what is owed once it is.
+    struct Ran {
+        std::vector<queue::Outcome> outcomes;
+        std::vector<std::pair<std::string, HttpReply>> replies;  // sent after settling
+        std::vector<std::string> endedWithAttachments;
+    };
+
     void run();
-    void runBatch(const std::vector<queue::WorkItem>& items);
+    Ran runBatch(const std::vector<queue::WorkItem>& items);
+    // Sends the replies and releases the attachments of a batch that is settled.
+    void afterSettle(Ran& ran);
     // Settles until the store takes it, or until stop(): the items stay leased meanwhile,
     // and the intake releases whatever this worker still holds when it exits.
     bool settle(std::vector<queue::Outcome> outcomes);

@@ -109,6 +109,7 @@ std::vector<Sample> samples() {
         {"take request", wire::takeRequest(32, 1000ms), request},
         {"started request", wire::startedRequest(42, 9, 30'000ms, "log"), request},
         {"settle request", wire::settleRequest(outcomes()), request},
+        {"settleAndTake request", wire::settleAndTakeRequest(outcomes(), 32), request},
         {"hasPending request", wire::hasPendingRequest("exec-1"), request},
         {"reply request", wire::replyRequest("exec-1", reply()), request},
         {"take answer", wire::takeAnswer(items()), take},
@@ -161,6 +162,16 @@ TEST_CASE("worker link: every request reads back as written", "[ipc]") {
     REQUIRE(settle.outcomes.size() == sent.size());
     for (std::size_t i = 0; i < sent.size(); ++i) checkSame(settle.outcomes[i], sent[i]);
     CHECK(std::get<wire::Settle>(wire::decodeRequest(wire::settleRequest({}))).outcomes.empty());
+
+    auto fused = std::get<wire::SettleAndTake>(
+        wire::decodeRequest(wire::settleAndTakeRequest(sent, 32)));
+    CHECK(fused.max == 32);
+    REQUIRE(fused.outcomes.size() == sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i) checkSame(fused.outcomes[i], sent[i]);
+    const auto settleOnly =
+        std::get<wire::SettleAndTake>(wire::decodeRequest(wire::settleAndTakeRequest({}, 0)));
+    CHECK(settleOnly.max == 0);
+    CHECK(settleOnly.outcomes.empty());
 
     CHECK(std::get<wire::HasPending>(wire::decodeRequest(wire::hasPendingRequest("exec-9")))
               .executionId == "exec-9");

@@ -311,6 +311,45 @@ TEST_CASE("one settle call applies several outcomes together", "[queue]") {
     CHECK(again[0].failedAttempts == 1);
 }
 
+TEST_CASE("settleAndTake settles a batch and leases the next in one commit", "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    queue.enqueue({item("a"), item("b"), item("c")});
+    const auto first = queue.take(1, 30s, 0ms);
+    REQUIRE(first.size() == 1);
+
+    Outcome done = outcome(first[0], Outcome::Kind::completed);
+    done.next = {NewWorkItem{"flow-a", "exec-a", "step-2", "a-out"}};
+    const auto commitsBefore = queue.stats().commits;
+    const auto next = queue.settleAndTake({done}, 10, 30s);
+    CHECK(queue.stats().commits == commitsBefore + 1);
+    // The take comes after the outcomes: it sees the item they stored, last in line.
+    REQUIRE(next.size() == 3);
+    CHECK(next[0].message == "b");
+    CHECK(next[1].message == "c");
+    CHECK(next[2].message == "a-out");
+    CHECK(next[2].stepId == "step-2");
+    auto stats = queue.stats();
+    CHECK(stats.ready == 0);
+    CHECK(stats.leased == 3);
+
+    // Nothing ready: it returns empty (it does not wait), the outcomes applied.
+    std::vector<Outcome> finished;
+    for (const auto& leased : next) finished.push_back(outcome(leased, Outcome::Kind::completed));
+    CHECK(queue.settleAndTake(finished, 10, 30s).empty());
+    CHECK(queue.stats().leased == 0);
+
+    // After close() it still settles, and takes nothing.
+    queue.enqueue({item("d"), item("e")});
+    const auto last = queue.take(1, 30s, 0ms);
+    REQUIRE(last.size() == 1);
+    queue.close();
+    CHECK(queue.settleAndTake({outcome(last[0], Outcome::Kind::completed)}, 10, 30s).empty());
+    stats = queue.stats();
+    CHECK(stats.leased == 0);
+    CHECK(stats.ready == 1);
+}
+
 TEST_CASE("retry counts failed attempts and respects its delay", "[queue]") {
     QueueTempDir dir;
     SqliteQueue queue(dir.options());
