@@ -116,7 +116,8 @@ const ConfigSchema& engineSchema() {
                 "batch":         {"type": "integer", "minimum": 1, "maximum": 1000},
                 "leaseMs":       {"type": "integer", "minimum": 1000},
                 "stepTimeoutMs": {"type": "integer", "minimum": 1, "maximum": 86400000},
-                "chainPureSteps": {"type": "boolean"}
+                "chainPureSteps": {"type": "boolean"},
+                "nice":          {"type": "integer", "minimum": 0, "maximum": 19}
               }
             },
             "disk": {
@@ -261,6 +262,7 @@ EngineConfig engineConfigFrom(const fs::path& configDir, const json& document,
     w.stepTimeout =
         std::chrono::milliseconds(workers.value("stepTimeoutMs", w.stepTimeout.count()));
     w.chainPureSteps = workers.value("chainPureSteps", w.chainPureSteps);
+    w.nice = workers.value("nice", w.nice);
     const json disk = doc->value("disk", json::object());
     config.disk.minFreeBytes = disk.value("minFreeBytes", config.disk.minFreeBytes);
     config.disk.checkInterval =

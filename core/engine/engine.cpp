@@ -413,6 +413,7 @@ void Engine::start() {
             workerArgs.push_back(dir.string());
         }
         p.workers = std::make_unique<WorkerSupervisor>(std::move(workerArgs), engine.workers.processes,
+                                                       engine.workers.nice,
                                                        p.ledger, *p.queueService, p.catalog,
                                                        engine.retry, p.runtimeMetrics);
         p.workers->start();

@@ -40,11 +40,12 @@ std::string formatDuration(milliseconds duration) {
     return std::to_string(duration.count()) + " ms";
 }
 
-WorkerSupervisor::WorkerSupervisor(std::vector<std::string> workerArgs, int processes,
+WorkerSupervisor::WorkerSupervisor(std::vector<std::string> workerArgs, int processes, int nice,
                                    ipc::WorkerLedger& ledger, ipc::QueueService& service,
                                    const flow::FlowCatalog& flows, config::RetryPolicy defaultRetry,
                                    runtime::RuntimeMetrics& metrics)
     : workerArgs_(std::move(workerArgs)),
+      nice_(nice),
       ledger_(ledger),
       service_(service),
       flows_(flows),
@@ -131,7 +132,7 @@ void WorkerSupervisor::monitor() {
 void WorkerSupervisor::spawn(Slot& slot) {
     try {
         slot.output = std::make_unique<WorkerOutput>();
-        slot.pid = spawnSelf(workerArgs_, slot.output->writeEnd());
+        slot.pid = spawnSelf(workerArgs_, slot.output->writeEnd(), nice_);
         slot.output->closeWriteEnd();
     } catch (const std::exception& e) {
         slot.output.reset();

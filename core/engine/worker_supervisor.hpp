@@ -28,9 +28,10 @@ namespace flowgate::cli {
 
 class WorkerSupervisor {
 public:
-    // `workerArgs`: the command line of a worker (after the executable). Everything passed
-    // by reference must outlive the supervisor.
-    WorkerSupervisor(std::vector<std::string> workerArgs, int processes, ipc::WorkerLedger& ledger,
+    // `workerArgs`: the command line of a worker (after the executable); workers run `nice`
+    // steps nicer than the intake. Everything passed by reference must outlive the supervisor.
+    WorkerSupervisor(std::vector<std::string> workerArgs, int processes, int nice,
+                     ipc::WorkerLedger& ledger,
                      ipc::QueueService& service, const flow::FlowCatalog& flows,
                      config::RetryPolicy defaultRetry, runtime::RuntimeMetrics& metrics);
     ~WorkerSupervisor();  // stop() with no grace if still running
@@ -62,6 +63,7 @@ private:
     void enforceDeadlines();
 
     const std::vector<std::string> workerArgs_;
+    const int nice_;
     ipc::WorkerLedger& ledger_;
     ipc::QueueService& service_;
     const flow::FlowCatalog& flows_;

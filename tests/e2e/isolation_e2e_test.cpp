@@ -4,10 +4,14 @@
 // after maxAttempts with a cause that names what happened.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -167,4 +171,54 @@ TEST_CASE("SIGTERM while a step hangs ends within the stop grace", "[e2e][isolat
     REQUIRE(items.size() == 1);
     CHECK(items[0].flowId == "poison-hang");
     CHECK(items[0].failedAttempts == 1);
+}
+
+namespace {
+
+// The nice value of process `pid` (field 19 of /proc/pid/stat), -100 if it is gone.
+int niceOf(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto afterName = stat.rfind(')');
+    if (afterName == std::string::npos) return -100;
+    std::istringstream fields(stat.substr(afterName + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+        if (i == 19) return std::stoi(field);
+    }
+    return -100;
+}
+
+}  // namespace
+
+TEST_CASE("workers run nicer than the intake, so webhooks go first on busy CPUs",
+          "[e2e][isolation]") {
+    const int configured = GENERATE(-1, 0, 7);  // -1: the default (10)
+    const int increment = configured < 0 ? 10 : configured;
+    INFO("workers.nice " << configured);
+    json workers = {{"processes", 2}};
+    if (configured >= 0) workers["nice"] = configured;
+    TestConfig config(json{{"workers", workers}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    const int intakeNice = niceOf(engine.intakePid());
+    REQUIRE(intakeNice > -100);
+    const int expected = std::min(19, intakeNice + increment);
+    const auto niceWorkers = [&] {
+        const auto pids = engine.workerPids();
+        if (pids.size() != 2) return false;
+        for (const pid_t pid : pids)
+            if (niceOf(pid) != expected) return false;
+        return true;
+    };
+    CHECK(eventually(niceWorkers));
+
+    // A worker started again after a crash gets the same.
+    const pid_t first = engine.workerPids().front();
+    ::kill(first, SIGKILL);
+    CHECK(eventually([&] {
+        const auto pids = engine.workerPids();
+        return std::find(pids.begin(), pids.end(), first) == pids.end() && niceWorkers();
+    }));
+    CHECK(niceOf(engine.intakePid()) == intakeNice);
+    CHECK(engine.terminate() == 0);
 }
