@@ -294,8 +294,7 @@ void SqliteHistory::refreshItem(std::int64_t itemId, std::int64_t now) {
     refresh(executionId, now);
 }
 
-bool SqliteHistory::prune(std::int64_t now, std::int64_t& pruned) {
-    pruned = 0;
+bool SqliteHistory::prune(std::int64_t now) {
     if (!options_.enabled) return false;
     std::int64_t first = 0, last = 0;
     {
@@ -321,7 +320,6 @@ bool SqliteHistory::prune(std::int64_t now, std::int64_t& pruned) {
     sqlite::Stmt::Use(deleteAttempts_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteExecutions_)->bind(1, cut).run();
-    pruned = cut;
     return cut == first + kPruneBatch - 1;
 }
 

@@ -83,11 +83,10 @@ public:
     void refresh(const std::string& executionId, std::int64_t now, bool failedRetry = false);
     // The same for the execution of stored item `itemId`.
     void refreshItem(std::int64_t itemId, std::int64_t now);
-    // Deletes at most one small batch of executions past the retention limits: those with
-    // seq <= `cut`, which it sets (0: none). True if the batch was full (more may be due).
-    // A live item that shares a deleted message gets a copy of its own first, and forgets
-    // the deleted seq.
-    bool prune(std::int64_t now, std::int64_t& cut);
+    // Deletes at most one small batch of executions past the retention limits. True if
+    // the batch was full (more may be due). A live item that shares a deleted message
+    // gets a copy of its own first, and forgets the deleted seq.
+    bool prune(std::int64_t now);
 
 private:
     // The execution's seq, 0 if it has no history (pruned).

@@ -26,7 +26,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "queue/lock_file.hpp"
@@ -228,15 +227,11 @@ private:
     // `leased` with the item as it was leased.
     bool deleteLeased(std::int64_t itemId, std::int64_t token, Effects& effects,
                       LeasedItem& leased);
-    // The leased item for history and, if `message` is given, its message's place and
-    // size, as they were when it was leased: from the book of leases (leases_), else read.
-    // Without `message` and with history off it reads nothing and returns true; otherwise
-    // false if the lease was lost. Takes the lease out of the book: the caller ends it.
+    // Reads the leased item for history and, if `message` is given, its message's place
+    // and size. Without `message` and with history off it reads nothing and returns true;
+    // otherwise false if the lease was lost.
     bool readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased,
                     LeasedMessage* message = nullptr);
-    // Drops the book's entries of items the history no longer knows (prune() cleared their
-    // execution seq and gave them their own message rows).
-    void forgetPrunedLeases(std::int64_t cut);
     std::int64_t messageBytes(std::int64_t itemId);
     std::optional<std::int64_t> queryEarliestFuture(std::int64_t now);
     std::uint64_t newLeaseToken();
@@ -281,17 +276,6 @@ private:
 
     // Writer thread only (after construction).
     std::uint64_t nextLeaseToken_ = 0;
-    // The book of leases: what each item was when this writer leased it, by item id, so a
-    // settle needs no read of the row (selectLeased: 2.4 us per settled item). An entry
-    // holds while its lease does: a new lease of the item replaces it, a settle takes it
-    // out. Anything unusual (a rolled back batch, a prune that reaches a leased item's
-    // execution) drops entries, and a settle without one reads the row as before.
-    struct BookedLease {
-        std::int64_t token = 0;
-        LeasedItem item;
-        LeasedMessage message;
-    };
-    std::unordered_map<std::int64_t, BookedLease> leases_;
     std::int64_t pageSize_ = 4096;
     std::int64_t walFrames_ = 0;    // frames in the WAL after the last commit (wal hook)
     int framesAtCheckpointWake_ = 0;  // WAL frames when the checkpointer was last woken

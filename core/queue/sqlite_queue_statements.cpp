@@ -24,8 +24,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       selectReady(db, (std::string("SELECT w.id, w.flow_id, w.execution_id, w.step_id, ") +
                        kItemMessage +
                        ", w.failed_attempts, w.lease_token IS NOT NULL, "
-                       "w.leased_at_ms, w.execution_seq, w.message_seq IS NOT NULL, "
-                       "w.message_bytes FROM work_items w " +
+                       "w.leased_at_ms FROM work_items w " +
                        kItemMessageJoin +
                        " WHERE w.paused = 0 AND w.available_at_ms <= ?1 "
                        "ORDER BY w.available_at_ms, w.id LIMIT ?2")
@@ -46,8 +45,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       deleteMessage(db, "DELETE FROM work_item_messages WHERE item_id = ?1"),
       messageBytes(db, "SELECT message_bytes FROM work_items WHERE id = ?1"),
       // A leased item before its outcome changes it: what the execution history
-      // records of it, and where its message is and how big (leasedOf()). Read only
-      // for a lease the writer's book of leases does not hold (see leases_).
+      // records of it, and where its message is and how big (leasedOf()).
       selectLeased(db,
                    "SELECT execution_id, step_id, failed_attempts, leased_at_ms, "
                    "execution_seq, message_seq IS NOT NULL, message_bytes "

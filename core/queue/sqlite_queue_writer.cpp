@@ -105,7 +105,6 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                 // Rare: one op failed on its own data. Start over with each op in its own
                 // savepoint, so that op alone is undone and the others commit.
                 rollbackIfOpen();
-                leases_.clear();  // settles took leases out of the book that still hold
                 for (std::size_t i = 0; i < batch.size(); ++i) {
                     batch[i]->taken.clear();
                     batch[i]->duplicateOf.reset();
@@ -121,7 +120,6 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         }
         if (!batchError.empty()) {
             rollbackIfOpen();
-            leases_.clear();  // it may hold leases never committed, and lack ones that hold
         }
     }
 
@@ -259,10 +257,8 @@ void SqliteQueue::Impl::pruneHistory(std::int64_t now) {
     nextPruneMs_ = now + kPurgeIntervalMs;
     sqlite::Stmt::Use(write_->savepoint)->run();
     try {
-        std::int64_t cut = 0;
-        if (history_->prune(now, cut)) nextPruneMs_ = now;  // more due: go on next batch
+        if (history_->prune(now)) nextPruneMs_ = now;  // more due: go on next batch
         sqlite::Stmt::Use(write_->releaseSavepoint)->run();
-        if (cut != 0) forgetPrunedLeases(cut);
     } catch (const sqlite::Error&) {
         if (db.autocommit()) throw;
         sqlite::Stmt::Use(write_->rollbackToSavepoint)->run();

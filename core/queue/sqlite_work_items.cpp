@@ -6,9 +6,6 @@ namespace flowgate::queue {
 
 namespace {
 
-// Leases the book keeps at most (see leases_); ~100 bytes each.
-constexpr std::size_t kMaxBookedLeases = 1 << 16;
-
 // The item an outcome settles, from a row of selectLeased, read before the outcome
 // changes it.
 LeasedItem leasedOf(sqlite::Stmt& stmt) {
@@ -135,8 +132,6 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
                 .bind(4, token)
                 .bind(5, bytes)
                 .run();
-            if (db.changes() == 0) break;  // lease lost (the book of leases is never wrong,
-                                           // but a message must not land on another lease)
             sqlite::Stmt::Use(write_->updateMessage)
                 ->bind(1, outcome.message)
                 .bind(2, outcome.itemId)
@@ -166,20 +161,12 @@ void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) 
 void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
     const auto limit = static_cast<std::int64_t>(
         std::min<std::uint64_t>(op.max, std::numeric_limits<std::int64_t>::max()));
-    // Per taken item: what the book of leases keeps beyond the WorkItem.
-    struct Booked {
-        std::int64_t executionSeq;
-        LeasedMessage message;
-    };
-    std::vector<Booked> booked;
     {
         // Read first, update after: changing rows under a running SELECT on the same
         // table can make SQLite visit a row twice.
         sqlite::Stmt::Use use(write_->selectReady);
         use->bind(1, now).bind(2, limit);
         while (use->step()) {
-            booked.push_back({use->columnIsNull(8) ? 0 : use->columnInt(8),
-                              {use->columnInt(9) != 0, use->columnInt(10)}});
             WorkItem& item = op.taken.emplace_back();
             item.id = use->columnInt(0);
             item.flowId = use->columnText(1);
@@ -196,22 +183,14 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
         }
     }
     const std::int64_t leaseEnd = addMs(now, op.lease);
-    // Bounded: leases that ran out and whose items nobody took again (a paused flow) stay
-    // booked; dropping them all now and then costs a read per settle of the others.
-    if (leases_.size() + booked.size() > kMaxBookedLeases) leases_.clear();
-    for (std::size_t i = 0; i < op.taken.size(); ++i) {
-        WorkItem& item = op.taken[i];
+    for (auto& item : op.taken) {
         item.leaseToken = newLeaseToken();
-        const auto token = static_cast<std::int64_t>(item.leaseToken);
-        {
-            sqlite::Stmt::Use use(write_->leaseItem);
-            use->bind(1, token).bind(2, leaseEnd).bind(3, item.id).bind(4, now).run();
-        }
-        // As selectLeased would read the row now: the lease counted the attempt.
-        leases_[item.id] = {token,
-                            {item.executionId, item.stepId, item.failedAttempts + 1, now,
-                             booked[i].executionSeq},
-                            booked[i].message};
+        sqlite::Stmt::Use use(write_->leaseItem);
+        use->bind(1, static_cast<std::int64_t>(item.leaseToken))
+            .bind(2, leaseEnd)
+            .bind(3, item.id)
+            .bind(4, now)
+            .run();
     }
 }
 
@@ -221,7 +200,6 @@ bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Ef
     LeasedMessage message;
     if (!readLeased(itemId, token, leased, &message)) return false;
     sqlite::Stmt::Use(write_->deleteLeased)->bind(1, itemId).bind(2, token).run();
-    if (writeDb_->changes() == 0) return false;  // see parkLeased in applySettle
     // A shared message is its execution's: history pruning deletes it.
     if (!message.shared) sqlite::Stmt::Use(write_->deleteMessage)->bind(1, itemId).run();
     effects.bytes -= message.bytes;
@@ -231,13 +209,6 @@ bool SqliteQueue::Impl::deleteLeased(std::int64_t itemId, std::int64_t token, Ef
 
 bool SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, LeasedItem& leased,
                                    LeasedMessage* message) {
-    // An entry of another token is the item's current lease, whose settle may still come.
-    if (const auto it = leases_.find(itemId); it != leases_.end() && it->second.token == token) {
-        leased = std::move(it->second.item);
-        if (message) *message = it->second.message;
-        leases_.erase(it);
-        return true;
-    }
     // Only history needs the row unless its message is asked for.
     if (!message && !history_->enabled()) return true;
     sqlite::Stmt::Use use(write_->selectLeased);
@@ -246,13 +217,6 @@ bool SqliteQueue::Impl::readLeased(std::int64_t itemId, std::int64_t token, Leas
     leased = leasedOf(write_->selectLeased);
     if (message) *message = {use->columnInt(5) != 0, use->columnInt(6)};
     return true;
-}
-
-void SqliteQueue::Impl::forgetPrunedLeases(std::int64_t cut) {
-    for (auto it = leases_.begin(); it != leases_.end();) {
-        const std::int64_t seq = it->second.item.executionSeq;
-        it = seq != 0 && seq <= cut ? leases_.erase(it) : std::next(it);
-    }
 }
 
 std::int64_t SqliteQueue::Impl::messageBytes(std::int64_t itemId) {
