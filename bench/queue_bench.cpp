@@ -2,7 +2,8 @@
 // the pages each operation costs on disk.
 //
 //   queue_bench [--mode cycle|enqueue] [--threads N] [--seconds S] [--bytes B]
-//               [--workers W] [--inflight F] [--ids caller|ordered] [--dir PATH]
+//               [--workers W] [--inflight F] [--ids caller|ordered] [--chain]
+//               [--dir PATH]
 //
 // cycle (default): the whole flow webhook -> jq -> logger as the queue sees it. N threads
 // each enqueue one execution (one item of B bytes) at a time, with at most F executions
@@ -15,6 +16,10 @@
 // enqueue: N threads enqueue one item of B bytes per call for S seconds (the durable 202),
 // then W workers take up to 64 items and settle them as completed until the queue is
 // empty. Reports calls/s, ops per commit, latency percentiles, pages per item.
+//
+// --chain: cycle's workers run both steps in one attempt, as the engine's worker chains a
+// flow's steps: one item per execution, settled completed with the second step recorded as
+// a chained run (no second item, no message copy).
 //
 // --ids: cycle's execution ids, `<caller>-<n>` (default; they land all over the indexes
 // on them) or `ordered`, one increasing fixed-width number, as the engine's time-ordered
@@ -39,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "queue/sqlite_db.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "support/sqlite_io_counter.hpp"
 
@@ -61,6 +67,7 @@ struct Args {
     int workers = 2;
     int inflight = 2048;
     bool orderedIds = false;
+    bool chain = false;
     std::filesystem::path dir;
 };
 
@@ -68,8 +75,17 @@ Args parse(int argc, char** argv) {
     Args args;
     args.dir = std::filesystem::temp_directory_path() /
                ("flowgate-queue-bench-" + std::to_string(::getpid()));
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string key = argv[i];
+        if (key == "--chain") {
+            args.chain = true;
+            --i;  // a flag: no value
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "option %s needs a value\n", key.c_str());
+            std::exit(2);
+        }
         const char* value = argv[i + 1];
         if (key == "--mode") {
             args.mode = value;
@@ -140,11 +156,30 @@ double threadCpuSeconds(const std::string& name) {
 }
 
 // Which tables and indexes the WAL frames went to: each frame's page looked up in the
-// database's dbstat as it is now (pages freed since count as "(free or moved)").
+// database's dbstat as it is now. Pages of no table or index are the pointer map's
+// (auto_vacuum keeps one entry per page: its parent) or, if neither, free now (freelist
+// pages, and pages freed since they were written) or past the file's end (vacuumed).
 void printFramesByTable(const std::filesystem::path& file, const SqliteIoCounter& io, double per) {
     std::map<std::uint32_t, std::string> owner;
+    std::int64_t pageCount = 0;
+    std::int64_t pagesPerPtrmap = 0;  // 0: no pointer map (auto_vacuum off)
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        const auto queryInt = [db](const char* sql) {
+            sqlite3_stmt* stmt = nullptr;
+            std::int64_t value = 0;
+            if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+                sqlite3_step(stmt) == SQLITE_ROW) {
+                value = sqlite3_column_int64(stmt, 0);
+            }
+            sqlite3_finalize(stmt);
+            return value;
+        };
+        pageCount = queryInt("PRAGMA page_count");
+        // SQLite's ptrmapPageno(): page 2, then every usable/5 + 1 pages.
+        if (queryInt("PRAGMA auto_vacuum") != 0) {
+            pagesPerPtrmap = queryInt("PRAGMA page_size") / 5 + 1;
+        }
         sqlite3_stmt* stmt = nullptr;
         if (sqlite3_prepare_v2(db, "SELECT pageno, name FROM dbstat", -1, &stmt, nullptr) ==
             SQLITE_OK) {
@@ -156,11 +191,13 @@ void printFramesByTable(const std::filesystem::path& file, const SqliteIoCounter
         sqlite3_finalize(stmt);
     }
     sqlite3_close(db);
+    const auto ownerOf = [&](std::uint32_t page) -> std::string {
+        if (const auto it = owner.find(page); it != owner.end()) return it->second;
+        if (pagesPerPtrmap > 0 && page >= 2 && (page - 2) % pagesPerPtrmap == 0) return "(ptrmap)";
+        return page <= pageCount ? "(free)" : "(past end)";
+    };
     std::map<std::string, std::int64_t> byTable;
-    for (const auto& [page, frames] : io.walFramesByPage()) {
-        const auto it = owner.find(page);
-        byTable[it == owner.end() ? "(free or moved)" : it->second] += frames;
-    }
+    for (const auto& [page, frames] : io.walFramesByPage()) byTable[ownerOf(page)] += frames;
     std::vector<std::pair<std::int64_t, std::string>> sorted;
     for (const auto& [name, frames] : byTable) sorted.emplace_back(frames, name);
     std::sort(sorted.rbegin(), sorted.rend());
@@ -229,7 +266,10 @@ void runCycle(const Args& args, SqliteQueue& queue, const SqliteIoCounter& io) {
                     Outcome& o = outcomes.emplace_back();
                     o.itemId = item.id;
                     o.leaseToken = item.leaseToken;
-                    if (item.stepId == "jq") {
+                    if (args.chain) {
+                        o.chained.push_back({"logger", true, {}, 0, 10});
+                        ++done;
+                    } else if (item.stepId == "jq") {
                         o.next.push_back(NewWorkItem{item.flowId, item.executionId, "logger",
                                                      std::move(item.message)});
                     } else {
@@ -254,9 +294,9 @@ void runCycle(const Args& args, SqliteQueue& queue, const SqliteIoCounter& io) {
     const auto commits = statsAfter.commits - statsBefore.commits;
     std::printf(
         "cycle: %d producers, %d workers, take(32), %zu-byte messages, %d in flight, "
-        "%s ids, %.1f s\n",
+        "%s ids,%s %.1f s\n",
         args.threads, args.workers, args.bytes, args.inflight,
-        args.orderedIds ? "ordered" : "caller", elapsed);
+        args.orderedIds ? "ordered" : "caller", args.chain ? " chained steps," : "", elapsed);
     std::printf("  %ld executions, %.0f executions/s, %lld commits, %.1f ops/commit\n", executions,
                 static_cast<double>(executions) / elapsed, static_cast<long long>(commits),
                 static_cast<double>(statsAfter.committedOps - statsBefore.committedOps) /
@@ -355,6 +395,7 @@ void runEnqueueThenDrain(const Args& args, SqliteQueue& queue, const SqliteIoCou
 int main(int argc, char** argv) {
     const Args args = parse(argc, argv);
     std::filesystem::remove_all(args.dir);
+    flowgate::queue::sqlite::configureSqlite();  // as the queue would, before the counter's VFS
     {
         const SqliteIoCounter io;  // before the queue opens its connections
         SqliteQueueOptions options;

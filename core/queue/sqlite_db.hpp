@@ -29,6 +29,11 @@ private:
     int code_;
 };
 
+// Process-wide SQLite settings (memory statistics off), which SQLite takes only before it
+// initializes: Db's constructor calls it, and so must a program that touches SQLite before
+// its first Db (queue_bench's I/O counter). Thread-safe, once per process.
+void configureSqlite();
+
 // One database connection. Not thread-safe: it is opened in multi-thread mode (no SQLite
 // mutex), so its owner must make sure only one thread uses it at a time.
 class Db {

@@ -25,6 +25,9 @@ enum class Kind { database, wal, other };
 struct CountedFile {
     sqlite3_file base;
     Kind kind;
+    // A WAL's: where the page of the frame header last written goes, if that write ended
+    // with the header (-1: none).
+    sqlite3_int64 pageDueAt;
     sqlite3_file* inner() { return reinterpret_cast<sqlite3_file*>(this + 1); }
 };
 
@@ -47,27 +50,36 @@ void countFrameHeader(const unsigned char* b) {
     ++framesByPage[page];
 }
 
-// SQLite writes a frame as its header and then its page; the queue's WAL-buffering VFS
-// above this one hands down many whole frames in one write, maybe after the WAL's own
-// header or a page rewritten in place. Both count the same.
-void countWalWrite(const unsigned char* b, int n) {
-    const int frameBytes = kWalFrameHeaderBytes + countedPageSize;
-    int lead = n % frameBytes;
-    if (lead == kWalFrameHeaderBytes) {
-        countFrameHeader(b);
-    } else if (lead == countedPageSize) {
+// Frame i's header is at kWalHeaderBytes + i * (header + page): frames are counted (and
+// their pages read from their headers) by the offsets a write covers. SQLite writes a frame
+// as its header and then its page; the queue's WAL-buffering VFS above this one hands down
+// many frames in one write, which may start with the page of a header it wrote last time
+// (not counted again) and end with a header alone. A page written alone otherwise is a
+// page of the open transaction rewritten in place, counted as a frame as well.
+void countWalWrite(CountedFile* file, const unsigned char* b, int n, sqlite3_int64 off) {
+    const sqlite3_int64 frameBytes = kWalFrameHeaderBytes + countedPageSize;
+    const sqlite3_int64 end = off + n;
+    if (off != file->pageDueAt && n == countedPageSize && off > kWalHeaderBytes &&
+        (off - kWalHeaderBytes) % frameBytes == kWalFrameHeaderBytes) {
         ++walFrames;
-    } else if (lead != kWalHeaderBytes && lead != 0) {
-        return;  // not frames (SQLite writes nothing else to a WAL)
     }
-    for (int at = lead; at < n; at += frameBytes) {
-        countFrameHeader(b + at);
+    file->pageDueAt = -1;
+    sqlite3_int64 header = kWalHeaderBytes;
+    if (off > kWalHeaderBytes) {
+        header += (off - kWalHeaderBytes + frameBytes - 1) / frameBytes * frameBytes;
+    }
+    for (; header + kWalFrameHeaderBytes <= end; header += frameBytes) {
+        countFrameHeader(b + (header - off));
         ++walFrames;
+        if (header + kWalFrameHeaderBytes == end) file->pageDueAt = end;
     }
 }
 
 int fileWrite(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
-    if (kindOf(f) == Kind::wal) countWalWrite(static_cast<const unsigned char*>(p), n);
+    if (kindOf(f) == Kind::wal) {
+        countWalWrite(reinterpret_cast<CountedFile*>(f), static_cast<const unsigned char*>(p), n,
+                      off);
+    }
     if (kindOf(f) == Kind::database && n == countedPageSize) ++databasePages;
     return Forward::write(f, p, n, off);
 }
@@ -101,6 +113,7 @@ const sqlite3_io_methods countedMethods = {
 
 int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* outFlags) {
     auto* counted = reinterpret_cast<CountedFile*>(f);
+    counted->pageDueAt = -1;
     counted->kind = (flags & SQLITE_OPEN_MAIN_DB) ? Kind::database
                     : (flags & SQLITE_OPEN_WAL)   ? Kind::wal
                                                   : Kind::other;

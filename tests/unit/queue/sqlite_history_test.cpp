@@ -200,6 +200,32 @@ TEST_CASE("history: pruned by count and by age in small batches", "[queue][histo
     CHECK(page.items[0].requestId == "fresh");
 }
 
+TEST_CASE("history: an item leased when pruning deletes its execution's message gets a copy, "
+          "which its settle deletes",
+          "[queue][history]") {
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.history.maxExecutions = 1;
+    const auto file = dir.path() / "queue.db";
+    SqliteQueue queue(options);
+    queue.enqueue({NewWorkItem{"flow-a", "e0", "s1", "message 0"}});
+    const auto taken = takeAll(queue);  // leased while it shares its execution's message
+    REQUIRE(taken.size() == 1);
+    queue.enqueue({NewWorkItem{"flow-a", "e1", "s1", "message 1"}});
+    std::this_thread::sleep_for(1100ms);  // prunes ride on a batch at most once a second
+    queue.enqueue({NewWorkItem{"flow-a", "e2", "s1", "message 2"}});
+    REQUIRE_FALSE(queue.execution("e0"));
+    CHECK(flowgate::test::queryInt(file, "SELECT COUNT(*) FROM work_item_messages") == 2);
+
+    queue.settle({outcome(taken[0], Outcome::Kind::completed)});
+    CHECK(flowgate::test::queryInt(file, "SELECT COUNT(*) FROM work_item_messages WHERE "
+                                         "item_id NOT IN (SELECT id FROM work_items)") == 0);
+    CHECK(queue.stats().backlogBytes == 2 * 9);
+    auto rest = takeAll(queue);
+    REQUIRE(rest.size() == 2);
+    CHECK(rest[0].message == "message 1");
+}
+
 TEST_CASE("history: pages newest first with a cursor and filters", "[queue][history]") {
     QueueTempDir dir;
     SqliteQueue queue(dir.options());
