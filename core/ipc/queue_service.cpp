@@ -108,8 +108,10 @@ std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& reques
     try {
         if (auto* take = std::get_if<wire::Take>(&request)) {
             auto items = queue_.take(take->max, lease_, std::min(take->wait, kMaxTakeWait));
-            ledger_.leased(pid, items);
-            return wire::takeAnswer(items);
+            // Encoded first, so the ledger can have the items without copying messages.
+            auto answer = wire::takeAnswer(items);
+            ledger_.leased(pid, std::move(items));
+            return answer;
         }
         if (auto* started = std::get_if<wire::Started>(&request)) {
             ledger_.started(pid, started->itemId, started->leaseToken, started->deadline,
@@ -126,8 +128,9 @@ std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& reques
             ledger_.idle(pid);
             auto items = queue_.settleAndTake(fused->outcomes, fused->max, lease_);
             metrics_.count(fused->outcomes, ledger_.settled(pid, fused->outcomes));
-            ledger_.leased(pid, items);
-            return wire::takeAnswer(items);
+            auto answer = wire::takeAnswer(items);
+            ledger_.leased(pid, std::move(items));
+            return answer;
         }
         if (auto* pending = std::get_if<wire::HasPending>(&request))
             return wire::hasPendingAnswer(queue_.hasPending(pending->executionId));

@@ -24,21 +24,14 @@ void WorkerLedger::detach(pid_t pid) {
     detached_.notify_all();
 }
 
-void WorkerLedger::leased(pid_t pid, const std::vector<queue::WorkItem>& items) {
+void WorkerLedger::leased(pid_t pid, std::vector<queue::WorkItem> items) {
     std::lock_guard lock(mutex_);
     auto it = workers_.find(pid);
     if (it == workers_.end()) return;
-    for (const auto& item : items) {
-        // Without the message (not copied only to be cleared): the ledger names items; it
-        // never runs them.
-        queue::WorkItem& kept = it->second.held[item.id];
-        kept.id = item.id;
-        kept.leaseToken = item.leaseToken;
-        kept.flowId = item.flowId;
-        kept.executionId = item.executionId;
-        kept.stepId = item.stepId;
-        kept.message.clear();
-        kept.failedAttempts = item.failedAttempts;
+    for (auto& item : items) {
+        item.message.clear();  // the ledger names items; it never runs them
+        const std::int64_t id = item.id;
+        it->second.held[id] = std::move(item);
     }
 }
 

@@ -40,7 +40,7 @@ public:
     bool attach(pid_t pid);
     void detach(pid_t pid);
 
-    void leased(pid_t pid, const std::vector<queue::WorkItem>& items);
+    void leased(pid_t pid, std::vector<queue::WorkItem> items);
     // Step `step` (empty: the item's own) runs now for leased item `itemId`.
     void started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
                  std::chrono::milliseconds deadline, const std::string& step = {});

@@ -196,7 +196,7 @@ std::vector<WorkItem> SqliteQueue::Impl::settleAndTake(std::vector<Outcome> outc
         return take(max, lease, milliseconds(0));
     }
     auto op = settleOp(std::move(outcomes));
-    op->max = closed_ ? 0 : max;  // the writer checks again: close() may come meanwhile
+    op->max = max;  // none after close(): the writer sees to it
     op->lease = lease;
     submit(op).get();
     return std::move(op->taken);
