@@ -33,6 +33,7 @@
 #include "queue/sqlite_db.hpp"
 #include "queue/sqlite_history.hpp"
 #include "queue/sqlite_queue.hpp"
+#include "queue/wal_syncer.hpp"
 
 namespace flowgate::queue {
 
@@ -302,6 +303,10 @@ private:
 
     // Last: started once everything above is ready.
     std::thread checkpointer_;
+    // Flushes each commit to the disk and only then answers its callers, while the writer
+    // goes on with the next batch. Made after the database (the WAL must exist), stopped
+    // after the writer (which hands it the last batch).
+    std::unique_ptr<WalSyncer> syncer_;
     std::thread writer_;
 };
 

@@ -1,10 +1,12 @@
 // The writer thread: takes every op waiting, applies them in one transaction (group
-// commit), and answers their callers only after COMMIT returned.
+// commit), and hands their answers to the WAL syncer, which gives them to the callers
+// once the commit is on the disk.
 #include "queue/sqlite_queue_impl.hpp"
 
 #include <pthread.h>
 
 #include "flowgate/common/deferred_wakes.hpp"
+#include "queue/sqlite_wal_vfs.hpp"
 
 namespace flowgate::queue {
 
@@ -75,8 +77,10 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
 
     Effects total;
     std::optional<std::int64_t> earliest;
-    std::string batchError;
-    if (active > 0) {
+    // After a failed flush nothing this writes can be trusted to reach the disk.
+    std::string batchError = syncer_->failure();
+    bool wrote = false;  // the commit skipped its WAL sync: the syncer owes it one
+    if (active > 0 && batchError.empty()) {
         sqlite::Db& db = *writeDb_;
         const auto rollbackIfOpen = [&] {
             // SQLite may already have rolled back on its own (FULL, IOERR, ...).
@@ -97,7 +101,9 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                 pruneHistory(now);
             }
             earliest = queryEarliestFuture(now);
+            sqlite::DeferredWalSync deferred;  // the syncer flushes it (see runBatch's end)
             sqlite::Stmt::Use(write_->commit)->run();
+            wrote = deferred.skipped();
         };
         try {
             try {
@@ -171,16 +177,23 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     } else if (wakeOneTaker) {
         takersWake_.notify_one();
     }
-    // Only now, after COMMIT returned, do callers learn their outcome. Completions that
-    // wake another thread (an HTTP answer for the edge loop) wake it once, after the last:
-    // answers the loop was quick enough to take one by one cost the writer an eventfd
-    // write each (1.2-1.6 per commit under load; now at most 1).
-    common::DeferredWakes oneWake;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->finish(failures[i].empty()
-                             ? nullptr
-                             : std::make_exception_ptr(QueueUnavailable(failures[i])));
-    }
+    // Callers learn their outcome only once the commit is on the disk; the writer goes on
+    // with the next batch meanwhile. Every batch goes through the syncer, also one that
+    // wrote nothing: what it answers (a duplicate delivery, say) may rest on an earlier
+    // commit still being flushed. Completions that wake another thread (an HTTP answer for
+    // the edge loop) wake it once, after the last: one by one they cost an eventfd write
+    // each (1.2-1.6 per commit under load; now at most 1).
+    syncer_->afterSync(wrote, [batch = std::move(batch),
+                               failures = std::move(failures)](const std::string& error) {
+        common::DeferredWakes oneWake;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (!error.empty()) batch[i]->taken.clear();  // their leases simply run out
+            const std::string& failure = error.empty() ? failures[i] : error;
+            batch[i]->finish(failure.empty()
+                                 ? nullptr
+                                 : std::make_exception_ptr(QueueUnavailable(failure)));
+        }
+    });
 }
 
 // Applies the batch's ops inside the open transaction. Without `isolateOps` no op has a
