@@ -40,7 +40,11 @@ SqliteQueue::Impl::Impl(SqliteQueueOptions options)
     checkpointer_ = std::thread([this] { checkpointerLoop(); });
     try {
         syncer_ = std::make_unique<WalSyncer>(
-            options_.dataDir / (options_.fileName + "-wal"), options_.syncWal);
+            options_.dataDir / (options_.fileName + "-wal"), options_.syncWal, [this] {
+                // The writer may be holding a batch until the disk is free (joinWhileFlushing).
+                std::lock_guard lock(mutex_);
+                writerWake_.notify_one();
+            });
         writer_ = std::thread([this] { writerLoop(); });
     } catch (...) {
         syncer_.reset();

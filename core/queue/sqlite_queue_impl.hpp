@@ -205,9 +205,15 @@ private:
     void stopCheckpointer();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
     void runBatch(Batch& batch, std::uint64_t generation, bool closed);
+    // Stamps an op taken into a batch with the batch's generation: whether it runs at all.
+    static bool admitOp(Op& op, std::uint64_t generation, bool closed);
+    // Adds the ops submitted since the batch was taken to it while the previous commit is
+    // still being flushed; false once the syncer is free (or stopping with none pending).
+    bool joinWhileFlushing(Batch& batch, std::vector<bool>& skipped,
+                           std::vector<std::string>& failures, std::size_t& active);
     // Thrown by applyOps when an op fails on its own data and ops have no savepoints.
     struct OpFailedAlone {};
-    Effects applyOps(Batch& batch, const std::vector<bool>& skipped,
+    Effects applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
                      std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     // Stores one new item, ready now, and counts its message's bytes (the caller counts

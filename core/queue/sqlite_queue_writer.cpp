@@ -65,13 +65,10 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     const std::int64_t now = wallNowMs();
     // Per op: empty if it succeeded, else why it failed alone.
     std::vector<std::string> failures(batch.size());
-    // A take after close() gets nothing and does not lease, so shutdown strands no item.
     std::vector<bool> skipped(batch.size(), false);
     std::size_t active = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->generation = generation;
-        skipped[i] = closed && batch[i]->kind == Op::Kind::take;
-        if (closed && batch[i]->kind == Op::Kind::settle) batch[i]->max = 0;  // settles only
+        skipped[i] = !admitOp(*batch[i], generation, closed);
         active += skipped[i] ? 0 : 1;
     }
 
@@ -93,7 +90,15 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         };
         const auto applyAndCommit = [&](bool isolateOps) {
             sqlite::Stmt::Use(write_->begin)->run();
-            total = applyOps(batch, skipped, failures, now, isolateOps);
+            total = applyOps(batch, 0, skipped, failures, now, isolateOps);
+            // A commit made while the previous one is being flushed would only wait behind
+            // it: apply the ops that arrive meanwhile in this transaction instead, and
+            // commit once the disk is free. The flush's wait overlaps their statements, and
+            // commits stay as few (and as large) as the disk's flushes allow.
+            for (std::size_t from = batch.size();
+                 joinWhileFlushing(batch, skipped, failures, active); from = batch.size()) {
+                total.add(applyOps(batch, from, skipped, failures, wallNowMs(), isolateOps));
+            }
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
             }
@@ -196,17 +201,42 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     });
 }
 
-// Applies the batch's ops inside the open transaction. Without `isolateOps` no op has a
+// A take after close() gets nothing and does not lease, so shutdown strands no item; a
+// settle-and-take after it only settles.
+bool SqliteQueue::Impl::admitOp(Op& op, std::uint64_t generation, bool closed) {
+    op.generation = generation;
+    if (closed && op.kind == Op::Kind::settle) op.max = 0;
+    return !(closed && op.kind == Op::Kind::take);
+}
+
+bool SqliteQueue::Impl::joinWhileFlushing(Batch& batch, std::vector<bool>& skipped,
+                                          std::vector<std::string>& failures,
+                                          std::size_t& active) {
+    std::unique_lock lock(mutex_);
+    writerWake_.wait(lock, [&] { return !pending_.empty() || stopping_ || !syncer_->busy(); });
+    if (pending_.empty()) return false;
+    for (auto& op : pending_) {
+        const bool runs = admitOp(*op, generation_, closed_);
+        active += runs ? 1 : 0;
+        skipped.push_back(!runs);
+        failures.emplace_back();
+        batch.push_back(std::move(op));
+    }
+    pending_.clear();
+    return true;
+}
+
+// Applies the batch's ops from `from` on inside the open transaction. Without `isolateOps` no op has a
 // savepoint (two statements per op saved on the common path) and an op failing on its own
 // data throws OpFailedAlone, so the caller can start over with `isolateOps`: then each op
 // runs in its own savepoint and such a failure is recorded in `failures` alone.
-SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
+SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from,
                                                        const std::vector<bool>& skipped,
                                                        std::vector<std::string>& failures,
                                                        std::int64_t now, bool isolateOps) {
     sqlite::Db& db = *writeDb_;
     Effects total;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t i = from; i < batch.size(); ++i) {
         Op& op = *batch[i];
         if (skipped[i]) {
             continue;

@@ -22,8 +22,8 @@ int fdatasyncFile(int fd) {
 
 }  // namespace
 
-WalSyncer::WalSyncer(const std::filesystem::path& wal, SyncFile sync)
-    : sync_(sync ? std::move(sync) : SyncFile(fdatasyncFile)) {
+WalSyncer::WalSyncer(const std::filesystem::path& wal, SyncFile sync, std::function<void()> idle)
+    : sync_(sync ? std::move(sync) : SyncFile(fdatasyncFile)), idle_(std::move(idle)) {
     // Read-only is enough: fdatasync flushes the file's dirty pages whichever descriptor
     // asks, and this one never writes.
     fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
@@ -58,6 +58,11 @@ void WalSyncer::afterSync(bool wrote, AfterSync then) {
     if (wake) wake_.notify_one();
 }
 
+bool WalSyncer::busy() const {
+    std::lock_guard lock(mutex_);
+    return flushing_ || !queued_.empty();
+}
+
 std::string WalSyncer::failure() const {
     std::lock_guard lock(mutex_);
     return failure_;
@@ -74,19 +79,26 @@ void WalSyncer::run() {
             if (queued_.empty()) return;  // stopping, and everything queued was answered
             round.swap(queued_);
             error = failure_;
+            flushing_ = true;
         }
         bool wrote = false;
         for (const auto& queued : round) wrote = wrote || queued.wrote;
         // One sync covers every commit of the round: the WAL is written in order, and
         // the commits of earlier rounds were synced before them.
-        if (wrote && error.empty()) {
-            if (const int rc = sync_(fd_); rc != 0) {
+        const int rc = wrote && error.empty() ? sync_(fd_) : 0;
+        bool nowIdle = false;
+        {
+            std::lock_guard lock(mutex_);
+            if (rc != 0) {
                 error = std::string("the queue's WAL could not be flushed to disk (") +
                         std::strerror(rc) + "): restart the engine";
-                std::lock_guard lock(mutex_);
                 failure_ = error;
             }
+            flushing_ = false;
+            nowIdle = queued_.empty();
         }
+        // Before the completions: the writer can commit its next batch while they run.
+        if (nowIdle && idle_) idle_();
         for (auto& queued : round) queued.then(error);
         round.clear();
     }

@@ -24,9 +24,11 @@ public:
     // Runs after the sync: with an empty string, or with why the commit may not be durable.
     using AfterSync = std::function<void(const std::string& error)>;
 
-    // Opens `wal` (which must exist) for syncing; `sync` is fdatasync if empty. Throws
+    // Opens `wal` (which must exist) for syncing; `sync` is fdatasync if empty. `idle`, if
+    // set, runs on the syncer's thread each time a flush ends with nothing queued behind
+    // it (busy() turned false), before that flush's completions run. Throws
     // std::system_error if the file cannot be opened.
-    WalSyncer(const std::filesystem::path& wal, SyncFile sync);
+    WalSyncer(const std::filesystem::path& wal, SyncFile sync, std::function<void()> idle = {});
     // Syncs and runs everything queued, then stops.
     ~WalSyncer();
     WalSyncer(const WalSyncer&) = delete;
@@ -42,6 +44,9 @@ public:
     // refuses further work until the engine restarts and SQLite recovers the file.
     std::string failure() const;
 
+    // Whether a flush is running or queued: a commit made now would wait for it.
+    bool busy() const;
+
 private:
     struct Queued {
         bool wrote;
@@ -52,9 +57,11 @@ private:
 
     int fd_ = -1;
     SyncFile sync_;
+    std::function<void()> idle_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<Queued> queued_;
+    bool flushing_ = false;  // a round is taken and not yet flushed
     bool stopping_ = false;
     std::string failure_;
     std::thread thread_;  // last: starts once everything above is set
