@@ -213,8 +213,11 @@ private:
                            std::vector<std::string>& failures, std::size_t& active);
     // Thrown by applyOps when an op fails on its own data and ops have no savepoints.
     struct OpFailedAlone {};
-    Effects applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
-                     std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
+    // Adds what the ops did to `total`, which also holds the batch's ops applied before
+    // (the queue's limits count them).
+    void applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
+                  std::vector<std::string>& failures, std::int64_t now, bool isolateOps,
+                  Effects& total);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     // Stores one new item, ready now, and counts its message's bytes (the caller counts
     // the items: effects.stored, effects.madeReady). `executionSeq`: the execution's

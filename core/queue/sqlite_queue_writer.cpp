@@ -90,14 +90,15 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         };
         const auto applyAndCommit = [&](bool isolateOps) {
             sqlite::Stmt::Use(write_->begin)->run();
-            total = applyOps(batch, 0, skipped, failures, now, isolateOps);
+            total = Effects{};
+            applyOps(batch, 0, skipped, failures, now, isolateOps, total);
             // A commit made while the previous one is being flushed would only wait behind
             // it: apply the ops that arrive meanwhile in this transaction instead, and
             // commit once the disk is free. The flush's wait overlaps their statements, and
             // commits stay as few (and as large) as the disk's flushes allow.
             for (std::size_t from = batch.size();
                  joinWhileFlushing(batch, skipped, failures, active); from = batch.size()) {
-                total.add(applyOps(batch, from, skipped, failures, wallNowMs(), isolateOps));
+                applyOps(batch, from, skipped, failures, wallNowMs(), isolateOps, total);
             }
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
@@ -226,16 +227,14 @@ bool SqliteQueue::Impl::joinWhileFlushing(Batch& batch, std::vector<bool>& skipp
     return true;
 }
 
-// Applies the batch's ops from `from` on inside the open transaction. Without `isolateOps` no op has a
-// savepoint (two statements per op saved on the common path) and an op failing on its own
-// data throws OpFailedAlone, so the caller can start over with `isolateOps`: then each op
-// runs in its own savepoint and such a failure is recorded in `failures` alone.
-SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from,
-                                                       const std::vector<bool>& skipped,
-                                                       std::vector<std::string>& failures,
-                                                       std::int64_t now, bool isolateOps) {
+// Applies the batch's ops from `from` on inside the open transaction. Without `isolateOps`
+// no op has a savepoint (two statements per op saved on the common path) and an op failing
+// on its own data throws OpFailedAlone, so the caller can start over with `isolateOps`:
+// then each op runs in its own savepoint and such a failure is recorded in `failures` alone.
+void SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
+                                 std::vector<std::string>& failures, std::int64_t now,
+                                 bool isolateOps, Effects& total) {
     sqlite::Db& db = *writeDb_;
-    Effects total;
     for (std::size_t i = from; i < batch.size(); ++i) {
         Op& op = *batch[i];
         if (skipped[i]) {
@@ -291,7 +290,6 @@ SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch, std::size_t
             failures[i] = std::string("queue refused the operation: ") + e.what();
         }
     }
-    return total;
 }
 
 // Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own

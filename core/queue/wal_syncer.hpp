@@ -1,10 +1,11 @@
 // Makes the queue writer's commits durable off the writer's thread.
 //
 // The writer commits with the WAL's fsync left out (DeferredWalSync), hands the commit's
-// completions here and starts its next batch at once. This thread runs one fdatasync on
-// the WAL for all the commits queued meanwhile, then their completions, in order. The
-// disk's flush (0.2-1 ms) so overlaps the writer's next batch instead of stalling it, and
-// a caller still hears of its commit only once the commit is on the disk.
+// completions here and goes on at once. This thread runs one fdatasync on the WAL for all
+// the commits queued meanwhile, then their completions, in order. While a flush (0.2-1 ms)
+// runs, the writer applies the ops that arrive in an open transaction and commits them when
+// told the disk is free (`idle`): the flush overlaps their statements instead of stalling
+// them, and a caller still hears of its commit only once the commit is on the disk.
 #pragma once
 
 #include <condition_variable>

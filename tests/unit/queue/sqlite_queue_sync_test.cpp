@@ -1,6 +1,7 @@
 // The flush of a commit to the disk, done by the WAL syncer off the writer's thread: callers
-// hear of a commit only after it, the writer goes on with the next batch meanwhile, and a
-// failed flush fails its callers and stops the queue until it is opened again.
+// hear of a commit only after it, the writer applies the next ops meanwhile and commits them
+// once the disk is free, and a failed flush fails its callers and stops the queue until it is
+// opened again.
 #include <catch2/catch.hpp>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -77,13 +79,15 @@ std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& m
 
 }  // namespace
 
-TEST_CASE("a commit is answered only after its flush, and the writer commits on meanwhile",
+TEST_CASE("a commit is answered only after its flush; what arrives meanwhile is applied and "
+          "committed together once the disk is free",
           "[queue][sync]") {
     QueueTempDir dir;
     HeldSync sync;
     auto options = dir.options();
     options.syncWal = [&](int fd) { return sync.sync(fd); };
     SqliteQueue queue(options);
+    const std::int64_t commitsBefore = queue.stats().commits;
 
     sync.hold();
     auto first = enqueueWatched(queue, "first");
@@ -92,23 +96,29 @@ TEST_CASE("a commit is answered only after its flush, and the writer commits on 
     CHECK(queryInt(dir / "queue.db", "SELECT COUNT(*) FROM work_items") == 1);
     CHECK(first.wait_for(200ms) == std::future_status::timeout);
 
-    // The writer is not held by the flush: the next commit happens, unanswered too.
-    auto second = enqueueWatched(queue, "second");
-    const auto committed = [&] {
-        return queryInt(dir / "queue.db", "SELECT COUNT(*) FROM work_items") == 2;
-    };
-    for (int i = 0; i < 100 && !committed(); ++i) std::this_thread::sleep_for(50ms);
-    CHECK(committed());
-    CHECK(second.wait_for(100ms) == std::future_status::timeout);
+    // The writer is not held by the flush: it applies what comes meanwhile, in one open
+    // transaction that it commits only once the flush is over (a commit now would only
+    // wait behind it).
+    std::vector<std::future<std::string>> meanwhile;
+    for (const char* message : {"second", "third", "fourth"}) {
+        meanwhile.push_back(enqueueWatched(queue, message));
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(queryInt(dir / "queue.db", "SELECT COUNT(*) FROM work_items") == 1);
+    CHECK(meanwhile.front().wait_for(100ms) == std::future_status::timeout);
+    CHECK(sync.started() == 1);
 
     sync.release();
     REQUIRE(first.wait_for(10s) == std::future_status::ready);
     CHECK(first.get().empty());
-    REQUIRE(second.wait_for(10s) == std::future_status::ready);
-    CHECK(second.get().empty());
-    // One more flush covered the second commit (and anything committed with it).
+    for (auto& answer : meanwhile) {
+        REQUIRE(answer.wait_for(10s) == std::future_status::ready);
+        CHECK(answer.get().empty());
+    }
+    // Two commits for the four, and one more flush for the second commit.
+    CHECK(queue.stats().commits - commitsBefore == 2);
     CHECK(sync.started() == 2);
-    CHECK(takeAll(queue).size() == 2);
+    CHECK(takeAll(queue).size() == 4);
 }
 
 TEST_CASE("an answer that rests on a commit still being flushed waits for that flush",
