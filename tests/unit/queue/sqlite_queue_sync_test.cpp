@@ -79,7 +79,7 @@ std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& m
 
 }  // namespace
 
-TEST_CASE("a commit is answered only after its flush; what arrives meanwhile is applied and "
+TEST_CASE("a commit is answered only after its flush, and what arrives meanwhile is "
           "committed together once the disk is free",
           "[queue][sync]") {
     QueueTempDir dir;
