@@ -39,8 +39,15 @@ SqliteQueue::Impl::Impl(SqliteQueueOptions options)
 
     checkpointer_ = std::thread([this] { checkpointerLoop(); });
     try {
+        syncer_ = std::make_unique<WalSyncer>(
+            options_.dataDir / (options_.fileName + "-wal"), options_.syncWal, [this] {
+                // The writer may be holding a batch until the disk is free (joinWhileFlushing).
+                std::lock_guard lock(mutex_);
+                writerWake_.notify_one();
+            });
         writer_ = std::thread([this] { writerLoop(); });
     } catch (...) {
+        syncer_.reset();
         stopCheckpointer();  // a joinable std::thread must not be destroyed
         throw;
     }
@@ -55,6 +62,7 @@ SqliteQueue::Impl::~Impl() {
     writerWake_.notify_one();
     // The writer commits whatever is still pending before it returns.
     writer_.join();
+    syncer_.reset();  // answers the last batches once they are on the disk
     stopCheckpointer();
     // Closing the write connection last checkpoints what is left and removes the WAL.
 }

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,10 @@ struct SqliteQueueOptions {
 
     // The execution history kept beside the items (queue/execution_history.hpp).
     HistoryOptions history;
+
+    // How a commit is flushed to the disk before its callers hear of it: fdatasync on the
+    // WAL (empty), or a test's own, to watch or fail it (queue/wal_syncer.hpp).
+    std::function<int(int fd)> syncWal;
 };
 
 // Thread safety: every Queue method may be called from any thread at the same time.

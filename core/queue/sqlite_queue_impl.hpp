@@ -33,6 +33,7 @@
 #include "queue/sqlite_db.hpp"
 #include "queue/sqlite_history.hpp"
 #include "queue/sqlite_queue.hpp"
+#include "queue/wal_syncer.hpp"
 
 namespace flowgate::queue {
 
@@ -204,10 +205,19 @@ private:
     void stopCheckpointer();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int frames);
     void runBatch(Batch& batch, std::uint64_t generation, bool closed);
+    // Stamps an op taken into a batch with the batch's generation: whether it runs at all.
+    static bool admitOp(Op& op, std::uint64_t generation, bool closed);
+    // Adds the ops submitted since the batch was taken to it while the previous commit is
+    // still being flushed; false once the syncer is free (or stopping with none pending).
+    bool joinWhileFlushing(Batch& batch, std::vector<bool>& skipped,
+                           std::vector<std::string>& failures, std::size_t& active);
     // Thrown by applyOps when an op fails on its own data and ops have no savepoints.
     struct OpFailedAlone {};
-    Effects applyOps(Batch& batch, const std::vector<bool>& skipped,
-                     std::vector<std::string>& failures, std::int64_t now, bool isolateOps);
+    // Adds what the ops did to `total`, which also holds the batch's ops applied before
+    // (the queue's limits count them).
+    void applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
+                  std::vector<std::string>& failures, std::int64_t now, bool isolateOps,
+                  Effects& total);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
     // Stores one new item, ready now, and counts its message's bytes (the caller counts
     // the items: effects.stored, effects.madeReady). `executionSeq`: the execution's
@@ -302,6 +312,10 @@ private:
 
     // Last: started once everything above is ready.
     std::thread checkpointer_;
+    // Flushes each commit to the disk and only then answers its callers, while the writer
+    // goes on with the next batch. Made after the database (the WAL must exist), stopped
+    // after the writer (which hands it the last batch).
+    std::unique_ptr<WalSyncer> syncer_;
     std::thread writer_;
 };
 

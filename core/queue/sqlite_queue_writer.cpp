@@ -1,10 +1,12 @@
 // The writer thread: takes every op waiting, applies them in one transaction (group
-// commit), and answers their callers only after COMMIT returned.
+// commit), and hands their answers to the WAL syncer, which gives them to the callers
+// once the commit is on the disk.
 #include "queue/sqlite_queue_impl.hpp"
 
 #include <pthread.h>
 
 #include "flowgate/common/deferred_wakes.hpp"
+#include "queue/sqlite_wal_vfs.hpp"
 
 namespace flowgate::queue {
 
@@ -63,20 +65,19 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     const std::int64_t now = wallNowMs();
     // Per op: empty if it succeeded, else why it failed alone.
     std::vector<std::string> failures(batch.size());
-    // A take after close() gets nothing and does not lease, so shutdown strands no item.
     std::vector<bool> skipped(batch.size(), false);
     std::size_t active = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->generation = generation;
-        skipped[i] = closed && batch[i]->kind == Op::Kind::take;
-        if (closed && batch[i]->kind == Op::Kind::settle) batch[i]->max = 0;  // settles only
+        skipped[i] = !admitOp(*batch[i], generation, closed);
         active += skipped[i] ? 0 : 1;
     }
 
     Effects total;
     std::optional<std::int64_t> earliest;
-    std::string batchError;
-    if (active > 0) {
+    // After a failed flush nothing this writes can be trusted to reach the disk.
+    std::string batchError = syncer_->failure();
+    bool wrote = false;  // the commit skipped its WAL sync: the syncer owes it one
+    if (active > 0 && batchError.empty()) {
         sqlite::Db& db = *writeDb_;
         const auto rollbackIfOpen = [&] {
             // SQLite may already have rolled back on its own (FULL, IOERR, ...).
@@ -89,7 +90,16 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
         };
         const auto applyAndCommit = [&](bool isolateOps) {
             sqlite::Stmt::Use(write_->begin)->run();
-            total = applyOps(batch, skipped, failures, now, isolateOps);
+            total = Effects{};
+            applyOps(batch, 0, skipped, failures, now, isolateOps, total);
+            // A commit made while the previous one is being flushed would only wait behind
+            // it: apply the ops that arrive meanwhile in this transaction instead, and
+            // commit once the disk is free. The flush's wait overlaps their statements, and
+            // commits stay as few (and as large) as the disk's flushes allow.
+            for (std::size_t from = batch.size();
+                 joinWhileFlushing(batch, skipped, failures, active); from = batch.size()) {
+                applyOps(batch, from, skipped, failures, wallNowMs(), isolateOps, total);
+            }
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
             }
@@ -97,7 +107,9 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
                 pruneHistory(now);
             }
             earliest = queryEarliestFuture(now);
+            sqlite::DeferredWalSync deferred;  // the syncer flushes it (see runBatch's end)
             sqlite::Stmt::Use(write_->commit)->run();
+            wrote = deferred.skipped();
         };
         try {
             try {
@@ -171,29 +183,59 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
     } else if (wakeOneTaker) {
         takersWake_.notify_one();
     }
-    // Only now, after COMMIT returned, do callers learn their outcome. Completions that
-    // wake another thread (an HTTP answer for the edge loop) wake it once, after the last:
-    // answers the loop was quick enough to take one by one cost the writer an eventfd
-    // write each (1.2-1.6 per commit under load; now at most 1).
-    common::DeferredWakes oneWake;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i]->finish(failures[i].empty()
-                             ? nullptr
-                             : std::make_exception_ptr(QueueUnavailable(failures[i])));
-    }
+    // Callers learn their outcome only once the commit is on the disk; the writer goes on
+    // with the next batch meanwhile. Every batch goes through the syncer, also one that
+    // wrote nothing: what it answers (a duplicate delivery, say) may rest on an earlier
+    // commit still being flushed. Completions that wake another thread (an HTTP answer for
+    // the edge loop) wake it once, after the last: one by one they cost an eventfd write
+    // each (1.2-1.6 per commit under load; now at most 1).
+    syncer_->afterSync(wrote, [batch = std::move(batch),
+                               failures = std::move(failures)](const std::string& error) {
+        common::DeferredWakes oneWake;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (!error.empty()) batch[i]->taken.clear();  // their leases simply run out
+            const std::string& failure = error.empty() ? failures[i] : error;
+            batch[i]->finish(failure.empty()
+                                 ? nullptr
+                                 : std::make_exception_ptr(QueueUnavailable(failure)));
+        }
+    });
 }
 
-// Applies the batch's ops inside the open transaction. Without `isolateOps` no op has a
-// savepoint (two statements per op saved on the common path) and an op failing on its own
-// data throws OpFailedAlone, so the caller can start over with `isolateOps`: then each op
-// runs in its own savepoint and such a failure is recorded in `failures` alone.
-SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
-                                                       const std::vector<bool>& skipped,
-                                                       std::vector<std::string>& failures,
-                                                       std::int64_t now, bool isolateOps) {
+// A take after close() gets nothing and does not lease, so shutdown strands no item; a
+// settle-and-take after it only settles.
+bool SqliteQueue::Impl::admitOp(Op& op, std::uint64_t generation, bool closed) {
+    op.generation = generation;
+    if (closed && op.kind == Op::Kind::settle) op.max = 0;
+    return !(closed && op.kind == Op::Kind::take);
+}
+
+bool SqliteQueue::Impl::joinWhileFlushing(Batch& batch, std::vector<bool>& skipped,
+                                          std::vector<std::string>& failures,
+                                          std::size_t& active) {
+    std::unique_lock lock(mutex_);
+    writerWake_.wait(lock, [&] { return !pending_.empty() || stopping_ || !syncer_->busy(); });
+    if (pending_.empty()) return false;
+    for (auto& op : pending_) {
+        const bool runs = admitOp(*op, generation_, closed_);
+        active += runs ? 1 : 0;
+        skipped.push_back(!runs);
+        failures.emplace_back();
+        batch.push_back(std::move(op));
+    }
+    pending_.clear();
+    return true;
+}
+
+// Applies the batch's ops from `from` on inside the open transaction. Without `isolateOps`
+// no op has a savepoint (two statements per op saved on the common path) and an op failing
+// on its own data throws OpFailedAlone, so the caller can start over with `isolateOps`:
+// then each op runs in its own savepoint and such a failure is recorded in `failures` alone.
+void SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from, const std::vector<bool>& skipped,
+                                 std::vector<std::string>& failures, std::int64_t now,
+                                 bool isolateOps, Effects& total) {
     sqlite::Db& db = *writeDb_;
-    Effects total;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t i = from; i < batch.size(); ++i) {
         Op& op = *batch[i];
         if (skipped[i]) {
             continue;
@@ -248,7 +290,6 @@ SqliteQueue::Impl::Effects SqliteQueue::Impl::applyOps(Batch& batch,
             failures[i] = std::string("queue refused the operation: ") + e.what();
         }
     }
-    return total;
 }
 
 // Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own

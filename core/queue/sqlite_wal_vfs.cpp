@@ -18,6 +18,8 @@
 //   the writer holds until its transaction ends, by when the buffer is written.
 // - A commit returns only after xSync on the WAL, which writes the buffer first: what
 //   sat in memory is in the file before the fsync, as it would have been without us.
+//   Under a DeferredWalSync the xSync writes the buffer and leaves the fsync to its owner
+//   (the queue's WalSyncer), as synchronous=NORMAL would leave it out.
 // - A failed write drops the buffer and returns the error from the call that wrote it;
 //   SQLite then fails the transaction, as if its own write had failed (frames past the
 //   last commit are never read).
@@ -61,6 +63,13 @@ struct WalFile {
     // The last write was a commit frame's header: its page is the commit's last write.
     bool commitPageNext;
 };
+
+// The calling thread's DeferredWalSync, if one lives.
+struct Deferral {
+    bool active = false;
+    bool skipped = false;
+};
+thread_local Deferral deferral;
 
 WalFile* self(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
 sqlite3_file* innerOf(sqlite3_file* f) { return self(f)->inner; }
@@ -136,6 +145,10 @@ int fileTruncate(sqlite3_file* f, sqlite3_int64 size) {
     return flushed(f, [&] { return Forward::truncate(f, size); });
 }
 int fileSync(sqlite3_file* f, int flags) {
+    if (self(f)->isWal && deferral.active) {
+        deferral.skipped = true;
+        return flush(self(f));  // in the file (for every reader), not yet on the disk
+    }
     return flushed(f, [&] { return Forward::sync(f, flags); });
 }
 int fileSize(sqlite3_file* f, sqlite3_int64* size) {
@@ -195,6 +208,10 @@ int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int
 sqlite3_vfs walVfs{};
 
 }  // namespace
+
+DeferredWalSync::DeferredWalSync() { deferral = Deferral{true, false}; }
+DeferredWalSync::~DeferredWalSync() { deferral = Deferral{}; }
+bool DeferredWalSync::skipped() const { return deferral.skipped; }
 
 const char* walBufferingVfs() {
     static std::once_flag once;

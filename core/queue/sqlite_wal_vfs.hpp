@@ -16,4 +16,24 @@ namespace flowgate::queue::sqlite {
 // has published it, which happens after the buffer is written.
 const char* walBufferingVfs();
 
+// While one of these lives on a thread, a WAL sync that SQLite asks for on that thread (a
+// commit's, under synchronous=FULL) writes the buffered frames to the file but leaves out
+// the fsync. Whoever made it must get the WAL onto the disk itself (WalSyncer) before
+// anyone learns of the commit. Other threads' syncs (checkpoints) are untouched.
+//
+// Safe for the file: that is exactly what synchronous=NORMAL does at every commit. A
+// crash before the later fsync loses the commit and every one after it whole (a WAL's
+// frames are chained by checksum, recovery stops at the first one missing), never part
+// of one; and a checkpoint syncs the WAL before it copies any frame into the database.
+class DeferredWalSync {
+public:
+    DeferredWalSync();
+    ~DeferredWalSync();
+    DeferredWalSync(const DeferredWalSync&) = delete;
+    DeferredWalSync& operator=(const DeferredWalSync&) = delete;
+
+    // Whether a WAL sync was left out since this object was made.
+    bool skipped() const;
+};
+
 }  // namespace flowgate::queue::sqlite

@@ -1,0 +1,174 @@
+// The flush of a commit to the disk, done by the WAL syncer off the writer's thread: callers
+// hear of a commit only after it, the writer applies the next ops meanwhile and commits them
+// once the disk is free, and a failed flush fails its callers and stops the queue until it is
+// opened again.
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "queue_test_support.hpp"
+
+namespace flowgate::test {
+namespace {
+
+using namespace std::chrono_literals;
+using queue::QueueUnavailable;
+using queue::SqliteQueue;
+
+// A flush the test holds until it lets go, counting the flushes.
+class HeldSync {
+public:
+    int sync(int fd) {
+        std::unique_lock lock(mutex_);
+        ++started_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !holding_; });
+        return ::fdatasync(fd) == 0 ? 0 : errno;
+    }
+    void hold() {
+        std::lock_guard lock(mutex_);
+        holding_ = true;
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex_);
+            holding_ = false;
+        }
+        changed_.notify_all();
+    }
+    bool waitStarted(int count) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, 10s, [&] { return started_ >= count; });
+    }
+    int started() {
+        std::lock_guard lock(mutex_);
+        return started_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool holding_ = false;
+    int started_ = 0;
+};
+
+// A completion's outcome: empty once durable, else what it was refused with.
+std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& message) {
+    auto done = std::make_shared<std::promise<std::string>>();
+    queue.enqueueAsync({item(message)}, [done](std::exception_ptr error) {
+        std::string why;
+        try {
+            if (error) std::rethrow_exception(error);
+        } catch (const QueueUnavailable& e) {
+            why = e.what();
+        }
+        done->set_value(why);
+    });
+    return done->get_future();
+}
+
+}  // namespace
+
+TEST_CASE("a commit is answered only after its flush, and what arrives meanwhile is "
+          "committed together once the disk is free",
+          "[queue][sync]") {
+    QueueTempDir dir;
+    HeldSync sync;
+    auto options = dir.options();
+    options.syncWal = [&](int fd) { return sync.sync(fd); };
+    SqliteQueue queue(options);
+    const std::int64_t commitsBefore = queue.stats().commits;
+
+    sync.hold();
+    auto first = enqueueWatched(queue, "first");
+    REQUIRE(sync.waitStarted(1));
+    // Committed (another connection sees it) but not flushed: not answered.
+    CHECK(queryInt(dir / "queue.db", "SELECT COUNT(*) FROM work_items") == 1);
+    CHECK(first.wait_for(200ms) == std::future_status::timeout);
+
+    // The writer is not held by the flush: it applies what comes meanwhile, in one open
+    // transaction that it commits only once the flush is over (a commit now would only
+    // wait behind it).
+    std::vector<std::future<std::string>> meanwhile;
+    for (const char* message : {"second", "third", "fourth"}) {
+        meanwhile.push_back(enqueueWatched(queue, message));
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(queryInt(dir / "queue.db", "SELECT COUNT(*) FROM work_items") == 1);
+    CHECK(meanwhile.front().wait_for(100ms) == std::future_status::timeout);
+    CHECK(sync.started() == 1);
+
+    sync.release();
+    REQUIRE(first.wait_for(10s) == std::future_status::ready);
+    CHECK(first.get().empty());
+    for (auto& answer : meanwhile) {
+        REQUIRE(answer.wait_for(10s) == std::future_status::ready);
+        CHECK(answer.get().empty());
+    }
+    // Two commits for the four, and one more flush for the second commit.
+    CHECK(queue.stats().commits - commitsBefore == 2);
+    CHECK(sync.started() == 2);
+    CHECK(takeAll(queue).size() == 4);
+}
+
+TEST_CASE("an answer that rests on a commit still being flushed waits for that flush",
+          "[queue][sync]") {
+    QueueTempDir dir;
+    HeldSync sync;
+    auto options = dir.options();
+    options.syncWal = [&](int fd) { return sync.sync(fd); };
+    SqliteQueue queue(options);
+
+    sync.hold();
+    auto first = std::async(std::launch::async, [&] {
+        return queue.enqueueOnce("delivery-1", 1h, "exec-first", {item("first")});
+    });
+    REQUIRE(sync.waitStarted(1));
+    // The redelivery finds the first one's key (committed) and writes nothing, but saying
+    // "already accepted" before the first is on the disk could lose both to a power cut.
+    auto again = std::async(std::launch::async, [&] {
+        return queue.enqueueOnce("delivery-1", 1h, "exec-again", {item("again")});
+    });
+    CHECK(again.wait_for(300ms) == std::future_status::timeout);
+
+    sync.release();
+    REQUIRE(first.wait_for(10s) == std::future_status::ready);
+    CHECK(first.get() == std::nullopt);
+    REQUIRE(again.wait_for(10s) == std::future_status::ready);
+    CHECK(again.get() == std::optional<std::string>("exec-first"));
+}
+
+TEST_CASE("a failed flush fails its callers and everything after, until the queue is reopened",
+          "[queue][sync]") {
+    QueueTempDir dir;
+    {
+        auto options = dir.options();
+        options.syncWal = [](int) { return EIO; };
+        SqliteQueue queue(options);
+        auto refused = enqueueWatched(queue, "lost?");
+        REQUIRE(refused.wait_for(10s) == std::future_status::ready);
+        const std::string why = refused.get();
+        CHECK(why.find("could not be flushed to disk") != std::string::npos);
+        CHECK(why.find("restart") != std::string::npos);
+        // Nothing more is written: later calls fail at once with the same reason.
+        CHECK_THROWS_WITH(queue.enqueue({item("later")}),
+                          Catch::Contains("could not be flushed to disk"));
+        CHECK_THROWS_AS(takeAll(queue), QueueUnavailable);
+    }
+    // Opened again (as after a restart): SQLite recovers the file and the queue works.
+    SqliteQueue reopened(dir.options());
+    reopened.enqueue({item("after")});
+    CHECK_FALSE(takeAll(reopened).empty());
+}
+
+}  // namespace flowgate::test
