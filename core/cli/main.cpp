@@ -165,10 +165,12 @@ int intakeCommand(const EngineOptions& options) {
 }
 
 // A worker process (`flowgate _worker`, started by the intake): the engine's options plus
-// --socket PATH, --public-base-url URL, --engine-json DOCUMENT and --log-fd N.
+// --socket PATH, --public-base-url URL, --engine-json DOCUMENT, --log-fd N and
+// --step-slot-fd N.
 int workerCommand(std::vector<std::string> args) {
-    std::map<std::string, std::string> own = {
-        {"--socket", ""}, {"--public-base-url", ""}, {"--engine-json", ""}, {"--log-fd", ""}};
+    std::map<std::string, std::string> own = {{"--socket", ""},      {"--public-base-url", ""},
+                                              {"--engine-json", ""}, {"--log-fd", ""},
+                                              {"--step-slot-fd", ""}};
     std::vector<std::string> rest;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto it = own.find(args[i]);
@@ -179,6 +181,7 @@ int workerCommand(std::vector<std::string> args) {
     }
     const std::string& socket = own["--socket"];
     if (socket.empty()) usageError("_worker needs --socket");
+    if (own["--step-slot-fd"].empty()) usageError("_worker needs --step-slot-fd");
     EngineOptions options = parseOptions(rest);
     if (const std::string& engineJson = own["--engine-json"]; !engineJson.empty()) {
         options.engineDocument = nlohmann::json::parse(engineJson, nullptr, false);
@@ -187,7 +190,8 @@ int workerCommand(std::vector<std::string> args) {
     }
     const std::string& publicBaseUrl = own["--public-base-url"];
     const int logFd = own["--log-fd"].empty() ? STDERR_FILENO : std::atoi(own["--log-fd"].c_str());
-    return flowgate::cli::runWorker(options, socket, publicBaseUrl, logFd);
+    const int stepSlotFd = std::atoi(own["--step-slot-fd"].c_str());
+    return flowgate::cli::runWorker(options, socket, publicBaseUrl, logFd, stepSlotFd);
 }
 
 int validateCommand(const EngineOptions& options) {

@@ -15,7 +15,8 @@
 
 namespace flowgate::cli {
 
-pid_t spawnSelf(const std::vector<std::string>& args, int outputFd, int niceIncrement) {
+pid_t spawnSelf(const std::vector<std::string>& args, int outputFd, int niceIncrement,
+                int sharedFd) {
     char exe[PATH_MAX];
     const ssize_t length = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (length <= 0) throw std::runtime_error("cannot find this executable (/proc/self/exe)");
@@ -44,6 +45,8 @@ pid_t spawnSelf(const std::vector<std::string>& args, int outputFd, int niceIncr
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         int keep = 3;
+        // Copied above every descriptor the dup2 calls below replace first.
+        const int shared = sharedFd >= 0 ? ::fcntl(sharedFd, F_DUPFD, 10) : -1;
         if (outputFd >= 0) {
             const int log = ::fcntl(STDERR_FILENO, F_DUPFD, 10);
             ::dup2(outputFd, STDOUT_FILENO);
@@ -51,9 +54,14 @@ pid_t spawnSelf(const std::vector<std::string>& args, int outputFd, int niceIncr
             if (log >= 0) ::dup2(log, 3);  // dup2 leaves the copy open across exec
             keep = 4;
         }
-        // Only stdin, stdout and stderr (and the log) go to the child: an inherited listening
-        // socket (Poco does not set FD_CLOEXEC) would keep the webhook port busy after the
-        // intake died.
+        if (shared >= 0) {
+            if (keep == 3) ::close(3);  // no log: nothing of the parent's at 3
+            ::dup2(shared, kSharedFd);  // the copy is not close-on-exec
+            keep = kSharedFd + 1;
+        }
+        // Only stdin, stdout and stderr (and the log and the shared one) go to the child: an
+        // inherited listening socket (Poco does not set FD_CLOEXEC) would keep the webhook
+        // port busy after the intake died.
         ::close_range(keep, ~0U, 0);
         ::execv(pointers[0], pointers.data());
         ::_exit(127);

@@ -13,9 +13,12 @@ namespace flowgate::cli {
 // that started it ends (PR_SET_PDEATHSIG), so no role outlives its supervisor; it starts
 // with no signal blocked and no descriptor but 0, 1 and 2. With `outputFd`, the child's
 // stdout and stderr go to it and its inherited stderr (the engine log) is descriptor 3.
-// The child runs `niceIncrement` steps nicer than the calling thread (at most 19).
+// The child runs `niceIncrement` steps nicer than the calling thread (at most 19). With
+// `sharedFd`, the child has that descriptor too, as descriptor kSharedFd.
 // Throws std::runtime_error.
-pid_t spawnSelf(const std::vector<std::string>& args, int outputFd = -1, int niceIncrement = 0);
+constexpr int kSharedFd = 4;
+pid_t spawnSelf(const std::vector<std::string>& args, int outputFd = -1, int niceIncrement = 0,
+                int sharedFd = -1);
 
 // "exited with status 1", "exited on signal 11 (SIGSEGV)": `status` from waitpid.
 std::string describeExit(int status);

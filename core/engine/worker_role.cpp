@@ -15,6 +15,7 @@
 #include "flow/flow_catalog.hpp"
 #include "ipc/queue_client.hpp"
 #include "ipc/remote_reply_channel.hpp"
+#include "ipc/step_slot.hpp"
 #include "runtime/worker_pool.hpp"
 
 namespace flowgate::cli {
@@ -27,7 +28,7 @@ constexpr std::chrono::seconds kConnectPatience{10};
 }  // namespace
 
 int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
-              const std::string& publicBaseUrl, int logFd) {
+              const std::string& publicBaseUrl, int logFd, int stepSlotFd) {
     // Ctrl-C reaches the whole process group; the intake decides when workers stop.
     std::signal(SIGINT, SIG_IGN);
     sigset_t signals;
@@ -59,7 +60,9 @@ int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
          {{"allowPrivateAddresses", engine.network.allowPrivateAddresses},
           {"allowAddresses", engine.network.allowAddresses}}},
         {"publicBaseUrl", publicBaseUrl}};
-    runtime::WorkerPool pool(client, catalog, replies, attachments, engine.workers, engineSettings);
+    ipc::StepSlotWriter steps(ipc::StepSlot::adopt(stepSlotFd));
+    runtime::WorkerPool pool(client, steps, catalog, replies, attachments, engine.workers,
+                             engineSettings);
     pool.start();
     reloader.start();
     logger.debug("worker ready");

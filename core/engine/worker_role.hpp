@@ -13,8 +13,9 @@ namespace flowgate::cli {
 
 // Returns the process's exit status. `socket`: the intake's worker socket;
 // `publicBaseUrl`: how callers reach the intake (what steps see in engineSettings());
-// `logFd`: where the engine log goes (stdout and stderr are for what plugins print).
+// `logFd`: where the engine log goes (stdout and stderr are for what plugins print);
+// `stepSlotFd`: the step slot the intake made for this worker (ipc/step_slot.hpp).
 int runWorker(const EngineOptions& options, const std::filesystem::path& socket,
-              const std::string& publicBaseUrl, int logFd = 2);
+              const std::string& publicBaseUrl, int logFd, int stepSlotFd);
 
 }  // namespace flowgate::cli

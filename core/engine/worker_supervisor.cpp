@@ -130,17 +130,22 @@ void WorkerSupervisor::monitor() {
 }
 
 void WorkerSupervisor::spawn(Slot& slot) {
+    ipc::StepSlot steps;
     try {
         slot.output = std::make_unique<WorkerOutput>();
-        slot.pid = spawnSelf(workerArgs_, slot.output->writeEnd(), nice_);
+        steps = ipc::StepSlot::create();
+        std::vector<std::string> args = workerArgs_;
+        args.insert(args.end(), {"--step-slot-fd", std::to_string(kSharedFd)});
+        slot.pid = spawnSelf(args, slot.output->writeEnd(), nice_, steps.descriptor());
         slot.output->closeWriteEnd();
+        steps.closeDescriptor();  // the mapping stays: the ledger reads it
     } catch (const std::exception& e) {
         slot.output.reset();
         logger_.error("cannot start worker %d: %s", slot.number, std::string(e.what()));
         slot.restartAt = Clock::now() + kMaxRestartDelay;
         return;
     }
-    ledger_.add(slot.pid);
+    ledger_.add(slot.pid, std::move(steps));
     slot.startedAt = Clock::now();
     slot.killReason.clear();
     logger_.information("worker %d started (pid %d)", slot.number, static_cast<int>(slot.pid));

@@ -51,7 +51,7 @@ private:
     int fd_;
     // Bytes received and not yet returned, [begin_, end_) of inbox_: one recv brings a
     // frame's header with its body, and the frames that queued up meanwhile (a worker's
-    // Started frames while the link thread was busy), instead of two calls per frame.
+    // replies while the link thread was busy), instead of two calls per frame.
     std::unique_ptr<char[]> inbox_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;

@@ -56,13 +56,6 @@ std::vector<queue::WorkItem> QueueClient::take(std::size_t max, std::chrono::mil
     return ask(wire::takeRequest(max, wait), wire::decodeTakeAnswer);
 }
 
-void QueueClient::started(const queue::WorkItem& item, const std::string& stepId,
-                          std::chrono::milliseconds deadline) {
-    // Empty on the wire for the item's own step: only a chained step is named.
-    tell(wire::startedRequest(item.id, item.leaseToken, deadline,
-                              stepId == item.stepId ? std::string() : stepId));
-}
-
 void QueueClient::settle(std::vector<queue::Outcome> outcomes) {
     ask(wire::settleRequest(outcomes), wire::decodeSettleAnswer);
 }

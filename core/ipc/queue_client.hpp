@@ -24,8 +24,6 @@ public:
                 std::function<void()> onLost);
 
     std::vector<queue::WorkItem> take(std::size_t max, std::chrono::milliseconds wait) override;
-    void started(const queue::WorkItem& item, const std::string& stepId,
-                 std::chrono::milliseconds deadline) override;
     void settle(std::vector<queue::Outcome> outcomes) override;
     std::vector<queue::WorkItem> settleAndTake(const std::vector<queue::Outcome>& outcomes,
                                                std::size_t max) override;

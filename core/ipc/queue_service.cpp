@@ -113,19 +113,12 @@ std::optional<std::string> QueueService::handle(pid_t pid, wire::Request& reques
             ledger_.leased(pid, std::move(items));
             return answer;
         }
-        if (auto* started = std::get_if<wire::Started>(&request)) {
-            ledger_.started(pid, started->itemId, started->leaseToken, started->deadline,
-                            started->stepId);
-            return std::nullopt;
-        }
         if (auto* settle = std::get_if<wire::Settle>(&request)) {
-            ledger_.idle(pid);
             queue_.settle(settle->outcomes);
             metrics_.count(settle->outcomes, ledger_.settled(pid, settle->outcomes));
             return wire::settleAnswer();
         }
         if (auto* fused = std::get_if<wire::SettleAndTake>(&request)) {
-            ledger_.idle(pid);
             auto items = queue_.settleAndTake(fused->outcomes, fused->max, lease_);
             metrics_.count(fused->outcomes, ledger_.settled(pid, fused->outcomes));
             auto answer = wire::takeAnswer(items);

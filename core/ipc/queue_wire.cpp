@@ -11,7 +11,6 @@ namespace {
 
 enum class Op : std::uint8_t {
     take = 1,
-    started = 2,
     settle = 3,
     hasPending = 4,
     reply = 5,
@@ -23,7 +22,7 @@ enum class Status : std::uint8_t { ok = 0, error = 1 };
 // FrameReader::count checks a forged count against.
 constexpr std::size_t kMinItemBytes = 8 + 8 + 4 * 4 + 4;
 constexpr std::size_t kMinNewItemBytes = 4 * 4;
-constexpr std::size_t kMinOutcomeBytes = 8 + 8 + 1 + 4 + 8 + 1 + 3 * 4 + 4;
+constexpr std::size_t kMinOutcomeBytes = 8 + 8 + 1 + 4 + 8 + 1 + 3 * 4 + 4 + 8;
 constexpr std::size_t kMinChainedBytes = 4 + 1 + 4 + 8 + 8;
 constexpr std::size_t kMinHeaderBytes = 2 * 4;
 // A forged count is bounded by the frame already; this bounds what it can make us reserve
@@ -92,6 +91,7 @@ void write(FrameWriter& out, const queue::Outcome& outcome) {
         out.i64(run.startedAtMs);
         out.i64(run.durationUs);
     }
+    out.i64(outcome.durationUs);
 }
 
 queue::Outcome readOutcome(FrameReader& in) {
@@ -128,6 +128,7 @@ queue::Outcome readOutcome(FrameReader& in) {
         run.durationUs = in.i64();
         outcome.chained.push_back(std::move(run));
     }
+    outcome.durationUs = in.i64();
     return outcome;
 }
 
@@ -145,8 +146,7 @@ void readStatus(FrameReader& in) {
 }  // namespace
 
 bool answered(const Request& request) {
-    return !std::holds_alternative<Started>(request) &&
-           !std::holds_alternative<DeliverReply>(request);
+    return !std::holds_alternative<DeliverReply>(request);
 }
 
 std::string takeRequest(std::size_t max, std::chrono::milliseconds wait) {
@@ -155,17 +155,6 @@ std::string takeRequest(std::size_t max, std::chrono::milliseconds wait) {
     out.u32(static_cast<std::uint32_t>(
         std::min<std::size_t>(max, std::numeric_limits<std::uint32_t>::max())));
     out.i64(wait.count());
-    return std::move(out).finish();
-}
-
-std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline, const std::string& stepId) {
-    FrameWriter out(1 + 8 + 8 + 8 + FrameWriter::sizeOf(stepId));
-    out.u8(static_cast<std::uint8_t>(Op::started));
-    out.i64(itemId);
-    out.u64(leaseToken);
-    out.i64(deadline.count());
-    out.bytes(stepId);
     return std::move(out).finish();
 }
 
@@ -224,15 +213,6 @@ Request decodeRequest(std::string_view frame) {
             take.max = in.u32();
             take.wait = std::chrono::milliseconds(in.i64());
             request = take;
-            break;
-        }
-        case Op::started: {
-            Started started;
-            started.itemId = in.i64();
-            started.leaseToken = in.u64();
-            started.deadline = std::chrono::milliseconds(in.i64());
-            started.stepId = in.bytes();
-            request = std::move(started);
             break;
         }
         case Op::settle: {

@@ -4,21 +4,20 @@
 //
 // Worker -> intake (on the worker's one connection, answered in order):
 //   take        u8 1, u32 max, i64 waitMs              -> ok + u32 n, n x item
-//   started     u8 2, i64 id, u64 token, i64 deadlineMs, bytes step   (no answer; step
-//               empty: the item's own, else one chained after it)
 //   settle      u8 3, u32 n, n x outcome               -> ok
 //   hasPending  u8 4, bytes execution                  -> ok + u8 pending
 //   reply       u8 5, bytes execution, i32 status, u32 n, n x (bytes name, bytes value),
 //               bytes body                                (no answer)
 //   settleAndTake  u8 6, u32 max, u32 n, n x outcome  -> ok + u32 n, n x item (as take,
 //               without waiting)
+// (Op 2, once `started`, is unused: the step slot of ipc/step_slot.hpp says that now.)
 // Every answer starts with u8 0 (ok) or u8 1 + bytes text (the intake refused: the
 // client throws queue::QueueUnavailable with the text).
 //   item     i64 id, u64 token, bytes flow, bytes execution, bytes step, bytes message,
 //            i32 failedAttempts
 //   outcome  i64 id, u64 token, u8 kind, u32 n, n x (bytes flow, bytes execution,
 //            bytes step, bytes message), i64 delayMs, u8 failed, bytes error,
-//            bytes message, bytes waitToken, u32 n, n x chained
+//            bytes message, bytes waitToken, u32 n, n x chained, i64 durationUs
 //   chained  bytes step, u8 ok, bytes error, i64 startedAtMs, i64 durationUs
 // Strings are bytes: messages and bodies that are not UTF-8 travel unchanged.
 //
@@ -43,12 +42,6 @@ struct Take {
     std::size_t max = 0;
     std::chrono::milliseconds wait{0};
 };
-struct Started {
-    std::int64_t itemId = 0;
-    std::uint64_t leaseToken = 0;
-    std::chrono::milliseconds deadline{0};
-    std::string stepId;  // empty: the item's own step, else one chained after it
-};
 struct Settle {
     std::vector<queue::Outcome> outcomes;
 };
@@ -63,15 +56,13 @@ struct DeliverReply {
     std::string executionId;
     HttpReply reply;
 };
-using Request = std::variant<Take, Started, Settle, SettleAndTake, HasPending, DeliverReply>;
+using Request = std::variant<Take, Settle, SettleAndTake, HasPending, DeliverReply>;
 
 // Whether the worker waits for an answer to `request`.
 bool answered(const Request& request);
 
 // The worker's side: each returns a frame body for FrameSocket::send.
 std::string takeRequest(std::size_t max, std::chrono::milliseconds wait);
-std::string startedRequest(std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline, const std::string& stepId);
 std::string settleRequest(const std::vector<queue::Outcome>& outcomes);
 std::string settleAndTakeRequest(const std::vector<queue::Outcome>& outcomes, std::size_t max);
 std::string hasPendingRequest(const std::string& executionId);

@@ -2,9 +2,9 @@
 
 namespace flowgate::ipc {
 
-void WorkerLedger::add(pid_t pid) {
+void WorkerLedger::add(pid_t pid, StepSlot slot) {
     std::lock_guard lock(mutex_);
-    workers_[pid] = Worker{};
+    workers_[pid] = Worker{0, {}, std::move(slot)};
 }
 
 bool WorkerLedger::attach(pid_t pid) {
@@ -35,28 +35,6 @@ void WorkerLedger::leased(pid_t pid, std::vector<queue::WorkItem> items) {
     }
 }
 
-void WorkerLedger::started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
-                           std::chrono::milliseconds deadline, const std::string& step) {
-    std::lock_guard lock(mutex_);
-    auto it = workers_.find(pid);
-    if (it == workers_.end()) return;
-    auto held = it->second.held.find(itemId);
-    if (held == it->second.held.end() || held->second.leaseToken != leaseToken) return;
-    const auto now = Clock::now();
-    auto& running = it->second.running;
-    if (running) it->second.ran.try_emplace(running->item.id, now - running->since);
-    running = Running{held->second, step.empty() ? held->second.stepId : step, now, deadline};
-}
-
-void WorkerLedger::idle(pid_t pid) {
-    std::lock_guard lock(mutex_);
-    auto it = workers_.find(pid);
-    if (it == workers_.end()) return;
-    auto& running = it->second.running;
-    if (running) it->second.ran.try_emplace(running->item.id, Clock::now() - running->since);
-    running.reset();
-}
-
 std::vector<runtime::StepRun> WorkerLedger::settled(pid_t pid,
                                                     const std::vector<queue::Outcome>& outcomes) {
     std::vector<runtime::StepRun> runs(outcomes.size());
@@ -71,11 +49,8 @@ std::vector<runtime::StepRun> WorkerLedger::settled(pid_t pid,
             runs[i].step = held->second.stepId;
             worker.held.erase(held);
         }
-        if (auto ran = worker.ran.find(id); ran != worker.ran.end()) {
-            runs[i].seconds = std::chrono::duration<double>(ran->second).count();
-            worker.ran.erase(ran);
-        }
-        if (worker.running && worker.running->item.id == id) worker.running.reset();
+        if (outcomes[i].durationUs >= 0)
+            runs[i].seconds = static_cast<double>(outcomes[i].durationUs) / 1e6;
     }
     return runs;
 }
@@ -87,11 +62,21 @@ std::vector<pid_t> WorkerLedger::pids() const {
     return pids;
 }
 
+std::optional<WorkerLedger::Running> WorkerLedger::running(
+    const Worker& worker, const std::optional<StepSlot::Entry>& entry) {
+    if (!entry || !entry->running) return std::nullopt;
+    auto held = worker.held.find(entry->itemId);
+    if (held == worker.held.end() || held->second.leaseToken != entry->leaseToken)
+        return std::nullopt;
+    return Running{held->second, entry->step.empty() ? held->second.stepId : entry->step,
+                   entry->since, entry->deadline};
+}
+
 std::optional<WorkerLedger::Running> WorkerLedger::running(pid_t pid) const {
     std::lock_guard lock(mutex_);
     auto it = workers_.find(pid);
     if (it == workers_.end()) return std::nullopt;
-    return it->second.running;
+    return running(it->second, it->second.slot.read());
 }
 
 std::vector<std::pair<pid_t, WorkerLedger::Running>> WorkerLedger::overdue(
@@ -99,10 +84,10 @@ std::vector<std::pair<pid_t, WorkerLedger::Running>> WorkerLedger::overdue(
     std::vector<std::pair<pid_t, Running>> late;
     std::lock_guard lock(mutex_);
     for (const auto& [pid, worker] : workers_) {
-        // A worker runs its batch in order: the step it started last is the one running,
-        // unless it was settled since.
-        if (worker.running && now - worker.running->since > worker.running->deadline)
-            late.emplace_back(pid, *worker.running);
+        // A slot that is being written right now (read() gave up) is a step starting: not
+        // late; the next look sees it.
+        const auto step = running(worker, worker.slot.read());
+        if (step && now - step->since > step->deadline) late.emplace_back(pid, *step);
     }
     return late;
 }
@@ -117,10 +102,12 @@ WorkerLedger::Remains WorkerLedger::remove(pid_t pid, std::chrono::milliseconds 
     auto it = workers_.find(pid);
     if (it == workers_.end()) return remains;
     Worker& worker = it->second;
-    if (worker.running) {
-        remains.running = worker.running;
-        worker.held.erase(worker.running->item.id);
-    }
+    // The worker is dead: its last write stays as it left it. A torn one (it died while
+    // writing, between two steps) names no item; the ledger's leased items are then all
+    // unstarted and released, as no step of theirs was running. Charging a guess (the
+    // item of a half-written id) could fail an item that never ran.
+    remains.running = running(worker, worker.slot.readLeftover());
+    if (remains.running) worker.held.erase(remains.running->item.id);
     for (auto& [id, item] : worker.held) remains.unstarted.push_back(std::move(item));
     workers_.erase(it);
     return remains;

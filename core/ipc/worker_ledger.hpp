@@ -1,6 +1,7 @@
-// What each worker process holds, as the intake sees it over the worker link: the items it
-// leased and not yet settled, and the one whose step it runs now, since when and until
-// when. When a worker dies, this says which item it killed and which it only held.
+// What each worker process holds, as the intake sees it: the items it leased over the
+// worker link and not yet settled, and, from its step slot (ipc/step_slot.hpp), the one
+// whose step it runs now, since when and until when. When a worker dies, this says which
+// item it killed and which it only held.
 #pragma once
 
 #include <sys/types.h>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "ipc/step_slot.hpp"
 #include "queue/queue.hpp"
 #include "runtime/runtime_metrics.hpp"
 
@@ -34,19 +36,16 @@ public:
         std::vector<queue::WorkItem> unstarted;  // leased, not started (or run, not settled)
     };
 
-    // A worker process was started: its connections are accepted from now on.
-    void add(pid_t pid);
+    // A worker process was started with step slot `slot` (none: it never runs a step, as
+    // far as the ledger knows): its connections are accepted from now on.
+    void add(pid_t pid, StepSlot slot = {});
     // A connection from `pid` opened; false if `pid` is not a worker this intake started.
     bool attach(pid_t pid);
     void detach(pid_t pid);
 
     void leased(pid_t pid, std::vector<queue::WorkItem> items);
-    // Step `step` (empty: the item's own) runs now for leased item `itemId`.
-    void started(pid_t pid, std::int64_t itemId, std::uint64_t leaseToken,
-                 std::chrono::milliseconds deadline, const std::string& step = {});
-    // The worker runs no step any more (it is settling its batch).
-    void idle(pid_t pid);
-    // Forgets the settled items; returns, per outcome, its step and how long it ran.
+    // Forgets the settled items; returns, per outcome, its step and how long it ran (as the
+    // worker measured it, Outcome::durationUs).
     std::vector<runtime::StepRun> settled(pid_t pid, const std::vector<queue::Outcome>& outcomes);
 
     // The step `pid` runs now, if any.
@@ -58,19 +57,21 @@ public:
 
     // Forgets `pid`, which has exited, and returns what it held. First waits (up to
     // `patience`) for its connections to close, so that everything it sent before dying
-    // has been applied.
+    // has been applied. A worker that died while writing its slot ran no step at that
+    // moment (it writes between steps): if the write was torn, every item is unstarted.
     Remains remove(pid_t pid, std::chrono::milliseconds patience);
 
 private:
     struct Worker {
         int connections = 0;
         std::map<std::int64_t, queue::WorkItem> held;  // by item id
-        std::optional<Running> running;
-        // How long each finished step of the batch ran: from its start to the next
-        // step's start, or to the settle (metrics). Steps chained after it report their
-        // own durations in the outcome, so only the item's own step is measured here.
-        std::map<std::int64_t, Clock::duration> ran;
+        StepSlot slot;
     };
+
+    // The step `entry` says runs, if it names an item `worker` holds under the same lease
+    // (a stale entry, of an item settled or leased anew since, names nothing).
+    static std::optional<Running> running(const Worker& worker,
+                                          const std::optional<StepSlot::Entry>& entry);
 
     mutable std::mutex mutex_;
     std::condition_variable detached_;

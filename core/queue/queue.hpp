@@ -73,6 +73,8 @@ struct Outcome {
     std::string waitToken;  // wait: what resume() must present
     // completed: the steps chained after the item's own, in the order they ran.
     std::vector<ChainedRun> chained;
+    // How long the item's own step ran, in microseconds (metrics); -1: it did not run.
+    std::int64_t durationUs = -1;
 };
 
 // A parked item (Outcome::Kind::wait) that has neither been resumed nor timed out.

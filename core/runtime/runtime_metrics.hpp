@@ -16,7 +16,7 @@
 namespace flowgate::runtime {
 
 // What the intake knows of a settled item besides its outcome: which step of which flow
-// it was, and how long the step ran (unknown if its worker never said it started).
+// it was, and how long the step ran (unknown if it did not run).
 struct StepRun {
     std::string flow;
     std::string step;

@@ -60,9 +60,8 @@ void StepChain::run(const flow::StepDef& step, Message input) {
     WorkItemContext context(flow_, step, item_.executionId, 1, environment_.engineSettings,
                             environment_.attachments, environment_.logger);
     const auto startedAt = std::chrono::system_clock::now();
-    const auto start = std::chrono::steady_clock::now();
-    environment_.source.started(item_, step.id,
-                                step.timeout.value_or(environment_.stepTimeout));
+    const auto start =
+        environment_.steps.started(item_, step.id, step.timeout.value_or(environment_.stepTimeout));
     StepResult result;
     try {
         result = step.step->execute(input, context);

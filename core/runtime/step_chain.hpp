@@ -25,13 +25,13 @@
 #include "flowgate/message.hpp"
 #include "queue/queue.hpp"
 #include "runtime/work_item_context.hpp"
-#include "runtime/work_source.hpp"
+#include "runtime/running_step.hpp"
 
 namespace flowgate::runtime {
 
 // What a chain needs of its worker; everything referenced outlives the chain.
 struct ChainEnvironment {
-    WorkSource& source;  // told when each chained step starts (deadlines, crash reports)
+    RunningStep& steps;  // told when each chained step starts (deadlines, crash reports)
     const nlohmann::json& engineSettings;
     const attachments::AttachmentStore& attachments;
     Poco::Logger& logger;

@@ -22,13 +22,6 @@ public:
     // is counted durably before it is returned. Throws queue::QueueUnavailable.
     virtual std::vector<queue::WorkItem> take(std::size_t max, std::chrono::milliseconds wait) = 0;
 
-    // Says that step `stepId` starts now on behalf of leased `item` and may run for
-    // `deadline`: the intake ends the worker past it, and names the step if the worker dies
-    // meanwhile (charging the attempt to `item`). `stepId` is item.stepId, or a step chained
-    // after it in the same attempt (runtime/step_chain.hpp).
-    virtual void started(const queue::WorkItem& item, const std::string& stepId,
-                         std::chrono::milliseconds deadline) = 0;
-
     // Applies outcomes in one transaction (queue::Queue::settle). Throws
     // queue::QueueUnavailable; nothing of the call was applied then.
     virtual void settle(std::vector<queue::Outcome> outcomes) = 0;

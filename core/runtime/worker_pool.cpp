@@ -77,10 +77,11 @@ std::optional<Outcome> parkOutcome(const WorkItem& item, Message input,
 
 }  // namespace
 
-WorkerPool::WorkerPool(WorkSource& source, const flow::FlowCatalog& flows,
+WorkerPool::WorkerPool(WorkSource& source, RunningStep& steps, const flow::FlowCatalog& flows,
                        reply::ReplyChannel& replies, attachments::AttachmentStore& attachments,
                        config::WorkerSettings settings, nlohmann::json engineSettings)
     : source_(source),
+      steps_(steps),
       flows_(flows),
       replies_(replies),
       attachments_(attachments),
@@ -149,6 +150,8 @@ WorkerPool::Ran WorkerPool::runBatch(const std::vector<WorkItem>& items) {
         if (processed.reply) ran.replies.emplace_back(item.executionId, std::move(*processed.reply));
         if (processed.endsBranchWithAttachments) ran.endedWithAttachments.push_back(item.executionId);
     }
+    // Settling and waiting for work take no deadline.
+    steps_.idle();
     return ran;
 }
 
@@ -188,15 +191,23 @@ void WorkerPool::releaseAttachments(const std::string& executionId) {
 }
 
 WorkerPool::Processed WorkerPool::process(const WorkItem& item) {
+    StepTiming timing;
+    Processed processed;
     try {
-        return processStep(item);
+        processed = processStep(item, timing);
     } catch (const std::exception& e) {
         // A failed attempt like any other: retried with backoff, then dead-lettered.
         const auto flow = flows_.findEnabled(item.flowId);
-        return failAttempt(item, flow.get(),
-                           std::string("engine error while running the step: ") + e.what(),
-                           /*permanent=*/false);
+        processed = failAttempt(item, flow.get(),
+                                std::string("engine error while running the step: ") + e.what(),
+                                /*permanent=*/false);
     }
+    if (timing.start)
+        processed.outcome.durationUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                           timing.end.value_or(RunningStep::Clock::now()) -
+                                           *timing.start)
+                                           .count();
+    return processed;
 }
 
 WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::Flow* flow,
@@ -218,7 +229,7 @@ WorkerPool::Processed WorkerPool::failAttempt(const WorkItem& item, const flow::
     return {std::move(outcome), std::move(reply), false};
 }
 
-WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
+WorkerPool::Processed WorkerPool::processStep(const WorkItem& item, StepTiming& timing) {
     Message input;
     try {
         input = readStoredMessage(item.message);
@@ -246,8 +257,9 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     const int attempt = item.failedAttempts + 1;
     WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, attachments_,
                             logger_);
-    source_.started(item, item.stepId, step->timeout.value_or(settings_.stepTimeout));
+    timing.start = steps_.started(item, item.stepId, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
+    timing.end = RunningStep::Clock::now();
 
     if (context.retryLaterRequested()) {
         Outcome later = outcomeFor(item, Outcome::Kind::retry);
@@ -266,7 +278,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item) {
     Outcome done = outcomeFor(item, Outcome::Kind::completed);
     std::optional<HttpReply>& reply = context.pendingReply();
     if (result.ok) {
-        const ChainEnvironment environment{source_,  engineSettings_,       attachments_,
+        const ChainEnvironment environment{steps_,   engineSettings_,       attachments_,
                                            logger_,  settings_.stepTimeout, settings_.chainPureSteps};
         StepChain chain(environment, *flow, item);
         try {

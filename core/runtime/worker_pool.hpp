@@ -18,15 +18,17 @@
 #include "flow/flow_catalog.hpp"
 #include "queue/queue.hpp"
 #include "reply/reply_channel.hpp"
+#include "runtime/running_step.hpp"
 #include "runtime/work_source.hpp"
 
 namespace flowgate::runtime {
 
 class WorkerPool {
 public:
-    // `source`, `flows`, `replies` and `attachments` must outlive the pool.
+    // `source`, `steps`, `flows`, `replies` and `attachments` must outlive the pool.
     // `engineSettings` is what steps see through StepContext::engineSettings().
-    WorkerPool(WorkSource& source, const flow::FlowCatalog& flows, reply::ReplyChannel& replies,
+    WorkerPool(WorkSource& source, RunningStep& steps, const flow::FlowCatalog& flows,
+               reply::ReplyChannel& replies,
                attachments::AttachmentStore& attachments, config::WorkerSettings settings,
                nlohmann::json engineSettings);
     ~WorkerPool();
@@ -60,7 +62,12 @@ private:
     // Settles until the store takes it, or until stop(): the items stay leased meanwhile,
     // and the intake releases whatever this worker still holds when it exits.
     bool settle(std::vector<queue::Outcome> outcomes);
-    Processed processStep(const queue::WorkItem& item);
+    // When the item's own step started and ended (metrics: Outcome::durationUs).
+    struct StepTiming {
+        std::optional<RunningStep::Clock::time_point> start;
+        std::optional<RunningStep::Clock::time_point> end;  // unset: it threw
+    };
+    Processed processStep(const queue::WorkItem& item, StepTiming& timing);
     // A failed attempt: retried after the flow's backoff, dead-lettered after its last.
     Processed failAttempt(const queue::WorkItem& item, const flow::Flow* flow,
                           const std::string& reason,
@@ -69,6 +76,7 @@ private:
     void releaseAttachments(const std::string& executionId);
 
     WorkSource& source_;
+    RunningStep& steps_;
     const flow::FlowCatalog& flows_;
     reply::ReplyChannel& replies_;
     attachments::AttachmentStore& attachments_;
