@@ -15,11 +15,15 @@
 #include <string>
 #include <vector>
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
 #include <nlohmann/json.hpp>
 
 #include "auth/verifier.hpp"
 #include "flowgate/message.hpp"
 #include "webhooks/json_validator.hpp"
+#include "webhooks/received_at.hpp"
 #include "webhooks/stored_message.hpp"
 #include "rounds_option.hpp"
 
@@ -178,6 +182,14 @@ int main(int argc, char** argv) {
     measure(
         "202 body", [&] { sink += oldAccepted("bench", id).size(); },
         [&] { sink += newAccepted("bench", id).size(); });
+    measure(
+        "receivedAt",
+        [&] {
+            sink += Poco::DateTimeFormatter::format(Poco::Timestamp(),
+                                                    Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)
+                        .size();
+        },
+        [&] { sink += flowgate::http::receivedAtText().size(); });
     double oldTotal = 0, newTotal = 0;
     std::printf("%-22s %10s %10s %8s\n", "piece", "old ns", "new ns", "new/old");
     for (const auto& row : rows) {

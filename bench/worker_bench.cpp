@@ -1,7 +1,8 @@
-// A worker's per-execution pieces on bench/cpu-per-request's message, main's code (dd3e8f4)
-// against the current one: reading the stored message, the logger's line, jq's output
-// message (scope body) and counting a settled step run in the step metrics; and the parse
-// of the stored text alone, nlohmann's against simdjson's (runtime/json_parse.hpp).
+// A worker's per-execution pieces on bench/cpu-per-request's message, main's code (dd3e8f4;
+// f772355 for the logger's time) against the current one: reading the stored message, the
+// logger's line, jq's output message (scope body), the logger's time (strftime per line vs
+// once a second) and counting a settled step run in the step metrics; and the parse of the
+// stored text alone, nlohmann's against simdjson's (runtime/json_parse.hpp).
 //
 //   worker_bench [--rounds R] [--iterations N]
 //
@@ -11,8 +12,10 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <optional>
 #include <string>
@@ -29,13 +32,14 @@
 #include "runtime/json_parse.hpp"
 #include "runtime/stored_message.hpp"
 #include "rounds_option.hpp"
+#include "utc_timestamp.hpp"
 
 using flowgate::Message;
 using nlohmann::json;
 
 namespace {
 
-// --- main's code (dd3e8f4), the reference --------------------------------------------------
+// --- main's code (dd3e8f4; f772355 for the logger's time), the reference -----------------
 std::string jsonText(const json& value) {
     return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -57,6 +61,20 @@ std::string oldLogLine(const Message& input, std::string_view time, std::string_
     line += ",\"attachments\":" + jsonText(input.attachments);
     line += "}}";
     return line;
+}
+
+std::string oldUtcTimestamp(std::chrono::system_clock::time_point time) {
+    using namespace std::chrono;
+    const auto seconds = floor<std::chrono::seconds>(time);
+    const auto millis = duration_cast<milliseconds>(time - seconds).count();
+    const std::time_t t = system_clock::to_time_t(seconds);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
+    char text[48];
+    std::snprintf(text, sizeof text, "%s.%03dZ", date, static_cast<int>(millis));
+    return text;
 }
 
 const prometheus::Histogram::BucketBoundaries kStepBuckets = {
@@ -122,7 +140,9 @@ int main(int argc, char** argv) {
     if (json(flowgate::runtime::readStoredMessage(stored)) != json::parse(stored) ||
         flowgate::runtime::parseJson(stored) != json::parse(stored) ||
         flowgate::plugins::logger::logLine(input, "t", "info", flow, step, noPrefix) !=
-            oldLogLine(input, "t", "info", flow, step, noPrefix))
+            oldLogLine(input, "t", "info", flow, step, noPrefix) ||
+        flowgate::plugins::logger::utcTimestamp(std::chrono::system_clock::time_point{}) !=
+            oldUtcTimestamp(std::chrono::system_clock::time_point{}))
         return std::fprintf(stderr, "old and new differ\n"), 1;
 
     std::size_t sink = 0;  // printed at the end, so no call is optimised away
@@ -151,6 +171,12 @@ int main(int argc, char** argv) {
          [&] {
              Message message{input.id, json(jqOutput), input.headers, input.attachments, input.meta};
              sink += message.body.size();
+         }},
+        {"logger time",
+         [&] { sink += oldUtcTimestamp(std::chrono::system_clock::now()).size(); },
+         [&] {
+             sink +=
+                 flowgate::plugins::logger::utcTimestamp(std::chrono::system_clock::now()).size();
          }},
         {"step run counted",
          [&] { oldMetrics.ran(flow, step, "completed", 0.0002); },

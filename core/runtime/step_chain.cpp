@@ -31,18 +31,28 @@ bool StepChain::mayChain(const flow::StepDef& from, const flow::StepDef& to) con
            !to.pausesExecution;
 }
 
-void StepChain::forward(const flow::StepDef& step, const Message& input,
+void StepChain::forward(const flow::StepDef& step, Message& input,
                         std::vector<EmittedMessage>& emitted) {
+    std::vector<const flow::StepDef*> targets(emitted.size());
+    std::size_t last = emitted.size();  // the last message that goes on: it may take the input
+    for (std::size_t i = 0; i < emitted.size(); ++i)
+        if ((targets[i] = flow_.nextStep(step, emitted[i].output))) last = i;
     for (std::size_t i = 0; i < emitted.size(); ++i) {
-        const flow::StepDef* target = flow_.nextStep(step, emitted[i].output);
+        const flow::StepDef* target = targets[i];
         if (!target) continue;  // an output nobody listens to ends that branch
         Message& out = emitted[i].message;
-        inheritMeta(out, input);
         // Deterministic ids: a re-run of an in-flight step emits the same ids, which lets
         // downstream systems drop the duplicates. Derived from the input's id (the request
         // id at the first step), so messages of different branches (after a split, a
         // multi-output jq) never share an id.
-        out.id = input.id + "/" + step.id + "/" + std::to_string(i);
+        std::string id = input.id + "/" + step.id + "/" + std::to_string(i);
+        if (emitted[i].forwardsInput) {
+            out = i == last ? std::move(input) : input;  // nothing after `last` reads the input
+            inheritMeta(out, {});  // its meta is the input's: only make sure it is an object
+        } else {
+            inheritMeta(out, input);
+        }
+        out.id = std::move(id);
         if (mayChain(step, *target))
             run(*target, std::move(out));
         else
@@ -57,7 +67,7 @@ void StepChain::store(const flow::StepDef& step, const Message& message) {
 
 void StepChain::run(const flow::StepDef& step, Message input) {
     // The first run of this step on this message, whatever attempt the leased item is on.
-    WorkItemContext context(flow_, step, item_.executionId, 1, environment_.engineSettings,
+    WorkItemContext context(flow_, step, input, item_.executionId, 1, environment_.engineSettings,
                             environment_.attachments, environment_.logger);
     const auto startedAt = std::chrono::system_clock::now();
     const auto start =

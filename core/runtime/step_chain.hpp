@@ -47,11 +47,11 @@ public:
 
     // `step` completed on `input` and emitted `emitted` (its context's list; the messages
     // are moved from). Message ids and meta are set as for stored items: the i-th emit of
-    // step s on input m is "<m.id>/<s>/<i>", meta inherited from the input. Throws
-    // nlohmann::json::exception if a message to store cannot be serialized (strings must
-    // be UTF-8).
-    void forward(const flow::StepDef& step, const Message& input,
-                 std::vector<EmittedMessage>& emitted);
+    // step s on input m is "<m.id>/<s>/<i>", meta inherited from the input. `input` is
+    // moved from when the step forwarded it (StepContext::forwardTo) to a step that
+    // follows. Throws nlohmann::json::exception if a message to store cannot be serialized
+    // (strings must be UTF-8).
+    void forward(const flow::StepDef& step, Message& input, std::vector<EmittedMessage>& emitted);
 
     // Work items to store with the leased item's outcome.
     std::vector<queue::NewWorkItem>& next() { return next_; }

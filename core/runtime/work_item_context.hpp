@@ -20,18 +20,23 @@ namespace flowgate::runtime {
 
 struct EmittedMessage {
     std::string output;  // kDefaultOutput for emit()
-    Message message;
+    Message message;     // empty when forwardsInput
+    // forwardTo() the run's input: StepChain::forward moves or copies the input in once
+    // the step has returned (during the run the step still reads it).
+    bool forwardsInput = false;
 };
 
 // Made by the worker for one Step::execute call and read by it afterwards; not shared
 // between threads.
 class WorkItemContext final : public StepContext {
 public:
-    WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, std::string_view requestId,
-                    int attempt, const nlohmann::json& engineSettings,
+    // `input` is the message the step runs on; it outlives the context.
+    WorkItemContext(const flow::Flow& flow, const flow::StepDef& step, const Message& input,
+                    std::string_view requestId, int attempt, const nlohmann::json& engineSettings,
                     const attachments::AttachmentStore& attachments, Poco::Logger& logger)
         : flow_(flow),
           step_(step),
+          input_(input),
           requestId_(requestId),
           attempt_(attempt),
           engineSettings_(engineSettings),
@@ -64,6 +69,12 @@ public:
             timeout, std::chrono::milliseconds(0), std::chrono::hours(24 * 366));
     }
     AttachmentBytes readAttachment(const Attachment& attachment) const override;
+    void forwardTo(std::string_view output, const Message& input) override {
+        if (&input == &input_)
+            emitted_.push_back({std::string(output), {}, true});
+        else
+            emitTo(output, input);
+    }
 
     std::vector<EmittedMessage>& emitted() { return emitted_; }
     bool retryLaterRequested() const { return retryLater_; }
@@ -75,6 +86,7 @@ public:
 private:
     const flow::Flow& flow_;
     const flow::StepDef& step_;
+    const Message& input_;
     std::string_view requestId_;  // the work item's, which outlives the context
     int attempt_;
     const nlohmann::json& engineSettings_;

@@ -255,8 +255,8 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item, StepTiming& 
     }
 
     const int attempt = item.failedAttempts + 1;
-    WorkItemContext context(*flow, *step, item.executionId, attempt, engineSettings_, attachments_,
-                            logger_);
+    WorkItemContext context(*flow, *step, input, item.executionId, attempt, engineSettings_,
+                            attachments_, logger_);
     timing.start = steps_.started(item, item.stepId, step->timeout.value_or(settings_.stepTimeout));
     StepResult result = step->step->execute(input, context);
     timing.end = RunningStep::Clock::now();
@@ -277,6 +277,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item, StepTiming& 
 
     Outcome done = outcomeFor(item, Outcome::Kind::completed);
     std::optional<HttpReply>& reply = context.pendingReply();
+    const bool hasAttachments = !input.attachments.empty();  // forward() may move the input
     if (result.ok) {
         const ChainEnvironment environment{steps_,   engineSettings_,       attachments_,
                                            logger_,  settings_.stepTimeout, settings_.chainPureSteps};
@@ -295,7 +296,7 @@ WorkerPool::Processed WorkerPool::processStep(const WorkItem& item, StepTiming& 
     if (!result.ok) return failAttempt(item, flow.get(), result.error, result.permanent);
 
     const bool ends = done.next.empty();
-    return {std::move(done), std::move(reply), ends && !input.attachments.empty()};
+    return {std::move(done), std::move(reply), ends && hasAttachments};
 }
 
 }  // namespace flowgate::runtime

@@ -2,10 +2,7 @@
 
 #include <vector>
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
-#include <Poco/Timestamp.h>
 
 #include "flow/resume_url.hpp"
 #include "flowgate/common/secret_bytes.hpp"
@@ -13,6 +10,7 @@
 #include "http/request_headers.hpp"
 #include "http/request_id.hpp"
 #include "webhooks/body_decoder.hpp"
+#include "webhooks/received_at.hpp"
 
 namespace flowgate::http {
 
@@ -84,11 +82,7 @@ void ResumeHandler::handle(const Request& request, Response& response) {
             return notWaiting();
         }
 
-        json call = {
-            {"method", method},
-            {"receivedAt", Poco::DateTimeFormatter::format(
-                               Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT)},
-            {"query", query}};
+        json call = {{"method", method}, {"receivedAt", receivedAtText()}, {"query", query}};
         if (isGet) {
             call["body"] = query;
         } else {

@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Logger.h>
-#include <Poco/Timestamp.h>
 
 #include "auth/verifier.hpp"
 #include "flowgate/message.hpp"
 #include "webhooks/body_decoder.hpp"
 #include "webhooks/cors.hpp"
 #include "webhooks/json_validator.hpp"
+#include "webhooks/received_at.hpp"
 #include "webhooks/stored_message.hpp"
 #include "http/json_response.hpp"
 #include "http/request_headers.hpp"
@@ -390,8 +388,7 @@ std::string WebhookHandler::messageText(const Request& request, const flow::Flow
                                         const std::string& suffix, const json& query,
                                         const Message& message,
                                         std::optional<std::string_view> rawBody) const {
-    const std::string receivedAt = Poco::DateTimeFormatter::format(
-        Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
+    const std::string receivedAt = receivedAtText();
     const std::string resume =
         flow.resumable ? resumeUrl(services_.publicBaseUrl, request, message.id) : std::string();
     WebhookMessage parts;

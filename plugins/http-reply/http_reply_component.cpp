@@ -37,7 +37,7 @@ protected:
         reply.headers["Content-Type"] = std::move(contentType);
         for (const auto& [name, value] : config_->headers) reply.headers[name] = value;
         context.reply(std::move(reply));
-        context.emit(input);
+        context.forward(input);
     }
 
 private:

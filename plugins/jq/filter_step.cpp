@@ -18,7 +18,7 @@ protected:
         const JqProgram::DebugSink debug = [&context](std::string_view text) {
             context.log(LogLevel::debug, text);
         };
-        if (program_.firstOutputIsTruthy(input.body, debug)) context.emit(input);
+        if (program_.firstOutputIsTruthy(input.body, debug)) context.forward(input);
     }
 
 private:

@@ -43,7 +43,7 @@ protected:
         } else {
             context.log(config_.level.level, line);
         }
-        context.emit(input);
+        context.forward(input);
     }
 
 private:

@@ -9,14 +9,24 @@ std::string utcTimestamp(std::chrono::system_clock::time_point time) {
     using namespace std::chrono;
     // floor, not a cast: times before 1970 must not round up into the next second.
     const auto seconds = floor<std::chrono::seconds>(time);
-    const auto millis = duration_cast<milliseconds>(time - seconds).count();
-    const std::time_t t = system_clock::to_time_t(seconds);
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    char date[32];
-    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
-    char text[48];
-    std::snprintf(text, sizeof text, "%s.%03dZ", date, static_cast<int>(millis));
+    const auto millis = static_cast<int>(duration_cast<milliseconds>(time - seconds).count());
+    // A logger writes many lines per second: format the date and time once per second
+    // (per thread, as steps run on several threads at once) and add the milliseconds.
+    thread_local auto cachedSecond = decltype(seconds)::min();
+    thread_local char cachedDate[32];
+    if (seconds != cachedSecond) {
+        const std::time_t t = system_clock::to_time_t(seconds);
+        std::tm utc{};
+        gmtime_r(&t, &utc);
+        std::strftime(cachedDate, sizeof cachedDate, "%Y-%m-%dT%H:%M:%S", &utc);
+        cachedSecond = seconds;
+    }
+    std::string text = cachedDate;
+    text += '.';
+    text += static_cast<char>('0' + millis / 100);
+    text += static_cast<char>('0' + millis / 10 % 10);
+    text += static_cast<char>('0' + millis % 10);
+    text += 'Z';
     return text;
 }
 

@@ -39,7 +39,7 @@ protected:
             }
             targets.push_back(&*config_->fallback);
         }
-        for (const std::string* name : targets) context.emitTo(*name, input);
+        for (const std::string* name : targets) context.forwardTo(*name, input);
     }
 
 private:

@@ -98,7 +98,7 @@ protected:
         }
         const int status = response.status;
         if (status >= 200 && status < 300) {
-            context.emit(input);
+            context.forward(input);
             return;
         }
         const std::string answer =

@@ -68,6 +68,18 @@ json loggerTo(const std::string& id, const std::filesystem::path& file) {
             {"config", {{"file", file.string()}}}};
 }
 
+// A router that sends every message to both of its branches, a (log-a) and b (log-b).
+json routeToBoth() {
+    return {{"id", "route"},
+            {"component", "router"},
+            {"function", "route"},
+            {"config",
+             {{"mode", "all"},
+              {"branches",
+               {{{"name", "a"}, {"condition", "true"}}, {{"name", "b"}, {"condition", "true"}}}}}},
+            {"next", {{"a", "log-a"}, {"b", "log-b"}}}};
+}
+
 struct FlowRun {
     double opsPerExecution = 0;
     std::vector<std::string> attempts;  // of the last execution
@@ -226,19 +238,7 @@ TEST_CASE("chained: a router's branches each run, one side effect per attempt, i
     const auto a = config.file("a.log"), b = config.file("b.log");
     json endOfBranch = loggerTo("log-a", a);
     endOfBranch["next"] = nullptr;  // ends its branch instead of going on to log-b
-    config.addFlow({{"id", "fan"},
-                    {"steps",
-                     {{{"id", "route"},
-                       {"component", "router"},
-                       {"function", "route"},
-                       {"config",
-                        {{"mode", "all"},
-                         {"branches",
-                          {{{"name", "a"}, {"condition", "true"}},
-                           {{"name", "b"}, {"condition", "true"}}}}}},
-                       {"next", {{"a", "log-a"}, {"b", "log-b"}}}},
-                      endOfBranch,
-                      loggerTo("log-b", b)}}});
+    config.addFlow({{"id", "fan"}, {"steps", {routeToBoth(), endOfBranch, loggerTo("log-b", b)}}});
     EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
     const auto accepted = postJson(engine.port(), "/hook/fan", R"({"x":1})");
     REQUIRE(accepted.status == 202);
@@ -255,5 +255,40 @@ TEST_CASE("chained: a router's branches each run, one side effect per attempt, i
     auto attempts = attemptsOf(executionOf(engine, config, id));
     CHECK(attempts == std::vector<std::string>{"route:completed", "log-a:completed",
                                                "log-b:completed"});
+    CHECK(engine.terminate() == 0);
+}
+
+TEST_CASE("forwarded messages go on whole: to each branch, and on from a stored step",
+          "[e2e][chaining]") {
+    TestConfig config;
+    const auto a = config.file("a.log"), a2 = config.file("a2.log"), b = config.file("b.log");
+    json firstOfBranch = loggerTo("log-a", a);
+    firstOfBranch["next"] = "log-a2";
+    json endOfBranch = loggerTo("log-a2", a2);
+    endOfBranch["next"] = nullptr;
+    config.addFlow({{"id", "fan"},
+                    {"steps", {routeToBoth(), firstOfBranch, endOfBranch, loggerTo("log-b", b)}}});
+    EngineProcess engine(config.configDir(), allPluginDirs(), config.logFile());
+    const json body = {{"order", {{"items", {1, 2, 3}}, {"note", "ü"}}}};
+    const auto accepted = postJson(engine.port(), "/hook/fan", body.dump());
+    REQUIRE(accepted.status == 202);
+    const std::string id = accepted.json().at("requestId");
+    REQUIRE(eventually([&] { return statusOf(engine, config, id) == "succeeded"; }));
+
+    REQUIRE(jsonLines(a).size() == 1);
+    REQUIRE(jsonLines(a2).size() == 1);
+    REQUIRE(jsonLines(b).size() == 1);
+    json atA = jsonLines(a)[0].at("message"), atA2 = jsonLines(a2)[0].at("message"),
+         atB = jsonLines(b)[0].at("message");
+    // route forwarded a copy to branch a (chained) and its input itself to branch b
+    // (stored); log-a forwarded its input to log-a2 through the queue.
+    CHECK(atA.at("id") == id + "/route/0");
+    CHECK(atB.at("id") == id + "/route/1");
+    CHECK(atA2.at("id") == id + "/route/0/log-a/0");
+    CHECK(atA.at("body") == body);
+    CHECK(atA.at("meta").at("requestId") == id);
+    for (json* message : {&atA, &atA2, &atB}) message->erase("id");
+    CHECK(atB == atA);
+    CHECK(atA2 == atA);
     CHECK(engine.terminate() == 0);
 }

@@ -8,7 +8,7 @@
 // Overridable only so that tests can build a plugin "for another SDK" and see it refused.
 #ifndef FLOWGATE_SDK_VERSION_MAJOR
 #define FLOWGATE_SDK_VERSION_MAJOR 2
-#define FLOWGATE_SDK_VERSION_MINOR 1
+#define FLOWGATE_SDK_VERSION_MINOR 2
 #endif
 
 #define FLOWGATE_STR_(x) #x

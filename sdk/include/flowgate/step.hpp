@@ -78,6 +78,15 @@ public:
     // attachment's sha256. Never throws: a missing, foreign or damaged attachment is an
     // error value.
     virtual AttachmentBytes readAttachment(const Attachment& attachment) const = 0;
+    // Passes the step's input message on unchanged to `output`: what emitTo(output, input)
+    // does, without the deep copy of the message. The engine owns the input and moves it
+    // on once the step returns (a copy only for all but the last of several forwards).
+    // `input` must be the message execute() received; another message is copied as
+    // emitTo would. (SDK 2.2; last in the interface so that the older slots keep their
+    // places.)
+    virtual void forwardTo(std::string_view output, const Message& input) = 0;
+    // forwardTo the default output.
+    void forward(const Message& input) { forwardTo(kDefaultOutput, input); }
 
 protected:
     ~StepContext() = default;  // owned by the engine, never deleted through this interface

@@ -46,6 +46,7 @@ public:
     struct Emitted {
         std::string output;  // kDefaultOutput for emit(), the output's name for emitTo()
         Message message;
+        bool forwarded = false;  // forward()/forwardTo(): the input passed on unchanged
     };
     struct RetryRequest {
         std::chrono::milliseconds delay;
@@ -61,6 +62,10 @@ public:
     }
     void emitTo(std::string_view output, Message message) override {
         emitted_.push_back({std::string(output), std::move(message)});
+    }
+    // Records a copy: the test still holds the input it passed to execute().
+    void forwardTo(std::string_view output, const Message& input) override {
+        emitted_.push_back({std::string(output), input, true});
     }
     void retryLater(std::chrono::milliseconds delay, std::string_view reason) override {
         retries_.push_back({delay, std::string(reason)});

@@ -45,7 +45,7 @@ bool isLoaded(const fs::path& file) {
 
 TEST_CASE("the engine ABI key names every part that must match", "[plugin]") {
     const std::string key = engineAbiKey();
-    for (const char* part : {"sdk=2.1;", "nlohmann=3.11.2;", "json_diagnostics=", "compiler=",
+    for (const char* part : {"sdk=2.2;", "nlohmann=3.11.2;", "json_diagnostics=", "compiler=",
                              "libstdc++=", "cxx11abi="})
         CHECK_THAT(key, Catch::Contains(part));
 }

@@ -51,6 +51,7 @@ TEST_CASE("http-reply answers with the message body or the configured one, and p
         CHECK(reply.headers.at("X-Id") == "7");
         REQUIRE(context.emitted().size() == 1);
         CHECK(context.emitted()[0].message.body == input.body);
+        CHECK(context.emitted()[0].forwarded);
     }
     SECTION("a configured string body as text") {
         auto step = makeStep(*component, "reply", {{"body", "thanks"}});

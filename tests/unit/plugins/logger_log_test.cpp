@@ -1,10 +1,15 @@
 // What logger steps write, where, and that they pass messages on unchanged.
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,6 +138,45 @@ TEST_CASE("logger without a file writes to the engine log", "[plugins][logger]")
     }
 }
 
+// Milliseconds since the epoch of a line's "time" ("2024-05-01T12:34:56.789Z").
+std::int64_t epochMsOf(const std::string& time) {
+    std::tm utc{};
+    std::istringstream in(time);
+    in >> std::get_time(&utc, "%Y-%m-%dT%H:%M:%S");
+    REQUIRE(!in.fail());
+    return static_cast<std::int64_t>(timegm(&utc)) * 1000 + std::stoi(time.substr(20, 3));
+}
+
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+TEST_CASE("logger lines carry the time they were written, also across seconds",
+          "[plugins][logger]") {
+    auto logger = loadRealComponent("libflowgate-logger.so", "logger");
+    auto step = makeStep(*logger, "log", json::object());
+    auto context = ordersContext();
+    const Message input = sampleMessage();
+    std::set<std::int64_t> seconds;
+    // Lines over a little more than a second: several within one second, then the next.
+    for (const std::int64_t end = nowMs() + 1300; nowMs() < end;) {
+        context.clear();
+        const std::int64_t before = nowMs();
+        REQUIRE(step->execute(input, context).ok);
+        const std::int64_t after = nowMs();
+        const std::string time = json::parse(context.logs().at(0).text).at("time");
+        const std::int64_t at = epochMsOf(time);
+        INFO(time);
+        CHECK(at >= before);
+        CHECK(at <= after);
+        seconds.insert(at / 1000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(7));
+    }
+    CHECK(seconds.size() >= 2);
+}
+
 TEST_CASE("logger passes its input on unchanged", "[plugins][logger]") {
     auto logger = loadRealComponent("libflowgate-logger.so", "logger");
     TempDir dir;
@@ -147,6 +191,7 @@ TEST_CASE("logger passes its input on unchanged", "[plugins][logger]") {
         REQUIRE(context.emitted().size() == 1);
         CHECK(context.emitted()[0].output == "default");
         CHECK(json(context.emitted()[0].message) == json(input));
+        CHECK(context.emitted()[0].forwarded);  // the engine moves it on instead of a copy
     }
 }
 

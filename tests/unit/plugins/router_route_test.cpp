@@ -43,6 +43,7 @@ std::vector<std::string> routesOf(flowgate::Step& step, const Message& input,
     std::vector<std::string> outputs;
     for (const auto& emitted : context.emitted()) {
         CHECK(json(emitted.message) == json(input));
+        CHECK(emitted.forwarded);
         outputs.push_back(emitted.output);
     }
     return outputs;

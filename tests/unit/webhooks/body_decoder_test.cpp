@@ -43,6 +43,7 @@ DecodeError fails(std::string_view type, std::string_view body) {
 TEST_CASE("JSON bodies decode as they are, for every JSON media type", "[http][decoder]") {
     CHECK(ok("application/json", R"({"a":[1,2.5,"x"]})") == json{{"a", {1, 2.5, "x"}}});
     CHECK(ok("Application/JSON; charset=utf-8", "[]") == json::array());
+    CHECK(ok(" application/JSON\t ; charset=utf-8", "[]") == json::array());  // spaces dropped
     CHECK(ok("application/vnd.github+json", R"({"zen":"x"})") == json{{"zen", "x"}});
     CHECK(ok("", "") == json::object());
 }

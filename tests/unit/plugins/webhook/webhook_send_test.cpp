@@ -93,6 +93,7 @@ TEST_CASE("webhook send delivers a signed body and passes the message on", "[plu
     CHECK(header(seen, "webhook-id") == "exec-1/shape/0/notify");
     REQUIRE(context.emitted().size() == 1);
     CHECK(json(context.emitted().front().message) == json(input));
+    CHECK(context.emitted().front().forwarded);
     CHECK(context.retries().empty());
 }
 
