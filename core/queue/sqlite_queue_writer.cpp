@@ -1,6 +1,7 @@
 // The writer thread: takes every op waiting, applies them in one transaction (group
-// commit), and hands their answers to the WAL syncer, which gives them to the callers
-// once the commit is on the disk.
+// commit), also those that arrive while the previous commit is being flushed, and hands
+// their answers to the WAL syncer, which gives them to the callers once the commit is on
+// the disk.
 #include "queue/sqlite_queue_impl.hpp"
 
 #include <pthread.h>

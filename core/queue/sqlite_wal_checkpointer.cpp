@@ -80,7 +80,8 @@ void SqliteQueue::Impl::checkpointerLoop() {
     }
 }
 
-// Between two batches (no transaction open, callers of the last batch already answered):
+// Between two batches (no transaction open; the last batch's callers may still wait for
+// its flush, which this does not need: a checkpoint syncs the WAL before it copies it):
 // a RESTART checkpoint copies what the background checkpointer has not, waits for readers
 // to leave the WAL, and makes the next commit write the WAL from its beginning. Only the
 // callers arriving meanwhile wait, for one copy of at most the WAL limit's worth of pages.

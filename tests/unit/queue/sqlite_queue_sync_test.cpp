@@ -62,6 +62,19 @@ private:
     int started_ = 0;
 };
 
+// A queue whose WAL flushes go through a HeldSync.
+struct QueueWithHeldSync {
+    QueueTempDir dir;
+    HeldSync sync;
+    SqliteQueue queue{heldOptions()};
+
+    queue::SqliteQueueOptions heldOptions() {
+        auto options = dir.options();
+        options.syncWal = [this](int fd) { return sync.sync(fd); };
+        return options;
+    }
+};
+
 // A completion's outcome: empty once durable, else what it was refused with.
 std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& message) {
     auto done = std::make_shared<std::promise<std::string>>();
@@ -82,11 +95,8 @@ std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& m
 TEST_CASE("a commit is answered only after its flush, and what arrives meanwhile is "
           "committed together once the disk is free",
           "[queue][sync]") {
-    QueueTempDir dir;
-    HeldSync sync;
-    auto options = dir.options();
-    options.syncWal = [&](int fd) { return sync.sync(fd); };
-    SqliteQueue queue(options);
+    QueueWithHeldSync held;
+    auto& [dir, sync, queue] = held;
     const std::int64_t commitsBefore = queue.stats().commits;
 
     sync.hold();
@@ -123,11 +133,8 @@ TEST_CASE("a commit is answered only after its flush, and what arrives meanwhile
 
 TEST_CASE("an answer that rests on a commit still being flushed waits for that flush",
           "[queue][sync]") {
-    QueueTempDir dir;
-    HeldSync sync;
-    auto options = dir.options();
-    options.syncWal = [&](int fd) { return sync.sync(fd); };
-    SqliteQueue queue(options);
+    QueueWithHeldSync held;
+    auto& [dir, sync, queue] = held;
 
     sync.hold();
     auto first = std::async(std::launch::async, [&] {
