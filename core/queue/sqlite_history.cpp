@@ -56,9 +56,6 @@ std::string deriveStatus() {
            " THEN 'running' ELSE 'waiting' END";
 }
 
-// Executions deleted per transaction by prune(): small, so it adds little to the batch
-// it rides on.
-constexpr std::int64_t kPruneBatch = 500;
 
 }  // namespace
 
@@ -294,15 +291,16 @@ void SqliteHistory::refreshItem(std::int64_t itemId, std::int64_t now) {
     refresh(executionId, now);
 }
 
-bool SqliteHistory::prune(std::int64_t now) {
-    if (!options_.enabled) return false;
+std::int64_t SqliteHistory::prune(std::int64_t now, std::int64_t maxExecutions) {
+    if (!options_.enabled) return 0;
     std::int64_t first = 0, last = 0;
     {
         sqlite::Stmt::Use use(seqRange_);
-        if (!use->step() || use->columnIsNull(0)) return false;
+        if (!use->step() || use->columnIsNull(0)) return 0;
         first = use->columnInt(0);
         last = use->columnInt(1);
     }
+    const std::int64_t batch = std::clamp<std::int64_t>(maxExecutions, 1, kPruneBatch);
     // Over the count limit: everything up to countCut goes.
     std::int64_t cut = last - options_.maxExecutions;
     // Over the age limit: the oldest rows, in order, while they are old enough (received
@@ -310,17 +308,20 @@ bool SqliteHistory::prune(std::int64_t now) {
     const std::int64_t oldest = now - options_.maxAge.count();
     {
         sqlite::Stmt::Use use(oldest_);
-        use->bind(1, kPruneBatch);
+        use->bind(1, batch);
         while (use->step() && use->columnInt(1) < oldest) cut = std::max(cut, use->columnInt(0));
     }
-    cut = std::min(cut, first + kPruneBatch - 1);
-    if (cut < first) return false;
+    const std::int64_t due = cut - first + 1;
+    if (due <= 0) return 0;
+    cut = std::min(cut, first + batch - 1);
     sqlite::Stmt::Use(handOverMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(forgetExecutions_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteAttempts_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteExecutions_)->bind(1, cut).run();
-    return cut == first + kPruneBatch - 1;
+    // The age limit was only looked at over one batch: if that was all old, more may be.
+    const std::int64_t left = due - (cut - first + 1);
+    return left > 0 ? left : (due == batch ? batch : 0);
 }
 
 }  // namespace flowgate::queue

@@ -83,10 +83,14 @@ public:
     void refresh(const std::string& executionId, std::int64_t now, bool failedRetry = false);
     // The same for the execution of stored item `itemId`.
     void refreshItem(std::int64_t itemId, std::int64_t now);
-    // Deletes at most one small batch of executions past the retention limits. True if
-    // the batch was full (more may be due). A live item that shares a deleted message
-    // gets a copy of its own first, and forgets the deleted seq.
-    bool prune(std::int64_t now);
+    // Executions deleted per prune() at most: small, so it adds little to the batch it
+    // rides on.
+    static constexpr std::int64_t kPruneBatch = 500;
+    // Deletes at most `maxExecutions` (and kPruneBatch) of the executions past the
+    // retention limits, oldest first; returns how many are still past them after this (an
+    // upper bound when the age limit alone decides). A live item that shares a deleted
+    // message gets a copy of its own first, and forgets the deleted seq.
+    std::int64_t prune(std::int64_t now, std::int64_t maxExecutions);
 
 private:
     // The execution's seq, 0 if it has no history (pruned).

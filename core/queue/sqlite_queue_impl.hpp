@@ -45,6 +45,11 @@ using SteadyClock = std::chrono::steady_clock;
 // is repeated in the next batch, so deletion keeps up with any sustained insert rate.
 constexpr std::int64_t kPurgeBatch = 256;
 constexpr std::int64_t kPurgeIntervalMs = 1000;
+// History retention (pruneHistory): executions deleted per step while the writer waits for
+// a flush (a step of 64 costs about 0.3 ms), and how far behind that lets it fall before
+// the backstop prunes in every batch.
+constexpr std::int64_t kIdlePruneExecutions = 64;
+constexpr std::int64_t kPruneDueLimit = 4 * SqliteHistory::kPruneBatch;
 
 inline std::int64_t wallNowMs() {
     return std::chrono::duration_cast<milliseconds>(
@@ -227,7 +232,7 @@ private:
                     std::int64_t executionSeq = 0, bool shareMessage = false);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
-    void pruneHistory(std::int64_t now);
+    void pruneHistory(std::int64_t now, std::int64_t maxExecutions);
     void applySettle(Op& op, std::int64_t now, Effects& effects);
     void applyTake(Op& op, std::int64_t now);
     void applyResume(Op& op, std::int64_t now, Effects& effects);
@@ -296,6 +301,9 @@ private:
     SteadyClock::time_point lastWriteAt_ = SteadyClock::now();  // last commit that wrote
     std::int64_t nextPurgeMs_ = 0;  // wall clock; 0: purge in the first batch
     std::int64_t nextPruneMs_ = 0;  // history retention, like nextPurgeMs_
+    // Executions that may be past the history's limits: each new one adds one, each prune
+    // sets what it left (writer thread only).
+    std::int64_t pruneDue_ = 0;
 
     // Checkpoints run on their own thread and connection, not inside the writer's COMMIT
     // (SQLite's default): a checkpoint fsyncs the database file, and every caller of that

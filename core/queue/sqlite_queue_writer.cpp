@@ -104,8 +104,10 @@ void SqliteQueue::Impl::runBatch(Batch& batch, std::uint64_t generation, bool cl
             if (now >= nextPurgeMs_) {
                 purgeExpiredKeys(now, total);
             }
-            if (now >= nextPruneMs_) {
-                pruneHistory(now);
+            // Retention is mostly kept while waiting for the disk (joinWhileFlushing);
+            // this is the backstop, for a writer that never waits or falls behind.
+            if (now >= nextPruneMs_ || pruneDue_ > kPruneDueLimit) {
+                pruneHistory(now, SqliteHistory::kPruneBatch);
             }
             earliest = queryEarliestFuture(now);
             sqlite::DeferredWalSync deferred;  // the syncer flushes it (see runBatch's end)
@@ -215,7 +217,17 @@ bool SqliteQueue::Impl::joinWhileFlushing(Batch& batch, std::vector<bool>& skipp
                                           std::vector<std::string>& failures,
                                           std::size_t& active) {
     std::unique_lock lock(mutex_);
-    writerWake_.wait(lock, [&] { return !pending_.empty() || stopping_ || !syncer_->busy(); });
+    const auto mayGoOn = [&] { return !pending_.empty() || stopping_ || !syncer_->busy(); };
+    // With nothing to apply the writer would only wait for the disk: it keeps the history
+    // within its limits meanwhile, in steps small enough that an op arriving waits little.
+    // Done in the batches instead, deleting the oldest executions (cold pages, B-tree
+    // rebalancing) delayed every commit it rode on.
+    while (!mayGoOn() && pruneDue_ >= kIdlePruneExecutions) {
+        lock.unlock();
+        pruneHistory(wallNowMs(), kIdlePruneExecutions);
+        lock.lock();
+    }
+    writerWake_.wait(lock, mayGoOn);
     if (pending_.empty()) return false;
     for (auto& op : pending_) {
         const bool runs = admitOp(*op, generation_, closed_);
@@ -295,12 +307,12 @@ void SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from, const std::vect
 
 // Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own
 // savepoint so that a failing prune costs only itself.
-void SqliteQueue::Impl::pruneHistory(std::int64_t now) {
+void SqliteQueue::Impl::pruneHistory(std::int64_t now, std::int64_t maxExecutions) {
     sqlite::Db& db = *writeDb_;
     nextPruneMs_ = now + kPurgeIntervalMs;
     sqlite::Stmt::Use(write_->savepoint)->run();
     try {
-        if (history_->prune(now)) nextPruneMs_ = now;  // more due: go on next batch
+        pruneDue_ = history_->prune(now, maxExecutions);
         sqlite::Stmt::Use(write_->releaseSavepoint)->run();
     } catch (const sqlite::Error&) {
         if (db.autocommit()) throw;

@@ -26,6 +26,7 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
     for (const auto& item : op.items) {
         const StartedExecution started =
             history_->started(item.executionId, item.flowId, item.message, deliveryId, now);
+        if (started.seq != 0) ++pruneDue_;
         insertItem(item, now, effects, started.seq, started.messageKept);
     }
     effects.stored += static_cast<std::int64_t>(op.items.size());

@@ -155,6 +155,43 @@ TEST_CASE("an answer that rests on a commit still being flushed waits for that f
     CHECK(again.get() == std::optional<std::string>("exec-first"));
 }
 
+TEST_CASE("the writer keeps the history within its limit while it waits for a flush",
+          "[queue][sync][history]") {
+    QueueTempDir dir;
+    HeldSync sync;
+    auto options = dir.options();
+    options.syncWal = [&sync](int fd) { return sync.sync(fd); };
+    options.history.maxExecutions = 10;
+    SqliteQueue queue(options);
+    const auto file = dir.path() / "queue.db";
+    const auto started = std::chrono::steady_clock::now();
+    queue.enqueue({item("first")});  // the first batch's prune finds nothing due
+
+    // 200 executions in one commit, whose flush is held: 191 past the limit, and the
+    // batch backstop is a second away.
+    std::vector<queue::NewWorkItem> burst;
+    for (int i = 0; i < 200; ++i) burst.push_back(item("burst-" + std::to_string(i)));
+    sync.hold();
+    auto stored = std::async(std::launch::async, [&] { queue.enqueue(burst); });
+    REQUIRE(sync.waitStarted(2));
+    // The next op finds the disk busy: while it waits, the writer deletes the oldest
+    // executions in its open transaction, committed with the op after the flush.
+    auto next = enqueueWatched(queue, "next");
+    std::this_thread::sleep_for(100ms);
+    sync.release();
+    REQUIRE(stored.wait_for(10s) == std::future_status::ready);
+    REQUIRE(next.wait_for(10s) == std::future_status::ready);
+    CHECK(next.get().empty());
+    // Else the batch backstop may have pruned instead, and this test would prove nothing.
+    REQUIRE(std::chrono::steady_clock::now() - started < 900ms);
+    // Pruned in steps of 64 while at least 64 were due: at most 63 left past the limit.
+    const auto kept = queryInt(file, "SELECT COUNT(*) FROM executions");
+    CHECK(kept <= 10 + 63 + 1);
+    CHECK(queryInt(file, "SELECT MAX(seq) - MIN(seq) + 1 FROM executions") == kept);
+    CHECK(queue.execution("exec-next"));
+    CHECK_FALSE(queue.execution("exec-first"));
+}
+
 TEST_CASE("a failed flush fails its callers and everything after, until the queue is reopened",
           "[queue][sync]") {
     QueueTempDir dir;
