@@ -56,7 +56,6 @@ std::string deriveStatus() {
            " THEN 'running' ELSE 'waiting' END";
 }
 
-
 }  // namespace
 
 void createHistorySchema(sqlite::Db& db, std::int64_t now) {
