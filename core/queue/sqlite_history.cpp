@@ -305,10 +305,12 @@ std::int64_t SqliteHistory::prune(std::int64_t now, std::int64_t maxExecutions) 
     // Over the age limit: the oldest rows, in order, while they are old enough (received
     // times follow seq but for clock steps, so this stops at the first young one).
     const std::int64_t oldest = now - options_.maxAge.count();
+    std::int64_t old = 0;  // of the `batch` oldest rows
     {
         sqlite::Stmt::Use use(oldest_);
         use->bind(1, batch);
-        while (use->step() && use->columnInt(1) < oldest) cut = std::max(cut, use->columnInt(0));
+        for (; use->step() && use->columnInt(1) < oldest; ++old)
+            cut = std::max(cut, use->columnInt(0));
     }
     const std::int64_t due = cut - first + 1;
     if (due <= 0) return 0;
@@ -318,9 +320,8 @@ std::int64_t SqliteHistory::prune(std::int64_t now, std::int64_t maxExecutions) 
     sqlite::Stmt::Use(deleteAttempts_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteMessages_)->bind(1, cut).run();
     sqlite::Stmt::Use(deleteExecutions_)->bind(1, cut).run();
-    // The age limit was only looked at over one batch: if that was all old, more may be.
-    const std::int64_t left = due - (cut - first + 1);
-    return left > 0 ? left : (due == batch ? batch : 0);
+    // The age limit was only looked at over `batch` rows: if all were old, more may be.
+    return std::max(due - (cut - first + 1), old == batch ? batch : 0);
 }
 
 }  // namespace flowgate::queue
