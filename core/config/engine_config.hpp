@@ -70,10 +70,11 @@ struct WorkerSettings {
     // Run the step after a pure step (FunctionSpec::pure) in the same attempt instead of
     // storing the pure step's output as a work item (runtime/step_chain.hpp).
     bool chainPureSteps = true;
-    // How much lower the worker processes' CPU priority is than the intake's (nice
-    // increment, 0-19). When the CPUs are all busy, answering webhooks goes first and the
-    // backlog is worked off with what is left; an idle CPU is used by workers either way.
-    int nice = 10;
+    // How much lower the CPU priority of background work is than the intake's (nice
+    // increment, 0-19): the worker processes, the intake's thread serving each of them,
+    // and the WAL checkpointer. When the CPUs are all busy, answering webhooks goes first
+    // and the backlog is worked off with what is left; an idle CPU is used either way.
+    int nice = 19;
 };
 
 // The disk alarm: below `minFreeBytes` free on the data directory's file system webhooks

@@ -339,6 +339,7 @@ void Engine::start() {
         queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
         queueOptions.maxBacklogBytes = engine.queue.maxBytes;
         queueOptions.walLimitBytes = engine.queue.walLimitBytes;
+        queueOptions.checkpointerNice = engine.workers.nice;  // background work, like theirs
         queueOptions.history.maxMessageBytes = engine.history.maxMessageBytes;
         queueOptions.history.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
         queueOptions.history.maxExecutions = engine.history.maxExecutions;
@@ -388,7 +389,8 @@ void Engine::start() {
         const fs::path socket = engine.dataDir / "workers.sock";
         try {
             p.queueService = std::make_unique<ipc::QueueService>(
-                socket, *p.queue, p.ledger, *p.replies, p.runtimeMetrics, engine.workers.lease);
+                socket, *p.queue, p.ledger, *p.replies, p.runtimeMetrics, engine.workers.lease,
+                engine.workers.nice);
         } catch (const std::exception& e) {
             throw StartupError(std::string("cannot open the worker socket: ") + e.what());
         }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "flowgate/common/thread_priority.hpp"
 #include "ipc/queue_wire.hpp"
 
 namespace flowgate::ipc {
@@ -21,13 +22,15 @@ constexpr std::chrono::milliseconds kMaxTakeWait{1000};
 
 QueueService::QueueService(const std::filesystem::path& socketPath, queue::Queue& queue,
                            WorkerLedger& ledger, reply::ReplyChannel& replies,
-                           runtime::RuntimeMetrics& metrics, std::chrono::milliseconds lease)
+                           runtime::RuntimeMetrics& metrics, std::chrono::milliseconds lease,
+                           int linkNice)
     : path_(socketPath),
       queue_(queue),
       ledger_(ledger),
       replies_(replies),
       metrics_(metrics),
       lease_(lease),
+      linkNice_(linkNice),
       logger_(Poco::Logger::get("flowgate.intake")) {
     listener_ = listenAt(path_);
     acceptor_ = std::thread([this] { acceptLoop(); });
@@ -70,6 +73,7 @@ void QueueService::acceptLoop() {
         c.socket = std::make_unique<FrameSocket>(fd);
         c.thread = std::thread([this, &c] {
             pthread_setname_np(pthread_self(), "fg-link");  // one per worker process
+            common::runThisThreadNicer(linkNice_);
             serve(*c.socket);
             c.done = true;
         });

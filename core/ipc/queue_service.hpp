@@ -31,10 +31,12 @@ namespace flowgate::ipc {
 class QueueService {
 public:
     // Listens on `socketPath` at once (throws std::runtime_error). Everything passed must
-    // outlive the service. `lease` is the lease of every take.
+    // outlive the service. `lease` is the lease of every take. `linkNice`: how many steps
+    // nicer than the caller each worker's link thread runs; it works for a worker, so it
+    // should give way to the webhook path as much as the worker does.
     QueueService(const std::filesystem::path& socketPath, queue::Queue& queue, WorkerLedger& ledger,
                  reply::ReplyChannel& replies, runtime::RuntimeMetrics& metrics,
-                 std::chrono::milliseconds lease);
+                 std::chrono::milliseconds lease, int linkNice = 0);
     // Closes the socket and every connection, and waits for their threads.
     ~QueueService();
 
@@ -63,6 +65,7 @@ private:
     reply::ReplyChannel& replies_;
     runtime::RuntimeMetrics& metrics_;
     std::chrono::milliseconds lease_;
+    int linkNice_;
     Poco::Logger& logger_;
     int listener_ = -1;
     std::atomic<bool> stopping_{false};

@@ -44,6 +44,12 @@ struct SqliteQueueOptions {
     // appending to). The file itself is truncated to this size after a reset.
     std::uint64_t walLimitBytes = 64 * 1024 * 1024;
 
+    // How many steps nicer (lower CPU priority) than the writer the background checkpointer
+    // runs. Under full load it otherwise takes CPU time from the threads a webhook waits
+    // on; it needs only to keep the WAL near walLimitBytes, and if it falls behind the
+    // writer checkpoints between batches (see walLimitBytes).
+    int checkpointerNice = 0;
+
     // After this long without any operation the writer returns free database pages to the
     // file system and truncates the WAL to zero bytes.
     std::chrono::milliseconds idleCheckpointAfter{1000};

@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include "flowgate/common/thread_priority.hpp"
+
 namespace flowgate::queue {
 
 namespace {
@@ -60,6 +62,7 @@ int SqliteQueue::Impl::onWalCommit(void* self, sqlite3*, const char*, int frames
 
 void SqliteQueue::Impl::checkpointerLoop() {
     pthread_setname_np(pthread_self(), "fg-queue-ckpt");
+    common::runThisThreadNicer(options_.checkpointerNice);
     for (;;) {
         {
             std::unique_lock lock(checkpointMutex_);

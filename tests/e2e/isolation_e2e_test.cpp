@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -189,12 +190,26 @@ int niceOf(pid_t pid) {
     return -100;
 }
 
+// The nice values of process `pid`'s threads named `name` (Linux keeps one per thread).
+std::vector<int> threadNices(pid_t pid, const std::string& name) {
+    std::vector<int> nices;
+    std::error_code error;
+    const auto tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string threadName;
+        if (!std::getline(comm, threadName) || threadName != name) continue;
+        nices.push_back(niceOf(static_cast<pid_t>(std::stoi(task.path().filename().string()))));
+    }
+    return nices;
+}
+
 }  // namespace
 
 TEST_CASE("workers run nicer than the intake, so webhooks go first on busy CPUs",
           "[e2e][isolation]") {
-    const int configured = GENERATE(-1, 0, 7);  // -1: the default (10)
-    const int increment = configured < 0 ? 10 : configured;
+    const int configured = GENERATE(-1, 0, 7);  // -1: the default (19)
+    const int increment = configured < 0 ? 19 : configured;
     INFO("workers.nice " << configured);
     json workers = {{"processes", 2}};
     if (configured >= 0) workers["nice"] = configured;
@@ -211,6 +226,21 @@ TEST_CASE("workers run nicer than the intake, so webhooks go first on busy CPUs"
         return true;
     };
     CHECK(eventually(niceWorkers));
+
+    // In the intake, the threads that work for the workers (one link each) and the WAL
+    // checkpointer give way as much as the workers do; the webhook path does not.
+    const auto all = [](const std::vector<int>& nices, int value) {
+        return !nices.empty() &&
+               std::all_of(nices.begin(), nices.end(), [&](int n) { return n == value; });
+    };
+    CHECK(eventually([&] {
+        const auto links = threadNices(engine.intakePid(), "fg-link");
+        return links.size() == 2 && all(links, expected);
+    }));
+    CHECK(all(threadNices(engine.intakePid(), "fg-queue-ckpt"), expected));
+    CHECK(all(threadNices(engine.intakePid(), "fg-queue-writer"), intakeNice));
+    CHECK(all(threadNices(engine.intakePid(), "fg-queue-sync"), intakeNice));
+    CHECK(all(threadNices(engine.intakePid(), "fg-edge"), intakeNice));
 
     // A worker started again after a crash gets the same.
     const pid_t first = engine.workerPids().front();
