@@ -71,9 +71,10 @@ struct WorkerSettings {
     // storing the pure step's output as a work item (runtime/step_chain.hpp).
     bool chainPureSteps = true;
     // How much lower the CPU priority of background work is than the intake's (nice
-    // increment, 0-19): the worker processes, the intake's thread serving each of them,
-    // and the WAL checkpointer. When the CPUs are all busy, answering webhooks goes first
-    // and the backlog is worked off with what is left; an idle CPU is used either way.
+    // increment, 0-19): the worker processes and the intake's thread serving each of them
+    // (the WAL checkpointer gets half of it). When the CPUs are all busy, answering
+    // webhooks goes first and the backlog is worked off with what is left; an idle CPU is
+    // used either way.
     int nice = 19;
 };
 

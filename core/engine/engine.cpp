@@ -339,7 +339,11 @@ void Engine::start() {
         queueOptions.maxReady = static_cast<std::size_t>(engine.queue.maxItems);
         queueOptions.maxBacklogBytes = engine.queue.maxBytes;
         queueOptions.walLimitBytes = engine.queue.walLimitBytes;
-        queueOptions.checkpointerNice = engine.workers.nice;  // background work, like theirs
+        // Halfway between the webhook path and the workers: it gives way to webhooks, but
+        // not wholly to the backlog's steps, since when it falls behind, the writer does
+        // its copying between two batches (at nice 19 beside jq workers: p99 8.6-12.3 ms
+        // against 7.9-9.0 ms at 10, same rate).
+        queueOptions.checkpointerNice = (engine.workers.nice + 1) / 2;
         queueOptions.history.maxMessageBytes = engine.history.maxMessageBytes;
         queueOptions.history.maxAge = std::chrono::hours(24) * engine.history.maxAgeDays;
         queueOptions.history.maxExecutions = engine.history.maxExecutions;
