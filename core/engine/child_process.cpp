@@ -4,14 +4,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <stdexcept>
+
+#include "flowgate/common/thread_priority.hpp"
 
 namespace flowgate::cli {
 
@@ -29,18 +29,15 @@ pid_t spawnSelf(const std::vector<std::string>& args, int outputFd, int niceIncr
     for (auto& a : argv) pointers.push_back(a.data());
     pointers.push_back(nullptr);
     const pid_t parent = ::getpid();
-    // Linux keeps a nice value per thread: set in the child before exec, so every thread
-    // the child starts has it. Raising it needs no privilege; a failure leaves it as it was.
-    errno = 0;
-    const int nice = ::getpriority(PRIO_PROCESS, 0);
-    const int childNice = errno == 0 ? std::min(19, nice + std::max(niceIncrement, 0)) : nice;
 
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + ::strerror(errno));
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(1);  // the parent died before prctl
-        if (childNice != nice) ::setpriority(PRIO_PROCESS, 0, childNice);
+        // Set before exec, so every thread the child starts has it (nothing in it but
+        // system calls, as is safe between fork and exec).
+        common::runThisThreadNicer(niceIncrement);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
