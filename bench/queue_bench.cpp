@@ -44,7 +44,6 @@
 #include <thread>
 #include <vector>
 
-#include "queue/sqlite_db.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "support/sqlite_io_counter.hpp"
 
@@ -127,9 +126,10 @@ void printIo(const char* per, double count, const SqliteIoCounts& io) {
     const double n = std::max(count, 1.0);
     std::printf(
         "  per %s: %.2f WAL frames, %.2f checkpointed pages, %.3f WAL fsyncs, "
-        "%.3f database fsyncs\n",
+        "%.3f database fsyncs, %.0f bytes to temporary files\n",
         per, static_cast<double>(io.walFrames) / n, static_cast<double>(io.databasePages) / n,
-        static_cast<double>(io.walSyncs) / n, static_cast<double>(io.databaseSyncs) / n);
+        static_cast<double>(io.walSyncs) / n, static_cast<double>(io.databaseSyncs) / n,
+        static_cast<double>(io.temporaryBytes) / n);
 }
 
 // CPU seconds used so far by this process's threads named `name` (the queue names its
@@ -395,7 +395,6 @@ void runEnqueueThenDrain(const Args& args, SqliteQueue& queue, const SqliteIoCou
 int main(int argc, char** argv) {
     const Args args = parse(argc, argv);
     std::filesystem::remove_all(args.dir);
-    flowgate::queue::sqlite::configureSqlite();  // as the queue would, before the counter's VFS
     {
         const SqliteIoCounter io;  // before the queue opens its connections
         SqliteQueueOptions options;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "queue/sqlite_db.hpp"
 #include "queue/sqlite_vfs_forwarding.hpp"
 
 namespace flowgate::test {
@@ -13,13 +14,17 @@ namespace flowgate::test {
 namespace {
 
 // One counter per process (the VFS is process-wide), so its state is too.
-std::atomic<std::int64_t> walFrames{0}, databasePages{0}, walSyncs{0}, databaseSyncs{0};
+std::atomic<std::int64_t> walFrames{0}, databasePages{0}, walSyncs{0}, databaseSyncs{0},
+    temporaryBytes{0};
 int countedPageSize = 4096;
 std::mutex framesByPageMutex;
 std::map<std::uint32_t, std::int64_t> framesByPage;
 sqlite3_vfs* real = nullptr;  // the default VFS the shim forwards to
 
-enum class Kind { database, wal, other };
+enum class Kind { database, wal, temporary, other };
+
+constexpr int kTemporaryFiles = SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_TEMP_JOURNAL |
+                                SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB;
 
 // Our file object, followed in memory by the real VFS's own.
 struct CountedFile {
@@ -81,6 +86,7 @@ int fileWrite(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
                       off);
     }
     if (kindOf(f) == Kind::database && n == countedPageSize) ++databasePages;
+    if (kindOf(f) == Kind::temporary) temporaryBytes += n;
     return Forward::write(f, p, n, off);
 }
 int fileSync(sqlite3_file* f, int flags) {
@@ -114,9 +120,10 @@ const sqlite3_io_methods countedMethods = {
 int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* outFlags) {
     auto* counted = reinterpret_cast<CountedFile*>(f);
     counted->pageDueAt = -1;
-    counted->kind = (flags & SQLITE_OPEN_MAIN_DB) ? Kind::database
-                    : (flags & SQLITE_OPEN_WAL)   ? Kind::wal
-                                                  : Kind::other;
+    counted->kind = (flags & SQLITE_OPEN_MAIN_DB)     ? Kind::database
+                    : (flags & SQLITE_OPEN_WAL)         ? Kind::wal
+                    : (flags & kTemporaryFiles) != 0    ? Kind::temporary
+                                                        : Kind::other;
     const int rc = real->xOpen(real, name, counted->inner(), flags, outFlags);
     // SQLite calls xClose only on a file whose pMethods is set.
     counted->base.pMethods = counted->inner()->pMethods ? &countedMethods : nullptr;
@@ -125,15 +132,22 @@ int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int
 
 sqlite3_vfs* realVfs() { return real; }
 
+// The default VFS, once the queue's process-wide settings are applied: looking it up
+// initializes SQLite, after which they could no longer be.
+sqlite3_vfs* defaultVfsOfConfiguredSqlite() {
+    queue::sqlite::configureSqlite();
+    return sqlite3_vfs_find(nullptr);
+}
+
 sqlite3_vfs countingVfs{};
 
 }  // namespace
 
-SqliteIoCounter::SqliteIoCounter(int pageSize) : previousDefault_(sqlite3_vfs_find(nullptr)) {
+SqliteIoCounter::SqliteIoCounter(int pageSize) : previousDefault_(defaultVfsOfConfiguredSqlite()) {
     if (real) throw std::logic_error("SqliteIoCounter: one at a time");
     real = previousDefault_;
     countedPageSize = pageSize;
-    walFrames = databasePages = walSyncs = databaseSyncs = 0;
+    walFrames = databasePages = walSyncs = databaseSyncs = temporaryBytes = 0;
     {
         std::lock_guard lock(framesByPageMutex);
         framesByPage.clear();
@@ -153,7 +167,8 @@ SqliteIoCounter::~SqliteIoCounter() {
 }
 
 SqliteIoCounts SqliteIoCounter::counts() const {
-    return {walFrames.load(), databasePages.load(), walSyncs.load(), databaseSyncs.load()};
+    return {walFrames.load(), databasePages.load(), walSyncs.load(), databaseSyncs.load(),
+            temporaryBytes.load()};
 }
 
 std::map<std::uint32_t, std::int64_t> SqliteIoCounter::walFramesByPage() const {

@@ -1,5 +1,6 @@
 // Counts what SQLite writes to disk, by file kind: pages appended to WAL files (frames)
-// and pages written into database files (by checkpoints), and the fsyncs of each.
+// and pages written into database files (by checkpoints), and the fsyncs of each; and the
+// bytes written to temporary files (statement journals, temporary tables and indexes).
 //
 // A VFS shim over the default one, made the default while the object lives, so every
 // connection opened meanwhile (the queue's own, which no test can reach) is counted. Used
@@ -20,10 +21,12 @@ struct SqliteIoCounts {
     std::int64_t databasePages = 0;  // page-sized writes to main database files
     std::int64_t walSyncs = 0;
     std::int64_t databaseSyncs = 0;
+    std::int64_t temporaryBytes = 0;
 
     SqliteIoCounts operator-(const SqliteIoCounts& earlier) const {
         return {walFrames - earlier.walFrames, databasePages - earlier.databasePages,
-                walSyncs - earlier.walSyncs, databaseSyncs - earlier.databaseSyncs};
+                walSyncs - earlier.walSyncs, databaseSyncs - earlier.databaseSyncs,
+                temporaryBytes - earlier.temporaryBytes};
     }
 };
 
@@ -31,7 +34,9 @@ class SqliteIoCounter {
 public:
     // `pageSize`: writes of exactly this many bytes are pages (a WAL frame is written as
     // a 24-byte header and then its page, or with others in one write by the queue's
-    // WAL-buffering VFS: both are counted frame by frame).
+    // WAL-buffering VFS: both are counted frame by frame). Applies the queue's process-wide
+    // SQLite settings first (sqlite::configureSqlite), which registering a VFS would
+    // otherwise shut out, so what is counted is what the engine does.
     explicit SqliteIoCounter(int pageSize = 4096);
     ~SqliteIoCounter();
     SqliteIoCounter(const SqliteIoCounter&) = delete;

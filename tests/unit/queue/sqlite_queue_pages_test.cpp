@@ -85,3 +85,34 @@ TEST_CASE(
     REQUIRE(leased.size() == 32);
     for (const auto& item : leased) CHECK(item.message == std::string(1024, 'm'));
 }
+
+TEST_CASE("pruning 500 executions of 1 KiB from the history writes no temporary file",
+          "[queue][pages][history]") {
+    // Pruning runs in a savepoint, whose journal keeps every page it changes. Past SQLite's
+    // default of 64 KiB that journal went to a temporary file: a write of each page.
+    const SqliteIoCounter io;
+    QueueTempDir dir;
+    auto options = dir.options();
+    options.idleCheckpointAfter = 1h;
+    {
+        SqliteQueue queue(options);
+        std::vector<NewWorkItem> items;
+        for (int i = 0; i < 500; ++i)
+            items.push_back({"flow-a", "exec-" + std::to_string(i), "step-1", std::string(1024, 'm')});
+        queue.enqueue(std::move(items));
+        const auto leased = takeAll(queue);
+        REQUIRE(leased.size() == 500);
+        settleAll(queue, leased, Outcome::Kind::completed);  // their messages: history's alone
+    }
+    options.history.maxExecutions = 1;
+    SqliteQueue queue(options);
+    const auto before = io.counts();
+    queue.enqueue({NewWorkItem{"flow-a", "fresh", "step-1", "m"}});  // its batch prunes
+    const auto written = io.counts() - before;
+
+    const auto page = queue.executions({});
+    REQUIRE(page.items.size() == 1);  // the 500 were pruned, by that one batch
+    CHECK(page.items[0].requestId == "fresh");
+    INFO("WAL frames of the batch: " << written.walFrames);
+    CHECK(written.temporaryBytes == 0);
+}
