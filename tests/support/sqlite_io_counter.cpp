@@ -120,10 +120,10 @@ const sqlite3_io_methods countedMethods = {
 int vfsOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* outFlags) {
     auto* counted = reinterpret_cast<CountedFile*>(f);
     counted->pageDueAt = -1;
-    counted->kind = (flags & SQLITE_OPEN_MAIN_DB)     ? Kind::database
-                    : (flags & SQLITE_OPEN_WAL)         ? Kind::wal
-                    : (flags & kTemporaryFiles) != 0    ? Kind::temporary
-                                                        : Kind::other;
+    counted->kind = (flags & SQLITE_OPEN_MAIN_DB)    ? Kind::database
+                    : (flags & SQLITE_OPEN_WAL)      ? Kind::wal
+                    : (flags & kTemporaryFiles) != 0 ? Kind::temporary
+                                                     : Kind::other;
     const int rc = real->xOpen(real, name, counted->inner(), flags, outFlags);
     // SQLite calls xClose only on a file whose pMethods is set.
     counted->base.pMethods = counted->inner()->pMethods ? &countedMethods : nullptr;
@@ -143,7 +143,8 @@ sqlite3_vfs countingVfs{};
 
 }  // namespace
 
-SqliteIoCounter::SqliteIoCounter(int pageSize) : previousDefault_(defaultVfsOfConfiguredSqlite()) {
+SqliteIoCounter::SqliteIoCounter(int pageSize)
+    : previousDefault_(defaultVfsOfConfiguredSqlite()) {
     if (real) throw std::logic_error("SqliteIoCounter: one at a time");
     real = previousDefault_;
     countedPageSize = pageSize;

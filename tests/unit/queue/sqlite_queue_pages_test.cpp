@@ -98,7 +98,8 @@ TEST_CASE("pruning 500 executions of 1 KiB from the history writes no temporary 
         SqliteQueue queue(options);
         std::vector<NewWorkItem> items;
         for (int i = 0; i < 500; ++i)
-            items.push_back({"flow-a", "exec-" + std::to_string(i), "step-1", std::string(1024, 'm')});
+            items.push_back(
+                {"flow-a", "exec-" + std::to_string(i), "step-1", std::string(1024, 'm')});
         queue.enqueue(std::move(items));
         const auto leased = takeAll(queue);
         REQUIRE(leased.size() == 500);
