@@ -108,7 +108,6 @@ FlowRun runShapeAndLog(bool chain, int executions) {
         REQUIRE(eventually([&] { return jsonLines(out).size() == static_cast<std::size_t>(i + 1); }));
     }
     REQUIRE(eventually([&] { return statusOf(engine, config, last) == "succeeded"; }));
-    const double after = counterOf(engine, "flowgate_queue_committed_ops_total");
 
     const auto lines = jsonLines(out);
     const json& logged = lines.back().at("message");
@@ -116,13 +115,19 @@ FlowRun runShapeAndLog(bool chain, int executions) {
     CHECK(logged.at("id") == last + "/shape/0");
     CHECK(logged.at("meta").at("requestId") == last);
 
-    // Both steps ran once each, whether chained or not.
-    const std::string metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
+    // Both steps ran once each, whether chained or not. The store shows the execution
+    // succeeded as soon as its settle commits; the step counters move only once the
+    // commit has returned to the worker, so wait for the last one.
+    std::string metrics;
     const std::string runs = std::to_string(executions + 1);
+    REQUIRE(eventually([&] {
+        metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
+        return metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="log"} )" +
+                            runs) != std::string::npos;
+    }));
     CHECK(metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="shape"} )" +
                        runs) != std::string::npos);
-    CHECK(metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="log"} )" +
-                       runs) != std::string::npos);
+    const double after = counterOf(engine, "flowgate_queue_committed_ops_total");
     FlowRun run;
     run.opsPerExecution = (after - before) / executions;
     run.attempts = attemptsOf(executionOf(engine, config, last));
