@@ -183,7 +183,6 @@ void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
     // is reported now and not as a refused start at the next restart.
     config::ConfigErrors engineErrors;
     config::loadEngineConfig(engine_.configDir, engineErrors);
-    for (const auto& error : engineErrors) logger_.error(error.toString());
 
     config::ConfigErrors errors;
     // Built off to the side; the running flows and their credentials are untouched
@@ -194,6 +193,13 @@ void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
     const auto merged = flow::mergeFlows(*catalog_.snapshot(), fresh);
     catalog_.replace(merged.flows);
 
+    // Counted before anything is logged: whoever reads a reload's log lines finds it
+    // counted already.
+    const std::size_t problems = engineErrors.size() + fresh.errors.size() + plugins.refused;
+    ++metrics_.reloads;
+    if (problems > 0) ++metrics_.failures;
+
+    for (const auto& error : engineErrors) logger_.error(error.toString());
     for (const auto& error : fresh.errors) logger_.error(error.toString());
     const auto& c = merged.changes;
     std::string line = std::string("reload (") + why + ")";
@@ -205,15 +211,11 @@ void ConfigReloader::reload(const char* why, const PluginChanges& plugins) {
     describe(line, "kept previous version (file refused)", c.kept);
     describe(line, "refused", c.refused);
     if (!engineErrors.empty()) line += "; engine.json refused, running settings kept";
-    const std::size_t problems = engineErrors.size() + fresh.errors.size() + plugins.refused;
     if (problems > 0) line += "; " + std::to_string(problems) + " error(s) logged above";
     if (!plugins.any() && !c.anyFlowChanged() && c.kept.empty() && c.refused.empty() &&
         engineErrors.empty())
         line += ": nothing changed";
     line += "; " + std::to_string(merged.flows->all().size()) + " flow(s) running";
-
-    ++metrics_.reloads;
-    if (problems > 0) ++metrics_.failures;
     if (problems > 0)
         logger_.warning(line);
     else
