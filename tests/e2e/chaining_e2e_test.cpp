@@ -117,16 +117,16 @@ FlowRun runShapeAndLog(bool chain, int executions) {
 
     // Both steps ran once each, whether chained or not. The store shows the execution
     // succeeded as soon as its settle commits; the step counters move only once the
-    // commit has returned to the worker, so wait for the last one.
+    // commit has returned to the worker, so wait for them.
     std::string metrics;
     const std::string runs = std::to_string(executions + 1);
     REQUIRE(eventually([&] {
         metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
         return metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="log"} )" +
+                            runs) != std::string::npos &&
+               metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="shape"} )" +
                             runs) != std::string::npos;
     }));
-    CHECK(metrics.find(R"(flowgate_step_runs_total{flow="bench",outcome="completed",step="shape"} )" +
-                       runs) != std::string::npos);
     const double after = counterOf(engine, "flowgate_queue_committed_ops_total");
     FlowRun run;
     run.opsPerExecution = (after - before) / executions;

@@ -69,7 +69,9 @@ TEST_CASE("flow files are picked up by a running engine", "[e2e][reload]") {
     REQUIRE(eventually([&] { return post(engine, "orders") == 202; }, std::chrono::seconds(5)));
     REQUIRE(eventually([&] { return !jsonLines(out).empty(); }));
     CHECK(jsonLines(out).back().at("message").at("body").at("version") == 1);
-    CHECK(logContains(config, "flows added: orders"));
+    // The reload logs its summary just after the new flows answer: wait for the line.
+    CHECK(eventually([&] { return logContains(config, "flows added: orders"); },
+                     std::chrono::seconds(5)));
 
     SECTION("a changed flow answers with its new behaviour") {
         config.addFlow(versionedFlow("orders", 2, out));
@@ -91,7 +93,10 @@ TEST_CASE("flow files are picked up by a running engine", "[e2e][reload]") {
                     config, file + ": /steps/0/component: unknown component 'no-such-component'");
             },
             std::chrono::seconds(5)));
-        CHECK(logContains(config, "kept previous version (file refused): orders"));
+        // The summary line comes after the error lines.
+        CHECK(eventually(
+            [&] { return logContains(config, "kept previous version (file refused): orders"); },
+            std::chrono::seconds(5)));
         CHECK(versionAnswering(engine, "orders", out) == 1);
 
         SECTION("and fixing it afterwards takes the new version") {
@@ -103,7 +108,8 @@ TEST_CASE("flow files are picked up by a running engine", "[e2e][reload]") {
     SECTION("a removed flow file stops the flow: 404") {
         std::filesystem::remove(config.configDir() / "flows" / "orders.json");
         CHECK(eventually([&] { return post(engine, "orders") == 404; }, std::chrono::seconds(5)));
-        CHECK(logContains(config, "removed: orders"));
+        CHECK(eventually([&] { return logContains(config, "removed: orders"); },
+                         std::chrono::seconds(5)));
     }
     SECTION("other flows are untouched by a broken new file") {
         writeFile(config.configDir() / "flows" / "bad.json", "{\"id\": ");
@@ -130,6 +136,7 @@ TEST_CASE("SIGHUP reloads at once, even with a long poll interval", "[e2e][reloa
 
     ::kill(engine.pid(), SIGHUP);
     CHECK(eventually([&] { return post(engine, "late") == 202; }, std::chrono::seconds(3)));
-    CHECK(logContains(config, "reload (SIGHUP)"));
+    CHECK(eventually([&] { return logContains(config, "reload (SIGHUP)"); },
+                     std::chrono::seconds(5)));
     CHECK(engine.terminate() == 0);  // SIGHUP did not stop it; SIGTERM still does
 }

@@ -213,22 +213,23 @@ TEST_CASE("a failing step is retried with backoff, then dead-lettered", "[e2e]")
     REQUIRE(eventually([&] { return jsonLines(out).size() == 1; }));
     // Three failed attempts, then the dead-letter table.
     REQUIRE(eventually([&] { return healthOf(engine).at("queue").at("deadLetters") == 1; }));
-    CHECK(healthOf(engine).at("queue").at("ready") == 0);
     const std::string log = readFile(config.logFile());
     CHECK(log.find("upstream said no") != std::string::npos);
     CHECK(log.find("dead-lettered") != std::string::npos);
     // The logger wrote its line before its worker settled the item, and the store shows a
     // dead letter as soon as its settle commits, but the counters move only after the
     // commit returns to the worker: wait for both flows' last counters before reading the
-    // rest. The dead-letter count moves last in its settle, after the failure count.
+    // rest (a scrape reads one counter after another, so wait for each one read here).
     std::string metrics;
     REQUIRE(eventually([&] {
         metrics = request(engine.adminPort(), {"GET", "/metrics", "", "", {}, false}).body;
         return metrics.find(R"(flowgate_step_runs_total{flow="flaky",outcome="completed",step="log"} 1)") !=
                    std::string::npos &&
-               metrics.find("flowgate_steps_dead_lettered_total 1") != std::string::npos;
+               metrics.find("flowgate_steps_dead_lettered_total 1") != std::string::npos &&
+               metrics.find("flowgate_steps_failed_total 5") != std::string::npos;
     }));
-    CHECK(metrics.find("flowgate_steps_failed_total 5") != std::string::npos);
+    // Settled by now (the counters move after the settle's commit): nothing left ready.
+    CHECK(healthOf(engine).at("queue").at("ready") == 0);
 
     // The same by flow, step and outcome, as an operator's dashboard reads them.
     const auto has = [&](const std::string& line) {
