@@ -292,6 +292,9 @@ TEST_CASE("pause: items stored before it and a retry during it wait for the resu
     const auto leased = queue.take(1, 30s, 5s);
     REQUIRE(leased.size() == 1);
     queue.setPaused("held", true);
+    // The line is kept in milliseconds (ties go by id): a retry settled in the same
+    // millisecond as the last enqueue would rightly stay ahead of it.
+    std::this_thread::sleep_for(2ms);
     // The leased item's retry comes due during the pause: it waits like the others.
     Outcome retry = outcome(leased[0], Outcome::Kind::retry);
     retry.failed = true;
