@@ -132,6 +132,14 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       // Two subqueries, not MIN(seq), MAX(seq) in one SELECT: SQLite answers a lone
       // MIN or MAX from the end of the primary key, but both together scan the table
       // (19 ms at 100,000 executions, paid on every commit while pruning is due).
+      // Plain INSERT with the seq given: unlike insertExecution_'s OR IGNORE, a known
+      // request id fails the statement instead of leaving the rows' seqs unknown.
+      insertExecutions_(db,
+                        "INSERT INTO executions (seq, request_id, flow_id, status, "
+                        "received_at_ms, updated_at_ms, delivery_id)",
+                        "($1, $2, $3, 'running', $4, $4, NULL)", 4),
+      insertMessages_(db, "INSERT INTO execution_messages (seq, message)", "($1, $2)", 2),
+      lastSeq_(db, "SELECT MAX(seq) FROM executions"),
       seqRange_(db,
                 "SELECT (SELECT MIN(seq) FROM executions), (SELECT MAX(seq) FROM executions)"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
@@ -178,6 +186,54 @@ StartedExecution SqliteHistory::started(const std::string& executionId,
     }
     use->run();
     return {seq, kept};
+}
+
+std::vector<StartedExecution> SqliteHistory::startedAll(
+    const std::vector<const NewWorkItem*>& items, std::int64_t now) {
+    std::vector<StartedExecution> started(items.size());
+    if (!options_.enabled || items.empty()) return started;
+    std::int64_t seq = 0;  // the last one given, as SQLite would: rows leave only at the low end
+    {
+        sqlite::Stmt::Use use(lastSeq_);
+        if (use->step() && !use->columnIsNull(0)) seq = use->columnInt(0);
+    }
+    // What the messages' statement binds (SQLITE_STATIC): the markers must outlive it.
+    std::vector<std::string> markers(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        started[i].seq = ++seq;
+        started[i].messageKept = items[i]->message.size() <= options_.maxMessageBytes;
+        if (!started[i].messageKept) {
+            markers[i] =
+                R"({"truncated":true,"bytes":)" + std::to_string(items[i]->message.size()) + "}";
+        }
+    }
+    constexpr std::size_t kChunk = sqlite::MultiRowInsert::kMaxRows;
+    for (std::size_t from = 0; from < items.size(); from += kChunk) {
+        const int rows = static_cast<int>(std::min(kChunk, items.size() - from));
+        {
+            auto& stmt = insertExecutions_.forRows(rows);
+            sqlite::Stmt::Use use(stmt);
+            for (int r = 0; r < rows; ++r) {
+                const NewWorkItem& item = *items[from + r];
+                use->bind(insertExecutions_.param(r, 1), started[from + r].seq)
+                    .bind(insertExecutions_.param(r, 2), item.executionId)
+                    .bind(insertExecutions_.param(r, 3), item.flowId)
+                    .bind(insertExecutions_.param(r, 4), now);
+            }
+            use->run();
+        }
+        auto& stmt = insertMessages_.forRows(rows);
+        sqlite::Stmt::Use use(stmt);
+        for (int r = 0; r < rows; ++r) {
+            const std::size_t i = from + r;
+            use->bind(insertMessages_.param(r, 1), started[i].seq)
+                .bind(insertMessages_.param(r, 2), started[i].messageKept
+                                                       ? std::string_view(items[i]->message)
+                                                       : std::string_view(markers[i]));
+        }
+        use->run();
+    }
+    return started;
 }
 
 void SqliteHistory::insertAttempt(std::int64_t executionSeq, const LeasedItem& item,

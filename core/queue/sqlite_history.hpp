@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "queue/queue.hpp"
 #include "queue/sqlite_db.hpp"
+#include "queue/sqlite_multi_row.hpp"
 
 namespace flowgate::queue {
 
@@ -65,6 +67,12 @@ public:
     // execution changes nothing. `deliveryId` may be empty.
     StartedExecution started(const std::string& executionId, const std::string& flowId,
                  const std::string& message, const std::string& deliveryId, std::int64_t now);
+    // started() for many new executions at once (a batch of webhook calls, none with a
+    // delivery id): their rows in a few multi-row statements. Each must be new to the
+    // history and to `items`: a known one fails the statement with SQLITE_CONSTRAINT, and
+    // the caller starts over one by one. Returns one StartedExecution per item, in order.
+    std::vector<StartedExecution> startedAll(const std::vector<const NewWorkItem*>& items,
+                                             std::int64_t now);
     bool enabled() const { return options_.enabled; }
     // An attempt of leased item `item` ended with `outcome` (the queue reads `item` from
     // the row before it changes it). `status`: the execution's new status as the outcome
@@ -104,6 +112,8 @@ private:
     const HistoryOptions options_;
     sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
     sqlite::Stmt refreshStatus_, settleStatus_;
+    sqlite::MultiRowInsert insertExecutions_, insertMessages_;
+    sqlite::Stmt lastSeq_;
     sqlite::Stmt seqRange_, oldest_, handOverMessages_, forgetExecutions_, deleteAttempts_,
         deleteMessages_, deleteExecutions_;
 };

@@ -85,6 +85,8 @@ struct WriteStatements {
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
+    // insertItem and insertMessage for many rows at once (applyEnqueueRun).
+    sqlite::MultiRowInsert insertItems, insertMessages;
 };
 
 // Statements of the read connection, used under readMutex_ by stats(), hasPending() and
@@ -139,6 +141,9 @@ private:
     struct Op {
         enum class Kind { enqueue, enqueueOnce, settle, take, resume, change };
         explicit Op(Kind k) : kind(k) {}
+
+        // A webhook call's enqueue: one item, no delivery key.
+        bool isSingleEnqueue() const { return kind == Kind::enqueue && items.size() == 1; }
 
         Kind kind;
         std::vector<NewWorkItem> items;  // enqueue, enqueueOnce
@@ -224,12 +229,21 @@ private:
                   std::vector<std::string>& failures, std::int64_t now, bool isolateOps,
                   Effects& total);
     void applyEnqueue(Op& op, std::int64_t now, Effects& effects);
+    std::size_t applyEnqueueRun(const Batch& batch, std::size_t from,
+                                const std::vector<bool>& skipped,
+                                std::vector<std::string>& failures, std::int64_t now,
+                                Effects& total);
     // Stores one new item, ready now, and counts its message's bytes (the caller counts
     // the items: effects.stored, effects.madeReady). `executionSeq`: the execution's
     // history seq (0: none); `shareMessage`: execution_messages row `executionSeq` holds
     // the item's message whole, so the item stores no copy.
     void insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
                     std::int64_t executionSeq = 0, bool shareMessage = false);
+    // insertItem for many new items, in multi-row statements; `started[i]` is what the
+    // history recorded of items[i]'s execution.
+    void insertItems(const std::vector<const NewWorkItem*>& items,
+                     const std::vector<StartedExecution>& started, std::int64_t now,
+                     Effects& effects);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);
     void pruneHistory(std::int64_t now, std::int64_t maxExecutions);

@@ -257,6 +257,10 @@ void SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from, const std::vect
             applyTake(op, now);  // no per-op failure mode: any error is the store's
             continue;
         }
+        if (!isolateOps && op.isSingleEnqueue()) {
+            i = applyEnqueueRun(batch, i, skipped, failures, now, total) - 1;
+            continue;
+        }
         if (op.kind == Op::Kind::enqueue || op.kind == Op::Kind::enqueueOnce) {
             try {
                 refuseIfFull(storedCount_.load() + total.stored, storedBytes_.load() + total.bytes,
@@ -303,6 +307,47 @@ void SqliteQueue::Impl::applyOps(Batch& batch, std::size_t from, const std::vect
             failures[i] = std::string("queue refused the operation: ") + e.what();
         }
     }
+}
+
+// Applies the run of single-item enqueues that starts at batch[from] (the common case: one
+// webhook call each) in a few multi-row statements, and returns where the run ends. Each is
+// first checked against the queue's limits, as applyOps does. A failure on an op's own data
+// (a known execution id, a message over the row limit) throws OpFailedAlone: the caller
+// starts over with each op on its own.
+std::size_t SqliteQueue::Impl::applyEnqueueRun(const Batch& batch, std::size_t from,
+                                               const std::vector<bool>& skipped,
+                                               std::vector<std::string>& failures, std::int64_t now,
+                                               Effects& total) {
+    std::vector<const NewWorkItem*> items;
+    std::int64_t bytes = 0;
+    std::size_t to = from;
+    for (; to < batch.size() && (skipped[to] || batch[to]->isSingleEnqueue()); ++to) {
+        if (skipped[to]) continue;
+        const Op& op = *batch[to];
+        try {
+            refuseIfFull(
+                storedCount_.load() + total.stored + static_cast<std::int64_t>(items.size()),
+                storedBytes_.load() + total.bytes + bytes, op.items);
+        } catch (const QueueUnavailable& e) {
+            failures[to] = e.what();
+            continue;
+        }
+        items.push_back(&op.items.front());
+        bytes += static_cast<std::int64_t>(op.items.front().message.size());
+    }
+    Effects effects;
+    try {
+        const auto started = history_->startedAll(items, now);
+        for (const auto& execution : started) pruneDue_ += execution.seq != 0 ? 1 : 0;
+        insertItems(items, started, now, effects);
+    } catch (const sqlite::Error& e) {
+        if (!isPerOpError(e) || writeDb_->autocommit()) throw;
+        throw OpFailedAlone{};
+    }
+    effects.stored += static_cast<std::int64_t>(items.size());
+    effects.madeReady = !items.empty();
+    total.add(effects);
+    return to;
 }
 
 // Like purgeExpiredKeys: a small batch riding on a commit paid for anyway, in its own

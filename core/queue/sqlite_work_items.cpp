@@ -33,6 +33,50 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
     effects.madeReady = effects.madeReady || !op.items.empty();
 }
 
+void SqliteQueue::Impl::insertItems(const std::vector<const NewWorkItem*>& items,
+                                    const std::vector<StartedExecution>& started, std::int64_t now,
+                                    Effects& effects) {
+    auto& insert = write_->insertItems;
+    auto& insertOwn = write_->insertMessages;
+    constexpr std::size_t kChunk = sqlite::MultiRowInsert::kMaxRows;
+    std::vector<std::pair<std::int64_t, const std::string*>> own;  // item id, message
+    for (std::size_t from = 0; from < items.size(); from += kChunk) {
+        const int rows = static_cast<int>(std::min(kChunk, items.size() - from));
+        {
+            sqlite::Stmt::Use use(insert.forRows(rows));
+            for (int r = 0; r < rows; ++r) {
+                const NewWorkItem& item = *items[from + r];
+                const StartedExecution& execution = started[from + r];
+                use->bind(insert.param(r, 1), item.flowId)
+                    .bind(insert.param(r, 2), item.executionId)
+                    .bind(insert.param(r, 3), item.stepId)
+                    .bind(insert.param(r, 4), now);
+                if (execution.seq != 0) use->bind(insert.param(r, 5), execution.seq);
+                if (execution.messageKept) use->bind(insert.param(r, 6), execution.seq);
+                use->bind(insert.param(r, 7), static_cast<std::int64_t>(item.message.size()));
+                effects.bytes += static_cast<std::int64_t>(item.message.size());
+            }
+            use->run();
+        }
+        // One statement's rows get consecutive ids (AUTOINCREMENT: each the largest so
+        // far plus one, and nothing else writes meanwhile).
+        const std::int64_t firstId = writeDb_->lastInsertRowid() - rows + 1;
+        for (int r = 0; r < rows; ++r) {
+            if (!started[from + r].messageKept)
+                own.emplace_back(firstId + r, &items[from + r]->message);
+        }
+    }
+    for (std::size_t from = 0; from < own.size(); from += kChunk) {
+        const int rows = static_cast<int>(std::min(kChunk, own.size() - from));
+        sqlite::Stmt::Use use(insertOwn.forRows(rows));
+        for (int r = 0; r < rows; ++r) {
+            use->bind(insertOwn.param(r, 1), own[from + r].first)
+                .bind(insertOwn.param(r, 2), *own[from + r].second);
+        }
+        use->run();
+    }
+}
+
 void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
                                    std::int64_t executionSeq, bool shareMessage) {
     const auto bytes = static_cast<std::int64_t>(item.message.size());

@@ -76,9 +76,9 @@ struct QueueWithHeldSync {
 };
 
 // A completion's outcome: empty once durable, else what it was refused with.
-std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& message) {
+std::future<std::string> enqueueWatched(SqliteQueue& queue, queue::NewWorkItem newItem) {
     auto done = std::make_shared<std::promise<std::string>>();
-    queue.enqueueAsync({item(message)}, [done](std::exception_ptr error) {
+    queue.enqueueAsync({std::move(newItem)}, [done](std::exception_ptr error) {
         std::string why;
         try {
             if (error) std::rethrow_exception(error);
@@ -88,6 +88,85 @@ std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& m
         done->set_value(why);
     });
     return done->get_future();
+}
+
+std::future<std::string> enqueueWatched(SqliteQueue& queue, const std::string& message) {
+    return enqueueWatched(queue, item(message));
+}
+
+// A burst of webhook calls, applied together while a flush is held: the calls pile up and
+// go in as runs of single-item enqueues, in multi-row statements of up to 32 rows. `calls`
+// are the items' messages (execution "exec-<message>") or, as "<id>=<message>", a call
+// for execution "exec-<id>". Returns what each call was answered.
+std::vector<std::string> burst(SqliteQueue& queue, HeldSync& sync,
+                               const std::vector<std::string>& calls) {
+    sync.hold();
+    const int flushes = sync.started();
+    auto first = enqueueWatched(queue, "lead-" + std::to_string(flushes));
+    REQUIRE(sync.waitStarted(flushes + 1));
+    std::vector<std::future<std::string>> pending;
+    for (const auto& call : calls) {
+        const auto at = call.find('=');
+        pending.push_back(
+            at == std::string::npos
+                ? enqueueWatched(queue, call)
+                : enqueueWatched(queue, queue::NewWorkItem{"flow-a", "exec-" + call.substr(0, at),
+                                                           "step-1", call.substr(at + 1)}));
+    }
+    sync.release();
+    REQUIRE(first.get().empty());
+    std::vector<std::string> answers;
+    for (auto& call : pending) answers.push_back(call.get());
+    return answers;
+}
+
+void checkBurst(bool history) {
+    QueueTempDir dir;
+    HeldSync sync;
+    auto options = dir.options();
+    options.syncWal = [&sync](int fd) { return sync.sync(fd); };
+    options.history.enabled = history;
+    SqliteQueue queue(options);
+
+    std::vector<std::string> calls;
+    for (int i = 0; i < 140; ++i) calls.push_back(std::to_string(i));
+    for (const auto& answer : burst(queue, sync, calls)) CHECK(answer.empty());
+    // Each call is one item with its own message, in the order of the calls.
+    auto items = takeAll(queue);
+    REQUIRE(items.size() == 141);
+    CHECK(items[0].message == "lead-0");
+    for (int i = 0; i < 140; ++i) {
+        CHECK(items[1 + i].message == std::to_string(i));
+        CHECK(items[1 + i].executionId == "exec-" + std::to_string(i));
+    }
+    if (history) {
+        // Each execution once, with its call's message, numbered in the order of the calls.
+        std::int64_t seq = queue.execution("exec-lead-0")->execution.seq;
+        for (int i = 0; i < 140; ++i) {
+            const auto execution = queue.execution("exec-" + std::to_string(i));
+            REQUIRE(execution);
+            CHECK(execution->execution.message == std::to_string(i));
+            CHECK(execution->execution.status == "running");
+            CHECK(execution->execution.seq == ++seq);
+        }
+    } else {
+        CHECK_FALSE(queue.execution("exec-0"));
+    }
+
+    // A call that repeats an execution id (the history knows it: the statement fails, and
+    // the writer applies the batch again op by op): every call of the batch is stored.
+    for (const auto& answer : burst(queue, sync, {"a", "7=again", "b"})) CHECK(answer.empty());
+    items = takeAll(queue);
+    REQUIRE(items.size() == 4);
+    CHECK(items[1].message == "a");
+    CHECK(items[2].message == "again");
+    CHECK(items[2].executionId == "exec-7");
+    CHECK(items[3].message == "b");
+    if (history) {
+        CHECK(queue.execution("exec-7")->execution.message == "7");
+        CHECK(queue.execution("exec-b")->execution.message == "b");
+    }
+    CHECK(queue.stats().ready == 0);
 }
 
 }  // namespace
@@ -153,6 +232,16 @@ TEST_CASE("an answer that rests on a commit still being flushed waits for that f
     CHECK(first.get() == std::nullopt);
     REQUIRE(again.wait_for(10s) == std::future_status::ready);
     CHECK(again.get() == std::optional<std::string>("exec-first"));
+}
+
+TEST_CASE("a burst of calls committed together keeps each call's item, message and execution",
+          "[queue][sync]") {
+    SECTION("with history") {
+        checkBurst(true);
+    }
+    SECTION("without history") {
+        checkBurst(false);
+    }
 }
 
 TEST_CASE("the writer keeps the history within its limit while it waits for a flush",
