@@ -135,10 +135,10 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
       // Plain INSERT with the seq given: unlike insertExecution_'s OR IGNORE, a known
       // request id fails the statement instead of leaving the rows' seqs unknown.
       insertExecutions_(db,
-                        "INSERT INTO executions (seq, request_id, flow_id, status, "
+                        "executions (seq, request_id, flow_id, status, "
                         "received_at_ms, updated_at_ms, delivery_id)",
                         "($1, $2, $3, 'running', $4, $4, NULL)", 4),
-      insertMessages_(db, "INSERT INTO execution_messages (seq, message)", "($1, $2)", 2),
+      insertMessages_(db, "execution_messages (seq, message)", "($1, $2)", 2),
       lastSeq_(db, "SELECT MAX(seq) FROM executions"),
       seqRange_(db,
                 "SELECT (SELECT MIN(seq) FROM executions), (SELECT MAX(seq) FROM executions)"),

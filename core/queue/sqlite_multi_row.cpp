@@ -4,8 +4,8 @@
 
 namespace flowgate::queue::sqlite {
 
-MultiRowInsert::MultiRowInsert(Db& db, std::string head, std::string row, int params)
-    : db_(db), head_(std::move(head)), row_(std::move(row)), params_(params) {
+MultiRowInsert::MultiRowInsert(Db& db, const std::string& into, std::string row, int params)
+    : db_(db), head_("INSERT OR FAIL INTO " + into), row_(std::move(row)), params_(params) {
     if (params < 1 || params > 9) throw std::invalid_argument("MultiRowInsert: 1-9 parameters");
 }
 

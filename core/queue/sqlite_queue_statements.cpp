@@ -101,11 +101,11 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                       "DELETE FROM deliveries WHERE key IN (SELECT key FROM deliveries "
                       "WHERE expires_at_ms <= ?1 ORDER BY expires_at_ms LIMIT ?2)"),
       insertItems(db,
-                  "INSERT INTO work_items (flow_id, execution_id, step_id, failed_attempts, "
+                  "work_items (flow_id, execution_id, step_id, failed_attempts, "
                   "available_at_ms, created_at_ms, execution_seq, message_seq, message_bytes, "
                   "paused)",
                   "($1, $2, $3, 0, $4, $4, $5, $6, $7, " + pausedFlow("$1") + ")", 7),
-      insertMessages(db, "INSERT INTO work_item_messages (item_id, message)", "($1, $2)", 2) {}
+      insertMessages(db, "work_item_messages (item_id, message)", "($1, $2)", 2) {}
 
 ReadStatements::ReadStatements(sqlite::Db& db)
     // paused IN (0, 1) holds for every row; it lets SQLite range over work_items_ready,
