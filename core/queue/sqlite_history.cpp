@@ -129,17 +129,17 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                      // stale seq from touching another execution.
                      "WHERE seq = ?4 AND request_id = ?1")
                         .c_str()),
-      // Two subqueries, not MIN(seq), MAX(seq) in one SELECT: SQLite answers a lone
-      // MIN or MAX from the end of the primary key, but both together scan the table
-      // (19 ms at 100,000 executions, paid on every commit while pruning is due).
-      // Plain INSERT with the seq given: unlike insertExecution_'s OR IGNORE, a known
-      // request id fails the statement instead of leaving the rows' seqs unknown.
+      // The seq given, and no OR IGNORE (unlike insertExecution_): a known request id
+      // fails the statement instead of leaving the rows' seqs unknown.
       insertExecutions_(db,
                         "executions (seq, request_id, flow_id, status, "
                         "received_at_ms, updated_at_ms, delivery_id)",
                         "($1, $2, $3, 'running', $4, $4, NULL)", 4),
       insertMessages_(db, "execution_messages (seq, message)", "($1, $2)", 2),
       lastSeq_(db, "SELECT MAX(seq) FROM executions"),
+      // Two subqueries, not MIN(seq), MAX(seq) in one SELECT: SQLite answers a lone
+      // MIN or MAX from the end of the primary key, but both together scan the table
+      // (19 ms at 100,000 executions, paid on every commit while pruning is due).
       seqRange_(db,
                 "SELECT (SELECT MIN(seq) FROM executions), (SELECT MAX(seq) FROM executions)"),
       oldest_(db, "SELECT seq, received_at_ms FROM executions ORDER BY seq LIMIT ?1"),
