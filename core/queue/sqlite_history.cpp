@@ -96,7 +96,6 @@ SqliteHistory::SqliteHistory(sqlite::Db& db, HistoryOptions options)
                        "INSERT OR IGNORE INTO executions (request_id, flow_id, status, "
                        "received_at_ms, updated_at_ms, delivery_id) "
                        "VALUES (?1, ?2, 'running', ?3, ?3, ?4)"),
-      insertMessage_(db, "INSERT INTO execution_messages (seq, message) VALUES (?1, ?2)"),
       itemExecution_(db, "SELECT execution_id FROM work_items WHERE id = ?1"),
       executionSeq_(db, "SELECT seq FROM executions WHERE request_id = ?1"),
       insertAttempt_(db,
@@ -174,18 +173,19 @@ StartedExecution SqliteHistory::started(const std::string& executionId,
         if (db_.changes() == 0) return {};
         seq = db_.lastInsertRowid();
     }
-    sqlite::Stmt::Use use(insertMessage_);
-    use->bind(1, seq);
     std::string marker;
-    const bool kept = message.size() <= options_.maxMessageBytes;
-    if (kept) {
-        use->bind(2, message);
-    } else {
-        marker = R"({"truncated":true,"bytes":)" + std::to_string(message.size()) + "}";
-        use->bind(2, marker);
-    }
-    use->run();
-    return {seq, kept};
+    sqlite::Stmt::Use use(insertMessages_.forRows(1));
+    use->bind(insertMessages_.param(0, 1), seq)
+        .bind(insertMessages_.param(0, 2), storedMessage(message, marker))
+        .run();
+    return {seq, keepsWhole(message)};
+}
+
+std::string_view SqliteHistory::storedMessage(const std::string& message,
+                                              std::string& marker) const {
+    if (keepsWhole(message)) return message;
+    marker = R"({"truncated":true,"bytes":)" + std::to_string(message.size()) + "}";
+    return marker;
 }
 
 std::vector<StartedExecution> SqliteHistory::startedAll(
@@ -197,16 +197,9 @@ std::vector<StartedExecution> SqliteHistory::startedAll(
         sqlite::Stmt::Use use(lastSeq_);
         if (use->step() && !use->columnIsNull(0)) seq = use->columnInt(0);
     }
+    for (auto& execution : started) execution.seq = ++seq;
     // What the messages' statement binds (SQLITE_STATIC): the markers must outlive it.
     std::vector<std::string> markers(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        started[i].seq = ++seq;
-        started[i].messageKept = items[i]->message.size() <= options_.maxMessageBytes;
-        if (!started[i].messageKept) {
-            markers[i] =
-                R"({"truncated":true,"bytes":)" + std::to_string(items[i]->message.size()) + "}";
-        }
-    }
     constexpr std::size_t kChunk = sqlite::MultiRowInsert::kMaxRows;
     for (std::size_t from = 0; from < items.size(); from += kChunk) {
         const int rows = static_cast<int>(std::min(kChunk, items.size() - from));
@@ -227,9 +220,8 @@ std::vector<StartedExecution> SqliteHistory::startedAll(
         for (int r = 0; r < rows; ++r) {
             const std::size_t i = from + r;
             use->bind(insertMessages_.param(r, 1), started[i].seq)
-                .bind(insertMessages_.param(r, 2), started[i].messageKept
-                                                       ? std::string_view(items[i]->message)
-                                                       : std::string_view(markers[i]));
+                .bind(insertMessages_.param(r, 2), storedMessage(items[i]->message, markers[i]));
+            started[i].messageKept = keepsWhole(items[i]->message);
         }
         use->run();
     }

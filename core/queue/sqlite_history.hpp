@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "queue/queue.hpp"
@@ -101,6 +102,13 @@ public:
     std::int64_t prune(std::int64_t now, std::int64_t maxExecutions);
 
 private:
+    // Whether execution_messages keeps `message` whole (else a marker of its size).
+    bool keepsWhole(const std::string& message) const {
+        return message.size() <= options_.maxMessageBytes;
+    }
+    // What execution_messages keeps of `message`: itself, or a marker written to `marker`
+    // (which must outlive the statement it is bound to).
+    std::string_view storedMessage(const std::string& message, std::string& marker) const;
     // The execution's seq, 0 if it has no history (pruned).
     std::int64_t executionSeq(const std::string& executionId);
     std::int64_t refreshSeq(const std::string& executionId, std::int64_t now, bool failedRetry);
@@ -110,7 +118,7 @@ private:
 
     sqlite::Db& db_;
     const HistoryOptions options_;
-    sqlite::Stmt insertExecution_, insertMessage_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
+    sqlite::Stmt insertExecution_, itemExecution_, executionSeq_, insertAttempt_, insertLost_;
     sqlite::Stmt refreshStatus_, settleStatus_;
     sqlite::MultiRowInsert insertExecutions_, insertMessages_;
     sqlite::Stmt lastSeq_;

@@ -21,6 +21,7 @@
 #include <functional>
 #include <future>
 #include <limits>
+#include <span>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,13 +80,14 @@ struct WriteStatements {
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
-    sqlite::Stmt insertItem, insertMessage, selectReady, leaseItem;
+    sqlite::Stmt selectReady, leaseItem;
     sqlite::Stmt deleteLeased, deleteMessage, messageBytes, selectLeased, retryLeased,
         releaseLeased, parkLeased, resumeParked, updateMessage;
     sqlite::Stmt insertDeadLetter;
     sqlite::Stmt earliestFuture;
     sqlite::Stmt selectDelivery, upsertDelivery, purgeDeliveries;
-    // insertItem and insertMessage for many rows at once (applyEnqueueRun).
+    // New items and the messages of those that keep their own (insertItems), in
+    // statements of one row or many.
     sqlite::MultiRowInsert insertItems, insertMessages;
 };
 
@@ -240,9 +242,9 @@ private:
     void insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
                     std::int64_t executionSeq = 0, bool shareMessage = false);
     // insertItem for many new items, in multi-row statements; `started[i]` is what the
-    // history recorded of items[i]'s execution.
-    void insertItems(const std::vector<const NewWorkItem*>& items,
-                     const std::vector<StartedExecution>& started, std::int64_t now,
+    // history recorded of items[i]'s execution (seq and messageKept as in insertItem).
+    void insertItems(std::span<const NewWorkItem* const> items,
+                     std::span<const StartedExecution> started, std::int64_t now,
                      Effects& effects);
     void applyEnqueueOnce(Op& op, std::int64_t now, Effects& effects);
     void purgeExpiredKeys(std::int64_t now, Effects& effects);

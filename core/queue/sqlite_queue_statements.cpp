@@ -10,13 +10,6 @@ WriteStatements::WriteStatements(sqlite::Db& db)
       savepoint(db, "SAVEPOINT op"),
       releaseSavepoint(db, "RELEASE op"),
       rollbackToSavepoint(db, "ROLLBACK TO op"),
-      insertItem(db, (std::string("INSERT INTO work_items (flow_id, execution_id, step_id, "
-                                  "failed_attempts, available_at_ms, created_at_ms, "
-                                  "execution_seq, message_seq, message_bytes, paused) "
-                                  "VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7, ") +
-                      pausedFlow("?1") + ")")
-                         .c_str()),
-      insertMessage(db, "INSERT INTO work_item_messages (item_id, message) VALUES (?1, ?2)"),
       // ORDER BY matches the index (paused = 0, then available_at_ms, then rowid), so no
       // sort step; LEFT JOIN keeps work_items the outer loop, the message one primary-key
       // lookup per item (kItemMessage). Items of paused flows are in the other half of the

@@ -33,15 +33,16 @@ void SqliteQueue::Impl::applyEnqueue(Op& op, std::int64_t now, Effects& effects)
     effects.madeReady = effects.madeReady || !op.items.empty();
 }
 
-void SqliteQueue::Impl::insertItems(const std::vector<const NewWorkItem*>& items,
-                                    const std::vector<StartedExecution>& started, std::int64_t now,
+void SqliteQueue::Impl::insertItems(std::span<const NewWorkItem* const> items,
+                                    std::span<const StartedExecution> started, std::int64_t now,
                                     Effects& effects) {
     auto& insert = write_->insertItems;
     auto& insertOwn = write_->insertMessages;
     constexpr std::size_t kChunk = sqlite::MultiRowInsert::kMaxRows;
-    std::vector<std::pair<std::int64_t, const std::string*>> own;  // item id, message
     for (std::size_t from = 0; from < items.size(); from += kChunk) {
         const int rows = static_cast<int>(std::min(kChunk, items.size() - from));
+        int own[kChunk];  // the rows whose item keeps a message of its own
+        int owning = 0;
         {
             sqlite::Stmt::Use use(insert.forRows(rows));
             for (int r = 0; r < rows; ++r) {
@@ -53,25 +54,20 @@ void SqliteQueue::Impl::insertItems(const std::vector<const NewWorkItem*>& items
                     .bind(insert.param(r, 4), now);
                 if (execution.seq != 0) use->bind(insert.param(r, 5), execution.seq);
                 if (execution.messageKept) use->bind(insert.param(r, 6), execution.seq);
+                else own[owning++] = r;
                 use->bind(insert.param(r, 7), static_cast<std::int64_t>(item.message.size()));
                 effects.bytes += static_cast<std::int64_t>(item.message.size());
             }
             use->run();
         }
+        if (owning == 0) continue;
         // One statement's rows get consecutive ids (AUTOINCREMENT: each the largest so
         // far plus one, and nothing else writes meanwhile).
         const std::int64_t firstId = writeDb_->lastInsertRowid() - rows + 1;
-        for (int r = 0; r < rows; ++r) {
-            if (!started[from + r].messageKept)
-                own.emplace_back(firstId + r, &items[from + r]->message);
-        }
-    }
-    for (std::size_t from = 0; from < own.size(); from += kChunk) {
-        const int rows = static_cast<int>(std::min(kChunk, own.size() - from));
-        sqlite::Stmt::Use use(insertOwn.forRows(rows));
-        for (int r = 0; r < rows; ++r) {
-            use->bind(insertOwn.param(r, 1), own[from + r].first)
-                .bind(insertOwn.param(r, 2), *own[from + r].second);
+        sqlite::Stmt::Use use(insertOwn.forRows(owning));
+        for (int k = 0; k < owning; ++k) {
+            use->bind(insertOwn.param(k, 1), firstId + own[k])
+                .bind(insertOwn.param(k, 2), items[from + own[k]]->message);
         }
         use->run();
     }
@@ -79,27 +75,9 @@ void SqliteQueue::Impl::insertItems(const std::vector<const NewWorkItem*>& items
 
 void SqliteQueue::Impl::insertItem(const NewWorkItem& item, std::int64_t now, Effects& effects,
                                    std::int64_t executionSeq, bool shareMessage) {
-    const auto bytes = static_cast<std::int64_t>(item.message.size());
-    {
-        sqlite::Stmt::Use use(write_->insertItem);
-        use->bind(1, item.flowId).bind(2, item.executionId).bind(3, item.stepId).bind(4, now);
-        if (executionSeq != 0) {
-            use->bind(5, executionSeq);
-        } else {
-            use->bindNull(5);
-        }
-        if (shareMessage) {
-            use->bind(6, executionSeq);
-        } else {
-            use->bindNull(6);
-        }
-        use->bind(7, bytes).run();
-    }
-    if (!shareMessage) {
-        sqlite::Stmt::Use use(write_->insertMessage);
-        use->bind(1, writeDb_->lastInsertRowid()).bind(2, item.message).run();
-    }
-    effects.bytes += bytes;
+    const NewWorkItem* one = &item;
+    const StartedExecution execution{executionSeq, shareMessage};
+    insertItems({&one, 1}, {&execution, 1}, now, effects);
 }
 
 void SqliteQueue::Impl::applySettle(Op& op, std::int64_t now, Effects& effects) {
