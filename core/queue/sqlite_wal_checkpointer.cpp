@@ -17,12 +17,14 @@ constexpr int kCheckpointFrames = 1000;
 // Past kCheckpointFrames the checkpointer is woken once per this many new frames. Woken after
 // every commit, it copied a hot page (the right end of a table or index) once per commit:
 // 4.0-4.4 pages copied per execution, 57 us of its CPU (queue_bench cycle, 2026-12-02). Per
-// 128 new frames: 2.9-3.0 pages, 34-36 us, database fsyncs 0.05 -> 0.02 per execution; per
-// 256: 2.4-2.5 pages, 22-30 us; per 512: 1.9-2.0 pages, 14-18 us. But each round's copy and
-// database fsync stalls the WAL's fsyncs: per 1,000 new frames, durable 202s' p99 at 64
-// connections went from 9.5-14 ms to 29-33 ms (bench/cpu-per-request ingest). 128 kept the
-// p99 at 10.6-13.5 ms.
-constexpr int kCheckpointEveryFrames = 128;
+// 128 new frames: 2.9-3.0 pages, 34-36 us; per 256: 2.4-2.5 pages, 22-30 us; per 512:
+// 1.9-2.0 pages, 14-18 us. But each round's copy and database fsync stalls the WAL's
+// fsyncs: per 1,000 new frames, durable 202s' p99 at 64 connections went from 9.5-14 ms to
+// 29-33 ms (2026-12-02). Measured again on the engine (2026-12-03, 64 connections, webhook
+// -> logger, alternating runs): 256 took the checkpointer from 5.9-6.6 to 4.4-4.8 us of CPU
+// per durable 202 with p99 7.0-8.3 ms (128: 6.0-11.5 ms); 512 to 3.5-3.8 us, but p99
+// 8.9-10.4 ms.
+constexpr int kCheckpointEveryFrames = 256;
 
 // Free pages given back to the file system per transaction by incremental vacuum, so that
 // the writer is never held up long by it (4 MiB at the default page size).
