@@ -21,8 +21,8 @@ constexpr int kCheckpointFrames = 1000;
 // 1.9-2.0 pages, 14-18 us. But each round's copy and database fsync stalls the WAL's
 // fsyncs: per 1,000 new frames, durable 202s' p99 at 64 connections went from 9.5-14 ms to
 // 29-33 ms (2026-12-02). Measured again on the engine (2026-12-03, 64 connections, webhook
-// -> logger, alternating runs): 256 took the checkpointer from 5.9-6.6 to 4.4-4.8 us of CPU
-// per durable 202 with p99 7.0-8.3 ms (128: 6.0-11.5 ms); 512 to 3.5-3.8 us, but p99
+// -> logger, alternating runs): 256 took the checkpointer from 5.7-6.6 to 4.4-4.8 us of CPU
+// per durable 202 with p99 6.8-8.3 ms (128: 6.0-11.5 ms); 512 to 3.5-3.8 us, but p99
 // 8.9-10.4 ms.
 constexpr int kCheckpointEveryFrames = 256;
 
