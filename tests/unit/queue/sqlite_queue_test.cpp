@@ -579,3 +579,34 @@ TEST_CASE("extreme delays and waits are accepted without overflow", "[queue]") {
     closer.join();
     CHECK(queue.stats().ready == 1);
 }
+
+TEST_CASE("a take of more items than one statement leases holds each of them once",
+          "[queue]") {
+    QueueTempDir dir;
+    SqliteQueue queue(dir.options());
+    std::vector<NewWorkItem> items;
+    for (int i = 0; i < 70; ++i) items.push_back(item("m" + std::to_string(i)));
+    queue.enqueue(items);
+
+    // 70 items: three lease statements of 32, 32 and 6 rows.
+    const auto taken = queue.take(70, 30s, 0ms);
+    REQUIRE(taken.size() == 70);
+    CHECK(queue.take(70, 30s, 0ms).empty());
+    auto stats = queue.stats();
+    CHECK(stats.leased == 70);
+    CHECK(stats.ready == 0);
+    // Every row got the lease, its start and its attempt, not only the first statement's.
+    const auto file = dir.path() / "queue.db";
+    CHECK(flowgate::test::queryInt(file, "SELECT COUNT(*) FROM work_items WHERE lease_token "
+                                         "IS NOT NULL AND leased_at_ms IS NOT NULL AND "
+                                         "failed_attempts = 1") == 70);
+
+    // Each item settles with the lease it was handed; the whole take is then done.
+    std::vector<Outcome> done;
+    for (const auto& w : taken) done.push_back(outcome(w, Outcome::Kind::completed));
+    queue.settle(done);
+    stats = queue.stats();
+    CHECK(stats.leased == 0);
+    CHECK(stats.ready == 0);
+    CHECK(flowgate::test::queryInt(file, "SELECT COUNT(*) FROM work_items") == 0);
+}
