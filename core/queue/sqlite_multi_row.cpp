@@ -4,23 +4,16 @@
 
 namespace flowgate::queue::sqlite {
 
-MultiRow::MultiRow(Db& db, std::string head, std::string row, std::string tail, int fixed,
-                   int params)
-    : db_(db),
-      head_(std::move(head)),
-      row_(std::move(row)),
-      tail_(std::move(tail)),
-      fixed_(fixed),
-      params_(params) {
-    if (params < 1 || params > 9) throw std::invalid_argument("MultiRow: 1-9 parameters a row");
-    if (fixed < 0) throw std::invalid_argument("MultiRow: negative fixed parameters");
+MultiRowInsert::MultiRowInsert(Db& db, const std::string& into, std::string row, int params)
+    : db_(db), head_("INSERT OR FAIL INTO " + into), row_(std::move(row)), params_(params) {
+    if (params < 1 || params > 9) throw std::invalid_argument("MultiRowInsert: 1-9 parameters");
 }
 
-Stmt& MultiRow::forRows(int rows) {
-    if (rows < 1 || rows > kMaxRows) throw std::out_of_range("MultiRow: row count");
+Stmt& MultiRowInsert::forRows(int rows) {
+    if (rows < 1 || rows > kMaxRows) throw std::out_of_range("MultiRowInsert: row count");
     auto& stmt = byRows_[static_cast<std::size_t>(rows - 1)];
     if (!stmt) {
-        std::string sql = head_;
+        std::string sql = head_ + " VALUES ";
         for (int r = 0; r < rows; ++r) {
             if (r > 0) sql += ", ";
             for (std::size_t i = 0; i < row_.size(); ++i) {
@@ -33,7 +26,6 @@ Stmt& MultiRow::forRows(int rows) {
                 }
             }
         }
-        sql += tail_;
         stmt = std::make_unique<Stmt>(db_, sql.c_str());
     }
     return *stmt;

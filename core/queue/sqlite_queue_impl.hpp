@@ -80,7 +80,7 @@ struct WriteStatements {
 
     sqlite::Stmt begin, commit, rollback;
     sqlite::Stmt savepoint, releaseSavepoint, rollbackToSavepoint;
-    sqlite::Stmt selectReady;
+    sqlite::Stmt selectReady, leaseItem;
     sqlite::Stmt deleteLeased, deleteMessage, messageBytes, selectLeased, retryLeased,
         releaseLeased, parkLeased, resumeParked, updateMessage;
     sqlite::Stmt insertDeadLetter;
@@ -89,8 +89,6 @@ struct WriteStatements {
     // New items and the messages of those that keep their own (insertItems), in
     // statements of one row or many.
     sqlite::MultiRowInsert insertItems, insertMessages;
-    // A take's leases (applyTake), up to kMaxRows items a statement.
-    sqlite::MultiRow leaseItems;
 };
 
 // Statements of the read connection, used under readMutex_ by stats(), hasPending() and

@@ -22,6 +22,14 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                        " WHERE w.paused = 0 AND w.available_at_ms <= ?1 "
                        "ORDER BY w.available_at_ms, w.id LIMIT ?2")
                           .c_str()),
+      // Taking a parked item (its timeout came) ends its wait: a late resume fails.
+      // The attempt is counted here, in the lease's own commit, so a step that kills
+      // its process, hangs or loses its lease has used it up; settle() gives it back
+      // when the attempt turns out not to count (release, wait, retryLater).
+      leaseItem(db,
+                "UPDATE work_items SET lease_token = ?1, available_at_ms = ?2, "
+                "wait_token = NULL, failed_attempts = failed_attempts + 1, "
+                "leased_at_ms = ?4 WHERE id = ?3"),
       // Read first (selectLeased): the message's size keeps the backlog in bytes
       // exact. No RETURNING: SQLite buffers its rows in an ephemeral table, which
       // costs more than a lookup of the row (measured with the stepprof shim at 64
@@ -90,18 +98,7 @@ WriteStatements::WriteStatements(sqlite::Db& db)
                   "available_at_ms, created_at_ms, execution_seq, message_seq, message_bytes, "
                   "paused)",
                   "($1, $2, $3, 0, $4, $4, $5, $6, $7, " + pausedFlow("$1") + ")", 7),
-      insertMessages(db, "work_item_messages (item_id, message)", "($1, $2)", 2),
-      // Taking a parked item (its timeout came) ends its wait: a late resume fails.
-      // The attempt is counted here, in the lease's own commit, so a step that kills
-      // its process, hangs or loses its lease has used it up; settle() gives it back
-      // when the attempt turns out not to count (release, wait, retryLater).
-      // A take's items share its token: a lease is the item's id with the token.
-      // OR FAIL, as MultiRowInsert: no statement journal for a statement of many rows.
-      leaseItems(db,
-                 "UPDATE OR FAIL work_items SET lease_token = ?1, available_at_ms = ?2, "
-                 "wait_token = NULL, failed_attempts = failed_attempts + 1, "
-                 "leased_at_ms = ?3 WHERE id IN (",
-                 "$1", ")", 3, 1) {}
+      insertMessages(db, "work_item_messages (item_id, message)", "($1, $2)", 2) {}
 
 ReadStatements::ReadStatements(sqlite::Db& db)
     // paused IN (0, 1) holds for every row; it lets SQLite range over work_items_ready,

@@ -205,21 +205,15 @@ void SqliteQueue::Impl::applyTake(Op& op, std::int64_t now) {
             }
         }
     }
-    if (op.taken.empty()) return;
-    const auto token = newLeaseToken();  // one for the take: the item ids tell its leases apart
     const std::int64_t leaseEnd = addMs(now, op.lease);
-    auto& lease = write_->leaseItems;
-    constexpr std::size_t kChunk = sqlite::MultiRow::kMaxRows;
-    for (std::size_t from = 0; from < op.taken.size(); from += kChunk) {
-        const int rows = static_cast<int>(std::min(kChunk, op.taken.size() - from));
-        sqlite::Stmt::Use use(lease.forRows(rows));
-        use->bind(1, static_cast<std::int64_t>(token)).bind(2, leaseEnd).bind(3, now);
-        for (int r = 0; r < rows; ++r) {
-            WorkItem& item = op.taken[from + r];
-            item.leaseToken = token;
-            use->bind(lease.param(r, 1), item.id);
-        }
-        use->run();
+    for (auto& item : op.taken) {
+        item.leaseToken = newLeaseToken();
+        sqlite::Stmt::Use use(write_->leaseItem);
+        use->bind(1, static_cast<std::int64_t>(item.leaseToken))
+            .bind(2, leaseEnd)
+            .bind(3, item.id)
+            .bind(4, now)
+            .run();
     }
 }
 

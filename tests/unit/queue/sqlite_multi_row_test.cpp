@@ -1,4 +1,4 @@
-// MultiRow and MultiRowInsert: the writer's statements of many rows.
+// MultiRowInsert: the writer's INSERT of many rows in one statement.
 #include <catch2/catch.hpp>
 
 #include <sqlite3.h>
@@ -13,7 +13,6 @@
 
 using flowgate::queue::sqlite::Db;
 using flowgate::queue::sqlite::Error;
-using flowgate::queue::sqlite::MultiRow;
 using flowgate::queue::sqlite::MultiRowInsert;
 using flowgate::queue::sqlite::Stmt;
 
@@ -85,41 +84,4 @@ TEST_CASE("a multi-row insert stops at a row that breaks a constraint, and the c
     CHECK(db.queryInt("SELECT COUNT(*) FROM t WHERE a = 'other'") == 0);
     db.exec("ROLLBACK");
     CHECK(db.queryInt("SELECT COUNT(*) FROM t") == 1);
-}
-
-TEST_CASE("a multi-row list binds the shared parameters once and each row's after them",
-          "[queue]") {
-    flowgate::test::TempDir dir;
-    Db db(dir.path() / "t.db");
-    db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INTEGER, c INTEGER)");
-    for (int id = 1; id <= 40; ++id)
-        db.exec(("INSERT INTO t (id, a) VALUES (" + std::to_string(id) + ", 'x')").c_str());
-    // The shape of the queue's lease: ?1 and ?2 for every row, one id per row.
-    MultiRow update(db, "UPDATE OR FAIL t SET b = ?1, c = ?2 WHERE id IN (", "$1", ")", 2, 1);
-    CHECK(update.param(0, 1) == 3);
-    CHECK(update.param(4, 1) == 7);
-    {
-        Stmt::Use use(update.forRows(3));
-        use->bind(1, std::int64_t{7}).bind(2, std::int64_t{8});
-        for (int r = 0; r < 3; ++r) use->bind(update.param(r, 1), std::int64_t{2 + 10 * r});
-        use->run();
-        CHECK(db.changes() == 3);
-    }
-    {
-        Stmt::Use use(update.forRows(MultiRow::kMaxRows));
-        use->bind(1, std::int64_t{9}).bind(2, std::int64_t{9});
-        for (int r = 0; r < MultiRow::kMaxRows; ++r)
-            use->bind(update.param(r, 1), std::int64_t{r + 5});  // ids 5..36
-        use->run();
-        CHECK(db.changes() == MultiRow::kMaxRows);
-    }
-    Stmt select(db, "SELECT group_concat(id, ',') FROM (SELECT id FROM t WHERE b = 7 AND c = 8 "
-                    "ORDER BY id)");
-    Stmt::Use use(select);
-    REQUIRE(use->step());
-    CHECK(use->columnText(0) == "2");  // 12 and 22 were taken over by the second statement
-    CHECK(db.queryInt("SELECT COUNT(*) FROM t WHERE b = 9 AND c = 9") == 32);
-    CHECK(db.queryInt("SELECT MIN(id) FROM t WHERE b = 9") == 5);
-    CHECK(db.queryInt("SELECT MAX(id) FROM t WHERE b = 9") == 36);
-    CHECK(db.queryInt("SELECT COUNT(*) FROM t WHERE b IS NULL") == 40 - 33);
 }

@@ -580,22 +580,20 @@ TEST_CASE("extreme delays and waits are accepted without overflow", "[queue]") {
     CHECK(queue.stats().ready == 1);
 }
 
-TEST_CASE("a take of more items than one statement leases holds each of them once",
-          "[queue]") {
+TEST_CASE("a take of many items leases each of them once", "[queue]") {
     QueueTempDir dir;
     SqliteQueue queue(dir.options());
     std::vector<NewWorkItem> items;
     for (int i = 0; i < 70; ++i) items.push_back(item("m" + std::to_string(i)));
     queue.enqueue(items);
 
-    // 70 items: three lease statements of 32, 32 and 6 rows.
     const auto taken = queue.take(70, 30s, 0ms);
     REQUIRE(taken.size() == 70);
     CHECK(queue.take(70, 30s, 0ms).empty());
     auto stats = queue.stats();
     CHECK(stats.leased == 70);
     CHECK(stats.ready == 0);
-    // Every row got the lease, its start and its attempt, not only the first statement's.
+    // Every row got the lease, its start and its attempt.
     const auto file = dir.path() / "queue.db";
     CHECK(flowgate::test::queryInt(file, "SELECT COUNT(*) FROM work_items WHERE lease_token "
                                          "IS NOT NULL AND leased_at_ms IS NOT NULL AND "
