@@ -3,8 +3,10 @@
 // in the same attempt instead of through the queue, and history, dead letters, replays and
 // crash reports stay what they are without chaining.
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -44,6 +46,18 @@ double counterOf(const EngineProcess& engine, const std::string& name) {
     std::smatch match;
     if (!std::regex_search(text, match, line)) return -1;
     return std::stod(match[2]);
+}
+
+// Returns once no queue operation has committed for 50 ms: the worker waits in its next
+// take, so the next call is not folded into one of its ops.
+void waitForQuietQueue(const EngineProcess& engine) {
+    double last = counterOf(engine, "flowgate_queue_committed_ops_total");
+    for (int i = 0; i < 200; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const double now = counterOf(engine, "flowgate_queue_committed_ops_total");
+        if (now == last) return;
+        last = now;
+    }
 }
 
 // "step:outcome" of each attempt of an execution, oldest first.
@@ -86,7 +100,7 @@ struct FlowRun {
 };
 
 // Posts `executions` requests to webhook -> jq -> logger one after the other, each once the
-// one before was logged, and reads the queue's committed operations per execution.
+// one before was settled and the queue is quiet, and reads the queue's committed operations per execution.
 FlowRun runShapeAndLog(bool chain, int executions) {
     TestConfig config(json{{"workers", {{"processes", 1}, {"chainPureSteps", chain}}}});
     const auto out = config.file("out.log");
@@ -106,8 +120,11 @@ FlowRun runShapeAndLog(bool chain, int executions) {
         REQUIRE(res.status == 202);
         last = res.json().at("requestId");
         REQUIRE(eventually([&] { return jsonLines(out).size() == static_cast<std::size_t>(i + 1); }));
+        // Settled and idle, not only logged: a call stored before the last settle or the
+        // worker's next take commits is taken by that op, one op fewer (under load, CI).
+        REQUIRE(eventually([&] { return statusOf(engine, config, last) == "succeeded"; }));
+        waitForQuietQueue(engine);
     }
-    REQUIRE(eventually([&] { return statusOf(engine, config, last) == "succeeded"; }));
 
     const auto lines = jsonLines(out);
     const json& logged = lines.back().at("message");
