@@ -100,7 +100,8 @@ struct FlowRun {
 };
 
 // Posts `executions` requests to webhook -> jq -> logger one after the other, each once the
-// one before was settled and the queue is quiet, and reads the queue's committed operations per execution.
+// one before was settled and the queue is quiet, and reads the queue's committed operations
+// per execution.
 FlowRun runShapeAndLog(bool chain, int executions) {
     TestConfig config(json{{"workers", {{"processes", 1}, {"chainPureSteps", chain}}}});
     const auto out = config.file("out.log");
