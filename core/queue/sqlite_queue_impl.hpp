@@ -21,10 +21,10 @@
 #include <functional>
 #include <future>
 #include <limits>
-#include <span>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
