@@ -6,7 +6,6 @@
 #include <chrono>
 #include <map>
 #include <regex>
-#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -48,16 +47,19 @@ double counterOf(const EngineProcess& engine, const std::string& name) {
     return std::stod(match[2]);
 }
 
-// Returns once no queue operation has committed for 50 ms: the worker waits in its next
+// True once no queue operation has committed for 50 ms: the worker waits in its next
 // take, so the next call is not folded into one of its ops.
-void waitForQuietQueue(const EngineProcess& engine) {
+bool queueGoesQuiet(const EngineProcess& engine) {
     double last = counterOf(engine, "flowgate_queue_committed_ops_total");
-    for (int i = 0; i < 200; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto changedAt = std::chrono::steady_clock::now();
+    return eventually([&] {
         const double now = counterOf(engine, "flowgate_queue_committed_ops_total");
-        if (now == last) return;
-        last = now;
-    }
+        if (now != last) {
+            last = now;
+            changedAt = std::chrono::steady_clock::now();
+        }
+        return std::chrono::steady_clock::now() - changedAt >= std::chrono::milliseconds(50);
+    });
 }
 
 // "step:outcome" of each attempt of an execution, oldest first.
@@ -124,7 +126,7 @@ FlowRun runShapeAndLog(bool chain, int executions) {
         // Settled and idle, not only logged: a call stored before the last settle or the
         // worker's next take commits is taken by that op, one op fewer (under load, CI).
         REQUIRE(eventually([&] { return statusOf(engine, config, last) == "succeeded"; }));
-        waitForQuietQueue(engine);
+        REQUIRE(queueGoesQuiet(engine));
     }
 
     const auto lines = jsonLines(out);
