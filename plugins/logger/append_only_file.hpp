@@ -1,6 +1,8 @@
 // A file that many threads, and many steps, append whole lines to at once.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -20,9 +22,16 @@ public:
     // Thread-safe. Throws std::runtime_error if the write fails or is cut short.
     void append(std::string_view text) const;
 
+    // Bytes after which append() starts the kernel writing them to the disk (see
+    // append_only_file.cpp).
+    static constexpr std::uint64_t kWritebackEvery = 1 << 20;
+
 private:
+    void startWriteback() const;
+
     const std::string path_;
     int fd_ = -1;
+    mutable std::atomic<std::uint64_t> appended_{0};
 };
 
 }  // namespace flowgate::plugins::logger
