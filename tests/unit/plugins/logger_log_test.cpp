@@ -6,16 +6,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdint>
-#include <optional>
-
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -277,7 +276,7 @@ TEST_CASE("logger hands a growing file to the disk as it writes", "[plugins][log
         WARN("cachestat(2) is not available here (Linux < 6.5 or tmpfs): not checked");
         return;
     }
-    const long pageSize = ::sysconf(_SC_PAGESIZE);
+    const auto pageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
     // At most the last MiB, and a few pages that were written to again while in flight
     // (the kernel's writeback passes over those until they land).
     CHECK(*dirty * pageSize <= (1 << 20) + 16 * pageSize);
@@ -288,20 +287,26 @@ TEST_CASE("logger writes to a pipe as to a file", "[plugins][logger]") {
     TempDir dir;
     const auto fifo = dir / "lines.fifo";
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    // A log shipper reading the pipe; the step opens it for writing once this has.
+    // A log shipper's end of the pipe, open before the step opens its own (a non-blocking
+    // open does not wait for a writer; reads then block again).
+    const int readEnd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    REQUIRE(readEnd >= 0);
+    REQUIRE(::fcntl(readEnd, F_SETFL, 0) == 0);
     std::size_t linesRead = 0;
-    std::thread reader([&] {
-        std::ifstream in(fifo);
-        for (std::string line; std::getline(in, line);) ++linesRead;
+    std::jthread reader;  // joined after the step closes the pipe, also when a check fails
+    auto step = makeStep(*logger, "log", {{"file", fifo.string()}});
+    reader = std::jthread([&] {
+        char buffer[65536];
+        for (ssize_t n; (n = ::read(readEnd, buffer, sizeof buffer)) > 0;)
+            linesRead += std::count(buffer, buffer + n, '\n');
+        ::close(readEnd);
     });
-    {
-        auto step = makeStep(*logger, "log", {{"file", fifo.string()}});
-        auto context = ordersContext();
-        Message input = sampleMessage();
-        input.body = {{"padding", std::string(3000, 'x')}};
-        // Past the size at which a file's writeback starts: a pipe has none to start.
-        for (int i = 0; i < 500; ++i) REQUIRE(step->execute(input, context).ok);
-    }  // the step closes the pipe: the reader sees its end
+    auto context = ordersContext();
+    Message input = sampleMessage();
+    input.body = {{"padding", std::string(3000, 'x')}};
+    // Past the size at which a file's writeback starts: a pipe has none to start.
+    for (int i = 0; i < 500; ++i) REQUIRE(step->execute(input, context).ok);
+    step.reset();  // closes the pipe: the reader sees its end
     reader.join();
     CHECK(linesRead == 500);
 }
